@@ -1,0 +1,12 @@
+// Command cart is the cart Lambda of the HTTP API.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/comptoir/comptoir/shared/wiring"
+)
+
+func main() {
+	lambda.Start(wiring.CartAPI(wiring.MustLoad("cart")))
+}

@@ -1,0 +1,12 @@
+// Command checkout is the checkout Lambda of the HTTP API.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/comptoir/comptoir/shared/wiring"
+)
+
+func main() {
+	lambda.Start(wiring.CheckoutAPI(wiring.MustLoad("checkout")))
+}

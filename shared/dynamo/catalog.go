@@ -1,0 +1,218 @@
+package dynamo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// Catalog is the DynamoDB implementation of catalog.Repository.
+//
+// Keys:
+//
+//	category  PK=M#<m>#CATALOG   SK=CAT#<id>
+//	product   PK=M#<m>#P#<ref>   SK=PRODUCT   GSI1PK=M#<m>#CAT#<category>  GSI1SK=<ref>
+type Catalog struct{ Table Table }
+
+var _ catalog.Repository = (*Catalog)(nil)
+
+const (
+	typeCategory = "Category"
+	typeProduct  = "Product"
+)
+
+func categoryKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#CATALOG", "CAT#" + id, err
+}
+
+func productKey(m merchant.ID, ref string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#P#" + ref, "PRODUCT", err
+}
+
+func productsByCategoryKey(m merchant.ID, categoryID string) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#CAT#" + categoryID, err
+}
+
+// Categories returns the merchant's whole category tree with one Query.
+func (c *Catalog) Categories(ctx context.Context, m merchant.ID) ([]catalog.Category, error) {
+	pk, _, err := categoryKey(m, "")
+	if err != nil {
+		return nil, err
+	}
+	var cats []catalog.Category
+	p := dynamodb.NewQueryPaginator(c.Table.Client, &dynamodb.QueryInput{
+		TableName:              aws.String(c.Table.Name),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :cat)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":  &types.AttributeValueMemberS{Value: pk},
+			":cat": &types.AttributeValueMemberS{Value: "CAT#"},
+		},
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query categories of %s: %w", m, err)
+		}
+		for _, av := range out.Items {
+			var cat catalog.Category
+			if err := decodeDoc(av, &cat); err != nil {
+				return nil, err
+			}
+			cats = append(cats, cat)
+		}
+	}
+	return cats, nil
+}
+
+// cursor is the decoded form of a page cursor: the query it belongs to and
+// the last reference of the previous page.
+type cursor struct {
+	Scope string `json:"s"`
+	After string `json:"a"`
+}
+
+// cursorScope binds a cursor to one merchant and one category, so that a
+// cursor from another merchant or another query is refused.
+func cursorScope(m merchant.ID, categoryID string) string {
+	h := sha256.Sum256([]byte(string(m) + "\x00" + categoryID))
+	return hex.EncodeToString(h[:8])
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, scope string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, catalog.ErrInvalidCursor
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Scope != scope || !catalog.ValidRef(c.After) {
+		return cursor{}, catalog.ErrInvalidCursor
+	}
+	return c, nil
+}
+
+// ProductsInCategory returns one page of a category's products with a single
+// Query on GSI1. The cursor only carries the last reference: the partition is
+// always rebuilt from the caller's merchant, so a forged cursor cannot reach
+// another merchant's items.
+func (c *Catalog) ProductsInCategory(ctx context.Context, m merchant.ID, categoryID string, limit int, after string) (catalog.Page, error) {
+	gpk, err := productsByCategoryKey(m, categoryID)
+	if err != nil {
+		return catalog.Page{}, err
+	}
+	scope := cursorScope(m, categoryID)
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(c.Table.Name),
+		IndexName:              aws.String(GSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: gpk},
+		},
+		Limit: aws.Int32(int32(limit)),
+	}
+	if after != "" {
+		cur, err := decodeCursor(after, scope)
+		if err != nil {
+			return catalog.Page{}, err
+		}
+		pk, sk, _ := productKey(m, cur.After)
+		start := key(pk, sk)
+		start[AttrGSI1PK] = &types.AttributeValueMemberS{Value: gpk}
+		start[AttrGSI1SK] = &types.AttributeValueMemberS{Value: cur.After}
+		in.ExclusiveStartKey = start
+	}
+	out, err := c.Table.Client.Query(ctx, in)
+	if err != nil {
+		return catalog.Page{}, fmt.Errorf("query products of %s/%s: %w", m, categoryID, err)
+	}
+	page := catalog.Page{Products: make([]catalog.Product, 0, len(out.Items))}
+	for _, av := range out.Items {
+		var p catalog.Product
+		if err := decodeDoc(av, &p); err != nil {
+			return catalog.Page{}, err
+		}
+		page.Products = append(page.Products, p)
+	}
+	if out.LastEvaluatedKey != nil && len(page.Products) > 0 {
+		page.NextCursor = encodeCursor(cursor{Scope: scope, After: str(out.LastEvaluatedKey, AttrGSI1SK)})
+	}
+	return page, nil
+}
+
+// Product reads one product with a single GetItem.
+func (c *Catalog) Product(ctx context.Context, m merchant.ID, ref string) (catalog.Product, error) {
+	pk, sk, err := productKey(m, ref)
+	if err != nil {
+		return catalog.Product{}, err
+	}
+	var p catalog.Product
+	found, err := c.Table.get(ctx, pk, sk, &p)
+	if err != nil {
+		return catalog.Product{}, err
+	}
+	if !found {
+		return catalog.Product{}, catalog.ErrNotFound
+	}
+	return p, nil
+}
+
+// SaveCategories writes categories (used by loads and the admin API).
+func (c *Catalog) SaveCategories(ctx context.Context, m merchant.ID, cats []catalog.Category) error {
+	items := make([]item, 0, len(cats))
+	for _, cat := range cats {
+		pk, sk, err := categoryKey(m, cat.ID)
+		if err != nil {
+			return err
+		}
+		items = append(items, item{PK: pk, SK: sk, Type: typeCategory, Doc: cat})
+	}
+	return c.Table.put(ctx, items)
+}
+
+// SaveProducts writes products with their category index entry.
+func (c *Catalog) SaveProducts(ctx context.Context, m merchant.ID, products []catalog.Product) error {
+	items := make([]item, 0, len(products))
+	for _, p := range products {
+		pk, sk, err := productKey(m, p.Ref)
+		if err != nil {
+			return err
+		}
+		gpk, _ := productsByCategoryKey(m, p.CategoryID)
+		items = append(items, item{PK: pk, SK: sk, GSI1PK: gpk, GSI1SK: p.Ref, Type: typeProduct, Doc: p})
+	}
+	return c.Table.put(ctx, items)
+}
+
+// Category reads one category with a single GetItem.
+func (c *Catalog) Category(ctx context.Context, m merchant.ID, id string) (catalog.Category, error) {
+	pk, sk, err := categoryKey(m, id)
+	if err != nil {
+		return catalog.Category{}, err
+	}
+	var cat catalog.Category
+	found, err := c.Table.get(ctx, pk, sk, &cat)
+	if err != nil {
+		return catalog.Category{}, err
+	}
+	if !found {
+		return catalog.Category{}, catalog.ErrNotFound
+	}
+	return cat, nil
+}

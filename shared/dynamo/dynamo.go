@@ -1,0 +1,181 @@
+// Package dynamo is the DynamoDB adapter: the single-table key design and the
+// repositories that the domain packages declare. See docs/architecture.md for
+// every key and access pattern.
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// Attribute names of the table and its first global secondary index.
+const (
+	AttrPK     = "PK"
+	AttrSK     = "SK"
+	AttrGSI1PK = "GSI1PK"
+	AttrGSI1SK = "GSI1SK"
+	AttrType   = "Type"
+	AttrDoc    = "Doc"
+	// AttrExpires is the table's TTL attribute (epoch seconds).
+	AttrExpires = "ExpiresAt"
+	// GSI1 is the overloaded index: products by category, storefronts by host.
+	GSI1 = "GSI1"
+)
+
+// Table is a handle on the single table.
+type Table struct {
+	Client *dynamodb.Client
+	Name   string
+}
+
+// ErrBadMerchant is returned for a merchant identifier that cannot be used in
+// a key (empty, or holding the key separator).
+var ErrBadMerchant = errors.New("invalid merchant id")
+
+// merchantPrefix returns "M#<merchant>", the first part of every item key.
+func merchantPrefix(m merchant.ID) (string, error) {
+	if m == "" || strings.ContainsAny(string(m), "#/ ") {
+		return "", ErrBadMerchant
+	}
+	return "M#" + string(m), nil
+}
+
+// callCounter counts DynamoDB round trips for one request.
+type callCounter struct{ n atomic.Int64 }
+
+type counterKey struct{}
+
+// WithCallCounter returns a context that counts the DynamoDB round trips made
+// with it; read the count with Calls.
+func WithCallCounter(ctx context.Context) context.Context {
+	return context.WithValue(ctx, counterKey{}, &callCounter{})
+}
+
+// Calls returns the number of DynamoDB round trips made with ctx so far.
+func Calls(ctx context.Context) int64 {
+	if c, ok := ctx.Value(counterKey{}).(*callCounter); ok {
+		return c.n.Load()
+	}
+	return 0
+}
+
+// CountRoundTrips is a client option that counts every attempt sent to
+// DynamoDB (retries included) in the request's call counter.
+func CountRoundTrips(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("comptoirCountRoundTrips",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				if c, ok := ctx.Value(counterKey{}).(*callCounter); ok {
+					c.n.Add(1)
+				}
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+// item is the stored shape of every entity: keys, a type tag and the domain
+// value as a JSON document.
+type item struct {
+	PK, SK, GSI1PK, GSI1SK, Type string
+	Doc                          any
+}
+
+func (it item) attributes() (map[string]types.AttributeValue, error) {
+	doc, err := json.Marshal(it.Doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", it.Type, it.PK, err)
+	}
+	av := map[string]types.AttributeValue{
+		AttrPK:   &types.AttributeValueMemberS{Value: it.PK},
+		AttrSK:   &types.AttributeValueMemberS{Value: it.SK},
+		AttrType: &types.AttributeValueMemberS{Value: it.Type},
+		AttrDoc:  &types.AttributeValueMemberS{Value: string(doc)},
+	}
+	if it.GSI1PK != "" {
+		av[AttrGSI1PK] = &types.AttributeValueMemberS{Value: it.GSI1PK}
+		av[AttrGSI1SK] = &types.AttributeValueMemberS{Value: it.GSI1SK}
+	}
+	return av, nil
+}
+
+// decodeDoc unmarshals the Doc attribute of a stored item into v.
+func decodeDoc(av map[string]types.AttributeValue, v any) error {
+	s, ok := av[AttrDoc].(*types.AttributeValueMemberS)
+	if !ok {
+		return fmt.Errorf("item %v has no document", str(av, AttrPK))
+	}
+	return json.Unmarshal([]byte(s.Value), v)
+}
+
+func str(av map[string]types.AttributeValue, name string) string {
+	if s, ok := av[name].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrPK: &types.AttributeValueMemberS{Value: pk},
+		AttrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// put writes items with BatchWriteItem, 25 at a time, retrying unprocessed
+// items. It is for loads (demo data, imports), not for conditional writes.
+func (t Table) put(ctx context.Context, items []item) error {
+	for start := 0; start < len(items); start += 25 {
+		end := min(start+25, len(items))
+		reqs := make([]types.WriteRequest, 0, end-start)
+		for _, it := range items[start:end] {
+			av, err := it.attributes()
+			if err != nil {
+				return err
+			}
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		}
+		pending := map[string][]types.WriteRequest{t.Name: reqs}
+		for attempt := 0; len(pending[t.Name]) > 0; attempt++ {
+			if attempt > 8 {
+				return fmt.Errorf("batch write: %d items still unprocessed", len(pending[t.Name]))
+			}
+			out, err := t.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return fmt.Errorf("batch write: %w", err)
+			}
+			pending = out.UnprocessedItems
+			if len(pending[t.Name]) > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// get reads one item by key; found is false when it does not exist.
+func (t Table) get(ctx context.Context, pk, sk string, v any) (found bool, err error) {
+	out, err := t.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(t.Name),
+		Key:       key(pk, sk),
+	})
+	if err != nil {
+		return false, fmt.Errorf("get %s %s: %w", pk, sk, err)
+	}
+	if out.Item == nil {
+		return false, nil
+	}
+	return true, decodeDoc(out.Item, v)
+}

@@ -1,0 +1,283 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// CatalogReader is what the catalog routes need from storage.
+type CatalogReader interface {
+	catalog.Repository
+	Category(ctx context.Context, m merchant.ID, id string) (catalog.Category, error)
+}
+
+// CatalogAPI serves the catalog routes.
+type CatalogAPI struct {
+	Pipeline *Pipeline
+	Catalog  CatalogReader
+}
+
+// Page size bounds for product lists.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Routes returns the catalog function's router.
+func (a *CatalogAPI) Routes() http.Handler {
+	rt := NewRouter()
+	rt.Handle("GET /catalog/categories", a.Pipeline.Handle(a.categories))
+	rt.Handle("GET /catalog/categories/{categoryId}/products", a.Pipeline.Handle(a.products))
+	rt.Handle("GET /catalog/products/{ref}", a.Pipeline.Handle(a.product))
+	return rt
+}
+
+// CategoryView is a category as shown to a caller, in one language.
+type CategoryView struct {
+	ID       string `json:"id"`
+	ParentID string `json:"parentId,omitempty"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Position int    `json:"position"`
+}
+
+// PriceView is a price as shown to a caller.
+type PriceView struct {
+	Amount      decimal.Decimal `json:"amount"`
+	Currency    string          `json:"currency"`
+	TaxIncluded bool            `json:"taxIncluded"`
+}
+
+// ProductView is a product as shown to a caller, in one language.
+type ProductView struct {
+	Ref           string                  `json:"ref"`
+	EAN           string                  `json:"ean,omitempty"`
+	CategoryID    string                  `json:"categoryId"`
+	Name          string                  `json:"name"`
+	Description   string                  `json:"description,omitempty"`
+	Language      string                  `json:"language"`
+	Attributes    map[string]string       `json:"attributes,omitempty"`
+	Images        []string                `json:"images,omitempty"`
+	Packagings    []catalog.Packaging     `json:"packagings"`
+	MinOrderQty   int                     `json:"minOrderQty"`
+	OrderMultiple int                     `json:"orderMultiple"`
+	TaxCategory   string                  `json:"taxCategory"`
+	Links         []catalog.LinkedArticle `json:"links,omitempty"`
+	// Price is absent when the portal mode hides prices from the caller.
+	Price *PriceView `json:"price,omitempty"`
+}
+
+// ProductPage is one page of a product list.
+type ProductPage struct {
+	Items      []ProductView `json:"items"`
+	NextCursor string        `json:"nextCursor,omitempty"`
+}
+
+func (a *CatalogAPI) audience(r *Request) (catalog.Audience, error) {
+	aud := catalog.Audience{Mode: r.Storefront.Mode, Caller: r.Caller}
+	if aud.NeedsLogin() {
+		return aud, Unauthenticated("this storefront is a closed extranet: log in to see the catalog")
+	}
+	return aud, nil
+}
+
+func (a *CatalogAPI) categories(w http.ResponseWriter, r *Request) error {
+	aud, err := a.audience(r)
+	if err != nil {
+		return err
+	}
+	cats, err := a.Catalog.Categories(r.Context(), r.Merchant())
+	if err != nil {
+		return err
+	}
+	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
+	visible := visibleCategories(cats, aud)
+	out := make([]CategoryView, 0, len(visible))
+	for _, c := range visible {
+		name, lang := catalog.Text(c.Names, chain)
+		out = append(out, CategoryView{ID: c.ID, ParentID: c.ParentID, Name: name, Language: lang, Position: c.Position})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ParentID != out[j].ParentID {
+			return out[i].ParentID < out[j].ParentID
+		}
+		if out[i].Position != out[j].Position {
+			return out[i].Position < out[j].Position
+		}
+		return out[i].ID < out[j].ID
+	})
+	return writeJSON(w, http.StatusOK, map[string]any{"categories": out})
+}
+
+// visibleCategories drops the categories the audience may not see, and every
+// descendant of one.
+func visibleCategories(cats []catalog.Category, aud catalog.Audience) []catalog.Category {
+	byID := make(map[string]catalog.Category, len(cats))
+	for _, c := range cats {
+		byID[c.ID] = c
+	}
+	visible := func(c catalog.Category) bool {
+		for depth := 0; depth < 64; depth++ {
+			if !aud.SeesCategory(c) {
+				return false
+			}
+			parent, ok := byID[c.ParentID]
+			if c.ParentID == "" || !ok {
+				return true
+			}
+			c = parent
+		}
+		return false
+	}
+	out := make([]catalog.Category, 0, len(cats))
+	for _, c := range cats {
+		if visible(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (a *CatalogAPI) products(w http.ResponseWriter, r *Request) error {
+	aud, err := a.audience(r)
+	if err != nil {
+		return err
+	}
+	catID := r.PathValue("categoryId")
+	if !catalog.ValidID(catID) {
+		return NotFound("no category " + strconv.Quote(catID))
+	}
+	limit, err := pageSize(r.URL.Query().Get("limit"))
+	if err != nil {
+		return err
+	}
+	cursor := r.URL.Query().Get("cursor")
+	// The category check and the page query do not depend on each other:
+	// run them together so the page costs one round trip of latency.
+	var (
+		cat  catalog.Category
+		page catalog.Page
+	)
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { cat, err = a.Catalog.Category(ctx, r.Merchant(), catID); return })
+	g.Go(func() (err error) {
+		page, err = a.Catalog.ProductsInCategory(ctx, r.Merchant(), catID, limit, cursor)
+		return
+	})
+	if err := g.Wait(); err != nil {
+		if errors.Is(err, catalog.ErrNotFound) {
+			return NotFound("no category " + strconv.Quote(catID))
+		}
+		return err
+	}
+	if !aud.SeesCategory(cat) {
+		return NotFound("no category " + strconv.Quote(catID))
+	}
+	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
+	out := ProductPage{Items: make([]ProductView, 0, len(page.Products)), NextCursor: page.NextCursor}
+	for _, p := range page.Products {
+		if aud.SeesProduct(p) {
+			out.Items = append(out.Items, a.view(p, aud, chain, r.Storefront))
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
+	aud, err := a.audience(r)
+	if err != nil {
+		return err
+	}
+	ref := r.PathValue("ref")
+	notFound := NotFound("no product " + strconv.Quote(ref))
+	if !catalog.ValidRef(ref) {
+		return notFound
+	}
+	p, err := a.Catalog.Product(r.Context(), r.Merchant(), ref)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	if !aud.SeesProduct(p) {
+		return notFound
+	}
+	// Only anonymous callers can be kept out of a category: look it up
+	// only for them.
+	if aud.Caller.IsAnonymous() && aud.Mode != merchant.Open {
+		cat, err := a.Catalog.Category(r.Context(), r.Merchant(), p.CategoryID)
+		if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+			return err
+		}
+		if err == nil && !aud.SeesCategory(cat) {
+			return notFound
+		}
+	}
+	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
+	return writeJSON(w, http.StatusOK, a.view(p, aud, chain, r.Storefront))
+}
+
+func (a *CatalogAPI) view(p catalog.Product, aud catalog.Audience, chain []string, sf merchant.Storefront) ProductView {
+	name, lang := catalog.Text(p.Names, chain)
+	desc, _ := catalog.Text(p.Descriptions, []string{lang})
+	v := ProductView{
+		Ref: p.Ref, EAN: p.EAN, CategoryID: p.CategoryID, Name: name, Description: desc, Language: lang,
+		Attributes: p.Attributes, Images: p.Images, Packagings: p.Packagings,
+		MinOrderQty: p.MinOrderQty, OrderMultiple: p.OrderMultiple, TaxCategory: p.TaxCategory, Links: p.Links,
+	}
+	if aud.ShowsPrices() {
+		v.Price = &PriceView{Amount: p.BasePrice, Currency: p.Currency, TaxIncluded: false}
+	}
+	return v
+}
+
+func pageSize(s string) (int, error) {
+	if s == "" {
+		return DefaultPageSize, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxPageSize {
+		return 0, InvalidParameter("limit must be a whole number from 1 to " + strconv.Itoa(MaxPageSize))
+	}
+	return n, nil
+}
+
+// requestedLanguage is the ?lang= parameter, else the first language of
+// Accept-Language (its primary subtag), else empty.
+func requestedLanguage(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" {
+		return primaryTag(l)
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if tag != "" && tag != "*" {
+			return primaryTag(tag)
+		}
+	}
+	return ""
+}
+
+func primaryTag(tag string) string {
+	tag, _, _ = strings.Cut(strings.TrimSpace(tag), "-")
+	tag = strings.ToLower(tag)
+	if len(tag) < 2 || len(tag) > 3 {
+		return ""
+	}
+	for _, c := range tag {
+		if c < 'a' || c > 'z' {
+			return ""
+		}
+	}
+	return tag
+}

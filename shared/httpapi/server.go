@@ -1,0 +1,202 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/comptoir/comptoir/shared/auth"
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/logging"
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// StorefrontResolver finds the storefront behind a Host header.
+type StorefrontResolver interface {
+	ByHost(ctx context.Context, host string) (merchant.Storefront, error)
+}
+
+// TokenVerifier turns a bearer token into a verified caller.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (identity.Caller, error)
+}
+
+// Request is what the pipeline knows about a request before its handler runs.
+type Request struct {
+	*http.Request
+	Storefront merchant.Storefront
+	Caller     identity.Caller
+}
+
+// Merchant is the merchant that owns the storefront, and so every item the
+// request may touch.
+func (r *Request) Merchant() merchant.ID { return r.Storefront.Merchant }
+
+// HandlerFunc serves one route; a returned error becomes a problem response.
+type HandlerFunc func(w http.ResponseWriter, r *Request) error
+
+// Pipeline is the request path shared by every API function.
+type Pipeline struct {
+	Function    string
+	Storefronts StorefrontResolver
+	Tokens      TokenVerifier
+	Logger      *slog.Logger
+}
+
+// CallsHeader reports how many DynamoDB round trips served the request.
+const CallsHeader = "X-Dynamodb-Calls"
+
+// Handle wraps h with storefront resolution, caller verification, logging and
+// error mapping.
+func (p *Pipeline) Handle(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		start := time.Now()
+		ctx := dynamo.WithCallCounter(hr.Context())
+		ctx = logging.WithRequest(ctx, requestID(hr))
+		hr = hr.WithContext(ctx)
+		rw := &recorder{ResponseWriter: w, ctx: ctx}
+		err := p.serve(rw, hr, h)
+		if err != nil {
+			var prob *Problem
+			if !errors.As(err, &prob) {
+				prob = p.mapError(ctx, err)
+			}
+			if !rw.wrote {
+				writeProblem(rw, hr, prob)
+			}
+		}
+		p.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", hr.Method), slog.String("path", hr.URL.Path),
+			slog.Int("status", rw.status), slog.Int64("dynamodb_calls", dynamo.Calls(ctx)),
+			slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
+	})
+}
+
+func (p *Pipeline) serve(w http.ResponseWriter, hr *http.Request, h HandlerFunc) error {
+	host := hr.Header.Get("Host")
+	if host == "" {
+		host = hr.Host
+	}
+	sf, err := p.Storefronts.ByHost(hr.Context(), host)
+	if errors.Is(err, merchant.ErrUnknownHost) {
+		return UnknownStorefront(merchant.NormalizeHost(host))
+	}
+	if err != nil {
+		return err
+	}
+	logging.SetMerchant(hr.Context(), string(sf.Merchant))
+	caller, err := p.caller(hr, sf)
+	if err != nil {
+		return err
+	}
+	return h(w, &Request{Request: hr, Storefront: sf, Caller: caller})
+}
+
+// caller verifies the bearer token, if any. A token is only good for the
+// merchant that owns the storefront it is presented to.
+func (p *Pipeline) caller(hr *http.Request, sf merchant.Storefront) (identity.Caller, error) {
+	authz := hr.Header.Get("Authorization")
+	if authz == "" {
+		return identity.Caller{Role: identity.Anonymous}, nil
+	}
+	scheme, token, ok := strings.Cut(authz, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return identity.Caller{}, InvalidToken("the Authorization header must be 'Bearer <token>'")
+	}
+	c, err := p.Tokens.Verify(hr.Context(), strings.TrimSpace(token))
+	if err != nil {
+		p.Logger.InfoContext(hr.Context(), "token refused", slog.String("reason", err.Error()))
+		return identity.Caller{}, InvalidToken("the token is expired, tampered with, or not issued for this API")
+	}
+	if c.Merchant != sf.Merchant {
+		return identity.Caller{}, InvalidToken("the token was not issued for this storefront's merchant")
+	}
+	return c, nil
+}
+
+func (p *Pipeline) mapError(ctx context.Context, err error) *Problem {
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return NotFound("no such resource")
+	case errors.Is(err, catalog.ErrInvalidCursor):
+		return InvalidCursor()
+	case errors.Is(err, auth.ErrInvalidToken):
+		return InvalidToken("the token was refused")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		p.Logger.WarnContext(ctx, "request cancelled", slog.String("error", err.Error()))
+		return problem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the request took too long; retry")
+	}
+	p.Logger.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+	return Internal()
+}
+
+// requestID is API Gateway's request id when running behind it, else a
+// random one.
+func requestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.RequestID != "" {
+		return rc.RequestID
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// recorder remembers the status and adds the round-trip count header.
+type recorder struct {
+	http.ResponseWriter
+	ctx    context.Context
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.wrote {
+		return
+	}
+	r.wrote, r.status = true, status
+	r.Header().Set(CallsHeader, strconv.FormatInt(dynamo.Calls(r.ctx), 10))
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Router is a ServeMux whose unmatched requests get problem responses.
+type Router struct{ mux *http.ServeMux }
+
+// NewRouter returns an empty router.
+func NewRouter() *Router { return &Router{mux: http.NewServeMux()} }
+
+// Handle registers a route pattern such as "GET /catalog/products/{ref}".
+func (rt *Router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+
+// ServeHTTP routes the request, answering 404 or 405 problems itself.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := rt.mux.Handler(r); pattern != "" {
+		rt.mux.ServeHTTP(w, r)
+		return
+	}
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := rt.mux.Handler(probe); pattern != "" {
+			writeProblem(w, r, MethodNotAllowed(r.Method))
+			return
+		}
+	}
+	writeProblem(w, r, NotFound("no route for "+r.Method+" "+r.URL.Path))
+}

@@ -1,0 +1,64 @@
+// Package logging builds the structured JSON logger every function uses: each
+// line carries the function name, and the request id and merchant of the
+// request being served when the context has them.
+package logging
+
+import (
+	"context"
+	"io"
+	"log/slog"
+)
+
+type fieldsKey struct{}
+
+// fields are the per-request attributes added to every log line.
+type fields struct {
+	requestID string
+	merchant  string
+}
+
+// WithRequest returns a context whose log lines carry the request id.
+func WithRequest(ctx context.Context, requestID string) context.Context {
+	f, _ := ctx.Value(fieldsKey{}).(*fields)
+	nf := &fields{requestID: requestID}
+	if f != nil {
+		nf.merchant = f.merchant
+	}
+	return context.WithValue(ctx, fieldsKey{}, nf)
+}
+
+// SetMerchant records the merchant on the request's fields once it is known.
+// It must be called on a context made by WithRequest.
+func SetMerchant(ctx context.Context, merchant string) {
+	if f, ok := ctx.Value(fieldsKey{}).(*fields); ok {
+		f.merchant = merchant
+	}
+}
+
+// New returns a JSON logger for function writing to w.
+func New(w io.Writer, function string, level slog.Level) *slog.Logger {
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+	return slog.New(contextHandler{h}).With("function", function)
+}
+
+type contextHandler struct{ slog.Handler }
+
+func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if f, ok := ctx.Value(fieldsKey{}).(*fields); ok {
+		if f.requestID != "" {
+			r.AddAttrs(slog.String("request_id", f.requestID))
+		}
+		if f.merchant != "" {
+			r.AddAttrs(slog.String("merchant", f.merchant))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return contextHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h contextHandler) WithGroup(name string) slog.Handler {
+	return contextHandler{h.Handler.WithGroup(name)}
+}

@@ -1,0 +1,174 @@
+// Package wiring builds each Lambda's handler from its environment. The
+// functions' main.go files and the local runner both go through it, so the
+// local stack runs exactly the handlers that are deployed.
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/comptoir/comptoir/shared/auth"
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/httpapi"
+	"github.com/comptoir/comptoir/shared/logging"
+)
+
+// APIHandler is the signature of an HTTP API function.
+type APIHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// QueueHandler is the signature of an SQS-triggered function; it reports
+// partial batch failures.
+type QueueHandler = func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// Env is a function's configuration, read from its environment variables as
+// set in template.yaml.
+type Env struct {
+	Function    string
+	TableName   string
+	ERPBucket   string
+	QueueURLs   map[string]string
+	Issuer      string
+	Audience    string
+	JWKSURL     string
+	CacheTTL    time.Duration
+	LogLevel    slog.Level
+	S3PathStyle bool
+}
+
+// ReadEnv reads a function's configuration with getenv (os.Getenv in Lambda,
+// the template's variables in the local runner).
+func ReadEnv(function string, getenv func(string) string) (Env, error) {
+	e := Env{
+		Function:    function,
+		TableName:   getenv("TABLE_NAME"),
+		ERPBucket:   getenv("ERP_BUCKET"),
+		Issuer:      getenv("AUTH_ISSUER"),
+		Audience:    getenv("AUTH_AUDIENCE"),
+		JWKSURL:     getenv("AUTH_JWKS_URL"),
+		CacheTTL:    time.Minute,
+		S3PathStyle: getenv("S3_PATH_STYLE") == "true",
+		QueueURLs:   map[string]string{},
+	}
+	for _, q := range []string{"ERP_SYNC_QUEUE_URL", "STOCK_UPDATE_QUEUE_URL", "VAT_THRESHOLD_QUEUE_URL", "ORDER_EXPORT_QUEUE_URL"} {
+		if v := getenv(q); v != "" {
+			e.QueueURLs[q] = v
+		}
+	}
+	if v := getenv("CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return e, fmt.Errorf("CACHE_TTL: %w", err)
+		}
+		e.CacheTTL = d
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := e.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return e, fmt.Errorf("LOG_LEVEL: %w", err)
+		}
+	}
+	if e.TableName == "" {
+		return e, fmt.Errorf("TABLE_NAME is not set")
+	}
+	return e, nil
+}
+
+// Deps are the clients and settings a handler is built from. Building them
+// makes no network call: Lambda init stays small.
+type Deps struct {
+	Env      Env
+	DynamoDB *dynamodb.Client
+	SQS      *sqs.Client
+	S3       *s3.Client
+	Logger   *slog.Logger
+}
+
+// Load reads the environment and builds the AWS clients. Endpoints and
+// credentials come from the standard AWS variables (AWS_ENDPOINT_URL_DYNAMODB
+// and friends point them at local stand-ins).
+func Load(ctx context.Context, function string, getenv func(string) string) (Deps, error) {
+	env, err := ReadEnv(function, getenv)
+	if err != nil {
+		return Deps{}, fmt.Errorf("%s: %w", function, err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return Deps{}, fmt.Errorf("%s: aws config: %w", function, err)
+	}
+	return Deps{
+		Env:      env,
+		DynamoDB: dynamodb.NewFromConfig(cfg, dynamo.CountRoundTrips),
+		SQS:      sqs.NewFromConfig(cfg),
+		S3:       s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = env.S3PathStyle }),
+		Logger:   logging.New(os.Stdout, function, env.LogLevel),
+	}, nil
+}
+
+// MustLoad is Load for main functions: it exits on a configuration error.
+func MustLoad(function string) Deps {
+	d, err := Load(context.Background(), function, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return d
+}
+
+// table returns the single-table handle.
+func (d Deps) table() dynamo.Table { return dynamo.Table{Client: d.DynamoDB, Name: d.Env.TableName} }
+
+// pipeline returns the shared HTTP request pipeline of an API function.
+func (d Deps) pipeline() *httpapi.Pipeline {
+	return &httpapi.Pipeline{
+		Function:    d.Env.Function,
+		Storefronts: &dynamo.Storefronts{Table: d.table(), TTL: d.Env.CacheTTL},
+		Tokens: &auth.Verifier{
+			Issuer: d.Env.Issuer, Audience: d.Env.Audience, Leeway: 30 * time.Second,
+			Keys: &auth.JWKS{URL: d.Env.JWKSURL, HTTP: &http.Client{Timeout: 5 * time.Second}},
+		},
+		Logger: d.Logger,
+	}
+}
+
+// serve adapts an http.Handler to API Gateway HTTP API (payload v2) events.
+func serve(h http.Handler) APIHandler { return httpadapter.NewV2(h).ProxyWithContext }
+
+// CatalogAPI builds the catalog function: category tree, product lists and
+// product detail.
+func CatalogAPI(d Deps) APIHandler {
+	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}}
+	return serve(api.Routes())
+}
+
+// APIFunctions maps each HTTP API function's folder under functions/ to the
+// constructor of its handler. The local runner serves template.yaml's routes
+// with them.
+var APIFunctions = map[string]func(Deps) APIHandler{
+	"catalog":  CatalogAPI,
+	"pricing":  PricingAPI,
+	"cart":     CartAPI,
+	"checkout": CheckoutAPI,
+	"orders":   OrdersAPI,
+	"reps":     RepsAPI,
+	"admin":    AdminAPI,
+}
+
+// QueueFunctions maps each SQS-triggered function's folder under functions/
+// to the constructor of its handler.
+var QueueFunctions = map[string]func(Deps) QueueHandler{
+	"erp-ingest":    ERPIngest,
+	"erp-sync":      ERPSync,
+	"stock-update":  StockUpdate,
+	"vat-threshold": VATThreshold,
+	"order-export":  OrderExport,
+}
