@@ -1,0 +1,80 @@
+package catalog
+
+import (
+	"testing"
+
+	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+func TestText_FollowsTheChainThenFallsBack(t *testing.T) {
+	texts := map[string]string{"fr": "Pompe", "en": "Pump"}
+	cases := []struct {
+		chain    []string
+		text     string
+		language string
+	}{
+		{[]string{"en", "fr"}, "Pump", "en"},
+		{[]string{"de", "fr"}, "Pompe", "fr"},
+		{[]string{"de"}, "Pump", "en"}, // nothing in the chain: any text, in code order
+		{nil, "Pump", "en"},
+	}
+	for _, c := range cases {
+		text, lang := Text(texts, c.chain)
+		if text != c.text || lang != c.language {
+			t.Errorf("Text(%v) = %q/%q, want %q/%q", c.chain, text, lang, c.text, c.language)
+		}
+	}
+	if text, lang := Text(nil, []string{"fr"}); text != "" || lang != "" {
+		t.Errorf("Text(nil) = %q/%q", text, lang)
+	}
+}
+
+func TestValidRef(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"PMP-ACID-100": true, "": false, "A B": false, "A#B": false,
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm": false,
+	} {
+		if got := ValidRef(ref); got != want {
+			t.Errorf("ValidRef(%q) = %v", ref, got)
+		}
+	}
+}
+
+func TestAudience_PortalModes(t *testing.T) {
+	anon := identity.Caller{Role: identity.Anonymous}
+	buyer := identity.Caller{Role: identity.Buyer, Customer: "C1", Merchant: "m"}
+	restricted := Category{ID: "SAV", Restricted: true}
+	proOnly := Product{Ref: "P", ProOnly: true}
+	asleep := Product{Ref: "Z", Inactive: true}
+	cases := []struct {
+		name                                    string
+		aud                                     Audience
+		needsLogin, prices, restricted, proOnly bool
+	}{
+		{"closed anonymous", Audience{merchant.Closed, anon}, true, false, false, false},
+		{"closed buyer", Audience{merchant.Closed, buyer}, false, true, true, true},
+		{"partial anonymous", Audience{merchant.PartiallyOpen, anon}, false, false, false, false},
+		{"partial buyer", Audience{merchant.PartiallyOpen, buyer}, false, true, true, true},
+		{"open anonymous", Audience{merchant.Open, anon}, false, true, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.aud.NeedsLogin(); got != c.needsLogin {
+				t.Errorf("NeedsLogin = %v", got)
+			}
+			if got := c.aud.ShowsPrices(); got != c.prices {
+				t.Errorf("ShowsPrices = %v", got)
+			}
+			if got := c.aud.SeesCategory(restricted); got != c.restricted {
+				t.Errorf("SeesCategory(restricted) = %v", got)
+			}
+			if got := c.aud.SeesProduct(proOnly); got != c.proOnly {
+				t.Errorf("SeesProduct(pro-only) = %v", got)
+			}
+			if c.aud.SeesProduct(asleep) {
+				t.Error("an inactive product is visible")
+			}
+		})
+	}
+}

@@ -1,0 +1,230 @@
+// Package demo builds the demo data of the local stack: Hydrotech Industrie,
+// an industrial supplier of pumps, seals, valves and piping selling to
+// professionals in France, Belgium and Germany (and a few consumers), and a
+// second, small merchant so that tenant isolation can be seen and tested.
+// The data are generated deterministically: every run loads the same items.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/stock"
+	"github.com/comptoir/comptoir/shared/vat"
+)
+
+// Merchant identifiers of the demo.
+const (
+	Hydro  merchant.ID = "hydro"
+	Jardin merchant.ID = "jardin"
+)
+
+// The seed's pump and its companions: the acid-extraction pump must ship with
+// an acid-resistant seal kit, one per pump.
+const (
+	PumpRef    = "PMP-ACID-100"
+	SealKitRef = "KIT-JOINT-AR"
+	FilterRef  = "FLT-ACID-20"
+)
+
+// Summary counts what Load wrote.
+type Summary struct {
+	Merchants   int
+	Storefronts []merchant.Storefront
+	Categories  int
+	Products    int
+	Customers   int
+	Reps        int
+	Warehouses  int
+	StockLevels int
+}
+
+// Data is the whole demo, built in memory.
+type Data struct {
+	Storefronts   []merchant.Storefront
+	Merchants     []dynamo.Merchant
+	Categories    map[merchant.ID][]catalog.Category
+	Products      map[merchant.ID][]catalog.Product
+	Customers     []customer.Customer
+	PriceCats     []customer.PriceCategory
+	BuyingGroups  []customer.BuyingGroup
+	Reps          []customer.Rep
+	Warehouses    []stock.Warehouse
+	StockLevels   []stock.Level
+	JardinClients []customer.Customer
+}
+
+// Storefronts of the demo, one per portal mode.
+func Storefronts() []merchant.Storefront {
+	return []merchant.Storefront{
+		{ID: "fr", Merchant: Hydro, Host: "hydro-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.PartiallyOpen, MerchantLanguage: "fr"},
+		{ID: "be", Merchant: Hydro, Host: "hydro-be.localhost", Country: "BE", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr"},
+		{ID: "de", Merchant: Hydro, Host: "hydro-de.localhost", Country: "DE", Language: "en", Currency: "EUR", Mode: merchant.Closed, MerchantLanguage: "fr"},
+		{ID: "fr", Merchant: Jardin, Host: "jardin-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr"},
+	}
+}
+
+// Identities are the demo callers the local stack prints tokens for.
+func Identities() []identity.Caller {
+	return []identity.Caller{
+		{Role: identity.Buyer, Subject: "achat@plomberie-lyonnaise.fr", Merchant: Hydro, Customer: "C0001"},
+		{Role: identity.Buyer, Subject: "inkoop@hydrobel.be", Merchant: Hydro, Customer: "C0004"},
+		{Role: identity.Buyer, Subject: "einkauf@rhein-pumpen.de", Merchant: Hydro, Customer: "C0008"},
+		{Role: identity.Buyer, Subject: "marie.martin@example.fr", Merchant: Hydro, Customer: "P0001"},
+		{Role: identity.Rep, Subject: "l.bernard@hydrotech.fr", Merchant: Hydro, Rep: "R01"},
+		{Role: identity.Rep, Subject: "k.vogel@hydrotech.fr", Merchant: Hydro, Rep: "R02"},
+		{Role: identity.Staff, Subject: "admin@hydrotech.fr", Merchant: Hydro},
+		{Role: identity.Staff, Subject: "admin@jardin-saison.fr", Merchant: Jardin},
+	}
+}
+
+// Build generates the demo data.
+func Build() Data {
+	d := Data{
+		Storefronts: Storefronts(),
+		Merchants: []dynamo.Merchant{
+			{ID: Hydro, Name: "Hydrotech Industrie", Country: "FR", DefaultLanguage: "fr", Currency: "EUR"},
+			{ID: Jardin, Name: "Jardin Saison", Country: "FR", DefaultLanguage: "fr", Currency: "EUR"},
+		},
+		Categories: map[merchant.ID][]catalog.Category{},
+		Products:   map[merchant.ID][]catalog.Product{},
+	}
+	d.Categories[Hydro], d.Products[Hydro] = hydroCatalog()
+	d.Categories[Jardin], d.Products[Jardin] = jardinCatalog()
+	d.PriceCats = []customer.PriceCategory{{ID: "1", Name: "Revendeurs"}, {ID: "2", Name: "Installateurs"}}
+	d.BuyingGroups = []customer.BuyingGroup{{ID: "ACHATPRO", Name: "Centrale Achat-Pro"}}
+	d.Customers = hydroCustomers()
+	d.Reps = []customer.Rep{
+		{ID: "R01", Name: "Lucie Bernard", Merchant: Hydro, Customers: []string{"C0001", "C0002", "C0003", "C0004", "C0005"}},
+		{ID: "R02", Name: "Klaus Vogel", Merchant: Hydro, Customers: []string{"C0006", "C0007", "C0008", "C0009", "C0010"}},
+	}
+	d.Warehouses = []stock.Warehouse{
+		{ID: "1", Name: "Lyon Saint-Priest", Country: "FR"},
+		{ID: "2", Name: "Lille Lesquin", Country: "FR"},
+		{ID: "3", Name: "Strasbourg Port du Rhin", Country: "FR"},
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	for _, p := range d.Products[Hydro] {
+		for _, w := range d.Warehouses {
+			onHand := int64(r.IntN(120))
+			if r.IntN(10) == 0 {
+				onHand = 0
+			}
+			d.StockLevels = append(d.StockLevels, stock.Level{Ref: p.Ref, Warehouse: w.ID, OnHand: onHand, Reserved: int64(r.IntN(5)), Min: 10, Max: 100})
+		}
+	}
+	d.JardinClients = []customer.Customer{{ID: "J001", Name: "Pépinières du Val", Kind: customer.Pro, Country: "FR", CreditLimit: decimal.NewFromInt(5000)}}
+	return d
+}
+
+// Load writes the demo data into the table and returns what it wrote.
+func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
+	d := Build()
+	sum := Summary{Merchants: len(d.Merchants), Storefronts: d.Storefronts}
+	if err := (&dynamo.Storefronts{Table: t}).Save(ctx, d.Storefronts); err != nil {
+		return sum, fmt.Errorf("demo storefronts: %w", err)
+	}
+	cat := &dynamo.Catalog{Table: t}
+	for _, m := range []merchant.ID{Hydro, Jardin} {
+		if err := cat.SaveCategories(ctx, m, d.Categories[m]); err != nil {
+			return sum, fmt.Errorf("demo categories of %s: %w", m, err)
+		}
+		if err := cat.SaveProducts(ctx, m, d.Products[m]); err != nil {
+			return sum, fmt.Errorf("demo products of %s: %w", m, err)
+		}
+		sum.Categories += len(d.Categories[m])
+		sum.Products += len(d.Products[m])
+	}
+	acc := &dynamo.Accounts{Table: t}
+	hb := acc.NewBatch(Hydro).Merchant(d.Merchants[0])
+	for _, pc := range d.PriceCats {
+		hb.PriceCategory(pc)
+	}
+	for _, g := range d.BuyingGroups {
+		hb.BuyingGroup(g)
+	}
+	for _, c := range d.Customers {
+		hb.Customer(c)
+	}
+	for _, rep := range d.Reps {
+		hb.Rep(rep)
+	}
+	for _, w := range d.Warehouses {
+		hb.Warehouse(w)
+	}
+	for _, l := range d.StockLevels {
+		hb.StockLevel(l)
+	}
+	jb := acc.NewBatch(Jardin).Merchant(d.Merchants[1])
+	for _, c := range d.JardinClients {
+		jb.Customer(c)
+	}
+	for _, b := range []*dynamo.Batch{hb, jb} {
+		if err := acc.Save(ctx, b); err != nil {
+			return sum, fmt.Errorf("demo accounts: %w", err)
+		}
+	}
+	sum.Customers = len(d.Customers) + len(d.JardinClients)
+	sum.Reps, sum.Warehouses, sum.StockLevels = len(d.Reps), len(d.Warehouses), len(d.StockLevels)
+	return sum, nil
+}
+
+func hydroCustomers() []customer.Customer {
+	type pro struct {
+		id, name, country, vatBody, cat, group, city, zip string
+	}
+	pros := []pro{
+		{"C0001", "Plomberie Lyonnaise SARL", "FR", "FR:732829320", "1", "", "Lyon", "69003"},
+		{"C0002", "Chimie Process Normandie", "FR", "FR:552081317", "2", "ACHATPRO", "Rouen", "76000"},
+		{"C0003", "Agro Pompes Bretagne", "FR", "FR:403335904", "2", "", "Rennes", "35000"},
+		{"C0004", "Hydrobel NV", "BE", "BE:04031707", "1", "ACHATPRO", "Antwerpen", "2000"},
+		{"C0005", "Wallonie Fluides SA", "BE", "BE:04521234", "2", "", "Liège", "4000"},
+		{"C0006", "Ets Meunier Alsace", "FR", "FR:542065479", "1", "ACHATPRO", "Colmar", "68000"},
+		{"C0007", "Saar Industrietechnik GmbH", "DE", "DE:13669597", "2", "", "Saarbrücken", "66111"},
+		{"C0008", "Rhein Pumpen GmbH", "DE", "DE:81123456", "1", "", "Köln", "50667"},
+		{"C0009", "Bayern Chemie Service GmbH", "DE", "DE:24681357", "2", "ACHATPRO", "München", "80331"},
+		{"C0010", "Flandres Maintenance SAS", "FR", "FR:380129866", "1", "", "Lille", "59000"},
+	}
+	out := make([]customer.Customer, 0, len(pros)+2)
+	for i, p := range pros {
+		out = append(out, customer.Customer{
+			ID: p.id, Name: p.name, Kind: customer.Pro, Country: p.country,
+			VATNumber: vatNumber(p.vatBody), PriceCategory: p.cat, BuyingGroup: p.group,
+			CreditLimit: decimal.NewFromInt(int64(10000 + 5000*i)),
+			Language:    map[string]string{"FR": "fr", "BE": "fr", "DE": "de"}[p.country],
+			Address:     customer.Address{Line1: strconv.Itoa(10+i) + " rue de l'Industrie", PostalCode: p.zip, City: p.city, Country: p.country},
+		})
+	}
+	out = append(out,
+		customer.Customer{ID: "P0001", Name: "Marie Martin", Kind: customer.Consumer, Country: "FR", Language: "fr", CreditLimit: decimal.Zero,
+			Address: customer.Address{Line1: "4 allée des Tilleuls", PostalCode: "69100", City: "Villeurbanne", Country: "FR"}},
+		customer.Customer{ID: "P0002", Name: "Luc Peeters", Kind: customer.Consumer, Country: "BE", Language: "fr", CreditLimit: decimal.Zero,
+			Address: customer.Address{Line1: "Rue Haute 12", PostalCode: "1000", City: "Bruxelles", Country: "BE"}},
+	)
+	return out
+}
+
+// vatNumber completes a VAT number body with its check digits: "FR:<siren>",
+// "BE:<first 8 digits>", "DE:<first 8 digits>".
+func vatNumber(spec string) string {
+	cc, body := spec[:2], spec[3:]
+	switch cc {
+	case "FR":
+		return fmt.Sprintf("FR%02d%s", vat.FRKey(body), body)
+	case "BE":
+		n, _ := strconv.Atoi(body)
+		return fmt.Sprintf("BE%s%02d", body, 97-n%97)
+	case "DE":
+		return fmt.Sprintf("DE%s%d", body, vat.DECheckDigit(body))
+	}
+	return ""
+}

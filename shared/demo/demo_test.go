@@ -1,0 +1,73 @@
+package demo
+
+import (
+	"testing"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/vat"
+)
+
+func TestBuild_MeetsTheDemoBrief(t *testing.T) {
+	d := Build()
+	products := d.Products[Hydro]
+	if len(products) < 500 {
+		t.Errorf("hydro has %d products, want at least 500", len(products))
+	}
+	refs := map[string]catalog.Product{}
+	cats := map[string]bool{}
+	for _, c := range d.Categories[Hydro] {
+		cats[c.ID] = true
+	}
+	for _, p := range products {
+		if _, dup := refs[p.Ref]; dup {
+			t.Errorf("duplicate reference %s", p.Ref)
+		}
+		refs[p.Ref] = p
+		if !cats[p.CategoryID] {
+			t.Errorf("%s is in unknown category %s", p.Ref, p.CategoryID)
+		}
+		if p.Names["fr"] == "" || p.Names["en"] == "" {
+			t.Errorf("%s lacks a French or English name", p.Ref)
+		}
+		if !catalog.ValidRef(p.Ref) || len(p.EAN) != 13 {
+			t.Errorf("%s: bad reference or EAN %q", p.Ref, p.EAN)
+		}
+		if !p.BasePrice.IsPositive() {
+			t.Errorf("%s: price %s", p.Ref, p.BasePrice)
+		}
+	}
+	pump, ok := refs[PumpRef]
+	if !ok || len(pump.Links) == 0 || pump.Links[0].Ref != SealKitRef || pump.Links[0].Kind != catalog.Mandatory {
+		t.Errorf("the pump must link the acid-resistant seal kit as mandatory: %+v", pump.Links)
+	}
+	if _, ok := refs[SealKitRef]; !ok {
+		t.Error("seal kit missing")
+	}
+	if len(d.Warehouses) != 3 || len(d.PriceCats) != 2 || len(d.BuyingGroups) != 1 || len(d.Reps) != 2 {
+		t.Errorf("warehouses %d, price categories %d, buying groups %d, reps %d", len(d.Warehouses), len(d.PriceCats), len(d.BuyingGroups), len(d.Reps))
+	}
+	pros, consumers := 0, 0
+	countries := map[string]bool{}
+	for _, c := range d.Customers {
+		switch c.Kind {
+		case customer.Pro:
+			pros++
+			countries[c.Country] = true
+			if !vat.WellFormed(c.VATNumber) {
+				t.Errorf("%s: VAT number %s is not well formed", c.ID, c.VATNumber)
+			}
+		case customer.Consumer:
+			consumers++
+		}
+	}
+	if pros != 10 || consumers != 2 || !countries["FR"] || !countries["BE"] || !countries["DE"] {
+		t.Errorf("pros %d consumers %d countries %v", pros, consumers, countries)
+	}
+}
+
+func TestEAN13CheckDigit(t *testing.T) {
+	if got := ean13("400638133393"); got != "4006381333931" {
+		t.Fatalf("ean13 = %s", got)
+	}
+}
