@@ -79,7 +79,8 @@ sqs_answers() {
 launch() {
 	local dir="$1" name="$2"
 	shift 2
-	setsid "$@" >"$dir/$name.log" 2>&1 </dev/null &
+	# Run from the state dir: DynamoDB Local writes files in its working directory.
+	(cd "$dir" && exec setsid "$@" >"$dir/$name.log" 2>&1 </dev/null) &
 	echo $! >"$dir/$name.pid"
 }
 
@@ -130,7 +131,7 @@ start() {
 	jdir="$(dirname "$jar")"
 
 	log "starting DynamoDB Local on 127.0.0.1:$ddb_port and fauxqs on 127.0.0.1:$sqs_port (state in $dir)"
-	launch "$dir" dynamodb java -Xms64m -Djava.library.path="$jdir/DynamoDBLocal_lib" -jar "$jar" -inMemory -port "$ddb_port"
+	launch "$dir" dynamodb java -Xms64m -Djava.library.path="$jdir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb -disableTelemetry -port "$ddb_port"
 	FAUXQS_PORT="$sqs_port" FAUXQS_DEFAULT_REGION="${AWS_REGION:-eu-west-3}" FAUXQS_LOGGER=true \
 		launch "$dir" fauxqs node "$ROOT/node_modules/fauxqs/dist/cli.js"
 
