@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs the whole system locally (make dev): DynamoDB Local and fauxqs, then the
+# local runner (infra/devstack) that serves template.yaml's HTTP API on
+# 127.0.0.1:$API_PORT with the real handlers, plays the SQS/S3 triggers and
+# seeds the demo data. Ctrl-C (or any exit) stops everything it started.
+#
+# Environment: API_PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (4566),
+# DEV_STATE_DIR (.local/dev-stack: logs and pid files of the stack).
+# Extra arguments are passed to infra/devstack.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+API_PORT="${API_PORT:-3000}"
+DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+SQS_PORT="${SQS_PORT:-4566}"
+STATE="${DEV_STATE_DIR:-$ROOT/.local/dev-stack}"
+
+log() { printf '[dev] %s\n' "$*" >&2; }
+die() {
+	printf '[dev] ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+command -v go >/dev/null || die "go is not installed"
+[[ -d infra/devstack ]] || die "infra/devstack is missing: the local runner is not in this checkout yet"
+
+STACK_STARTED=0
+CHILD=""
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
+		kill -TERM "$CHILD" 2>/dev/null
+		wait "$CHILD" 2>/dev/null
+	fi
+	if [[ $STACK_STARTED -eq 1 ]]; then
+		bash "$ROOT/scripts/stack.sh" stop "$STATE" || true
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+
+log "installing dependencies"
+bash scripts/stack.sh deps || die "npm ci failed"
+go mod download || die "go mod download failed"
+
+log "building the local runner (infra/devstack)"
+mkdir -p "$ROOT/.local/bin"
+go build -o "$ROOT/.local/bin/devstack" ./infra/devstack || die "infra/devstack does not build"
+
+STACK_STARTED=1
+bash scripts/stack.sh start "$STATE" "$DYNAMODB_PORT" "$SQS_PORT" || die "the local stack did not start (logs in $STATE)"
+
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=eu-west-3 AWS_DEFAULT_REGION=eu-west-3
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$SQS_PORT"
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$SQS_PORT"
+export COMPTOIR_DYNAMODB_ENDPOINT="$AWS_ENDPOINT_URL_DYNAMODB"
+export COMPTOIR_SQS_ENDPOINT="$AWS_ENDPOINT_URL_SQS"
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+log "API on http://127.0.0.1:$API_PORT (Ctrl-C stops everything); stack logs in $STATE"
+# The runner is the built binary of `go run ./infra/devstack`, run directly so
+# that signals reach it (go run does not forward SIGTERM to its child).
+"$ROOT/.local/bin/devstack" -api "127.0.0.1:$API_PORT" \
+	-dynamodb "http://127.0.0.1:$DYNAMODB_PORT" -sqs "http://127.0.0.1:$SQS_PORT" -seed "$@" &
+CHILD=$!
+# A background child of a non-interactive shell starts with SIGINT ignored:
+# forward Ctrl-C as SIGINT (Go's signal.Notify re-enables it), then SIGTERM.
+forward() {
+	kill "-$1" "$CHILD" 2>/dev/null || return 0
+	local i
+	for i in $(seq 1 50); do
+		kill -0 "$CHILD" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -TERM "$CHILD" 2>/dev/null || true
+}
+trap 'forward INT' INT
+trap 'forward TERM' TERM
+RC=0
+while kill -0 "$CHILD" 2>/dev/null; do
+	wait "$CHILD"
+	RC=$?
+done
+CHILD=""
+log "local runner exited with status $RC"
+exit "$RC"
