@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -696,4 +697,24 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// FileName is the template's file name at the repository root.
+const FileName = "template.yaml"
+
+// Locate walks up from dir to the directory holding go.mod and returns the
+// path of the template there.
+func Locate(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("locate template: %w", err)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, FileName), nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("locate template: no go.mod above %s", abs)
+		}
+	}
 }

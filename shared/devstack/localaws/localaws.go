@@ -1,0 +1,130 @@
+// Package localaws builds AWS SDK clients for the local stand-ins of the
+// stack (DynamoDB Local, fauxqs for SQS and S3) and creates the single table
+// from its template definition. The local runner and the integration test
+// helpers share it.
+package localaws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/comptoir/comptoir/shared/samtemplate"
+)
+
+// Region is the region the local stack pretends to run in.
+const Region = "eu-west-3"
+
+// AccountID is the account id of local ARNs.
+const AccountID = "000000000000"
+
+// Config returns an AWS configuration with static "local" credentials and
+// the local region; it reads nothing from the environment.
+func Config() aws.Config {
+	return aws.Config{
+		Region: Region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "localaws"}, nil
+		}),
+	}
+}
+
+// DynamoDB returns a client of the DynamoDB stand-in at endpoint.
+func DynamoDB(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(Config(), append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+	}}, opts...)...)
+}
+
+// SQS returns a client of the SQS stand-in at endpoint.
+func SQS(endpoint string) *sqs.Client {
+	return sqs.NewFromConfig(Config(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
+
+// S3 returns a path-style client of the S3 stand-in at endpoint.
+func S3(endpoint string) *s3.Client {
+	return s3.NewFromConfig(Config(), func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.UsePathStyle = true
+	})
+}
+
+// CreateTable creates table name as def describes it (keys, attribute
+// definitions, global secondary indexes, on-demand billing), waits until it
+// is active and enables its TTL attribute. A table that already exists is
+// left as it is, TTL aside.
+func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def samtemplate.Table) error {
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema:   keySchema(def.Keys),
+	}
+	for _, a := range def.Attributes {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.Name), AttributeType: types.ScalarAttributeType(a.Type),
+		})
+	}
+	for _, g := range def.GSIs {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName:  aws.String(g.Name),
+			KeySchema:  keySchema(g.Keys),
+			Projection: &types.Projection{ProjectionType: types.ProjectionType(g.Projection)},
+		})
+	}
+	_, err := c.CreateTable(ctx, in)
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 2*time.Minute); err != nil {
+		return fmt.Errorf("wait for table %s: %w", name, err)
+	}
+	if def.TTLAttribute == "" {
+		return nil
+	}
+	ttl, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("describe TTL of %s: %w", name, err)
+	}
+	if d := ttl.TimeToLiveDescription; d != nil && d.TimeToLiveStatus == types.TimeToLiveStatusEnabled &&
+		aws.ToString(d.AttributeName) == def.TTLAttribute {
+		return nil
+	}
+	_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(def.TTLAttribute), Enabled: aws.Bool(true),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("enable TTL on %s: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteTable deletes table name; a table that does not exist is not an
+// error.
+func DeleteTable(ctx context.Context, c *dynamodb.Client, name string) error {
+	_, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	var nf *types.ResourceNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("delete table %s: %w", name, err)
+	}
+	return nil
+}
+
+func keySchema(keys []samtemplate.KeyElement) []types.KeySchemaElement {
+	out := make([]types.KeySchemaElement, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, types.KeySchemaElement{AttributeName: aws.String(k.Name), KeyType: types.KeyType(k.Type)})
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+// Package testenv gives integration tests clients of the local stand-ins
+// (DynamoDB Local, fauxqs for SQS and S3) and fresh tables shaped like the
+// deployed one. Endpoints come from COMPTOIR_DYNAMODB_ENDPOINT and
+// COMPTOIR_SQS_ENDPOINT (scripts/test.sh sets them); when one is missing the
+// test is skipped, or fails when CI is "true" so that CI never passes by
+// skipping.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/comptoir/comptoir/shared/devstack/localaws"
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/samtemplate"
+)
+
+// Environment variables naming the local endpoints.
+const (
+	DynamoDBEndpointVar = "COMPTOIR_DYNAMODB_ENDPOINT"
+	SQSEndpointVar      = "COMPTOIR_SQS_ENDPOINT"
+)
+
+// Endpoint returns the value of the environment variable name, skipping the
+// test when it is unset (failing it when CI is "true").
+func Endpoint(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set: integration tests need the local stack (scripts/test.sh starts it)", name)
+		}
+		t.Skipf("%s is not set: start the local stack or run scripts/test.sh", name)
+	}
+	return v
+}
+
+// DynamoDB returns a client of DynamoDB Local that counts round trips
+// (dynamo.WithCallCounter / dynamo.Calls).
+func DynamoDB(t testing.TB) *dynamodb.Client {
+	t.Helper()
+	return localaws.DynamoDB(Endpoint(t, DynamoDBEndpointVar), dynamo.CountRoundTrips)
+}
+
+// SQS returns a client of the local SQS.
+func SQS(t testing.TB) *sqs.Client {
+	t.Helper()
+	return localaws.SQS(Endpoint(t, SQSEndpointVar))
+}
+
+// S3 returns a path-style client of the local S3 (served by fauxqs on the
+// SQS endpoint).
+func S3(t testing.TB) *s3.Client {
+	t.Helper()
+	return localaws.S3(Endpoint(t, SQSEndpointVar))
+}
+
+// Table creates a table with a unique name, shaped as template.yaml's table
+// (keys, indexes, TTL), and deletes it when the test ends.
+func Table(t testing.TB) dynamo.Table {
+	t.Helper()
+	c := DynamoDB(t)
+	def, err := TableDefinition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := UniqueName("test")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := localaws.CreateTable(ctx, c, name, def); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := localaws.DeleteTable(ctx, c, name); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	return dynamo.Table{Client: c, Name: name}
+}
+
+var (
+	tplOnce sync.Once
+	tpl     *samtemplate.Template
+	tplErr  error
+)
+
+// Template returns the repository's parsed template.yaml, found by walking
+// up from the working directory to go.mod.
+func Template() (*samtemplate.Template, error) {
+	tplOnce.Do(func() {
+		var path string
+		if path, tplErr = samtemplate.Locate("."); tplErr == nil {
+			tpl, tplErr = samtemplate.Load(path)
+		}
+	})
+	return tpl, tplErr
+}
+
+// TableDefinition returns template.yaml's table definition.
+func TableDefinition() (samtemplate.Table, error) {
+	t, err := Template()
+	if err != nil {
+		return samtemplate.Table{}, err
+	}
+	return t.Table, nil
+}
+
+// UniqueName returns prefix followed by a random suffix, usable as a
+// table, queue or (lower case) bucket name.
+func UniqueName(prefix string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}
