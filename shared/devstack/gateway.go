@@ -186,10 +186,18 @@ func moreSpecific(a, b compiledRoute) bool {
 	return a.Method != "ANY" && b.Method == "ANY"
 }
 
-// Route finds the route that serves method and path the way HTTP API does,
-// with its path parameters.
-func (g *Gateway) Route(method, path string) (samtemplate.FunctionRoute, map[string]string, bool) {
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+// Route finds the route that serves method and rawPath (the path as sent,
+// still escaped) the way HTTP API does, with its decoded path parameters: an
+// escaped slash (%2F) stays inside its segment.
+func (g *Gateway) Route(method, rawPath string) (samtemplate.FunctionRoute, map[string]string, bool) {
+	segs := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
+	for i, s := range segs {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return samtemplate.FunctionRoute{}, nil, false
+		}
+		segs[i] = d
+	}
 	var best *compiledRoute
 	var bestParams map[string]string
 	for i := range g.routes {
@@ -235,7 +243,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, start time.Time)
 			}
 		}
 	}
-	route, params, ok := g.Route(r.Method, r.URL.Path)
+	route, params, ok := g.Route(r.Method, r.URL.EscapedPath())
 	if !ok {
 		return gatewayError(w, http.StatusNotFound, "Not Found"), ""
 	}
