@@ -544,10 +544,34 @@ func (g *Gateway) serveOpenAPI(w http.ResponseWriter, path string) (int, bool) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(stringKeys(doc)); err != nil {
 		return http.StatusInternalServerError, true
 	}
 	return http.StatusOK, true
+}
+
+// stringKeys turns the maps YAML decodes with non-string keys (status
+// codes such as 200 under responses) into JSON objects.
+func stringKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = stringKeys(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = stringKeys(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = stringKeys(e)
+		}
+		return x
+	}
+	return v
 }
 
 func newRequestID() string {

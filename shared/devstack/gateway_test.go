@@ -90,7 +90,7 @@ func newGateway(t *testing.T, fns devstack.APIInvoker) (*devstack.Gateway, *auth
 		t.Fatal(err)
 	}
 	openapi := filepath.Join(t.TempDir(), "openapi.yaml")
-	if err := os.WriteFile(openapi, []byte("openapi: 3.1.0\ninfo:\n  title: Comptoir\n  version: \"1\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(openapi, []byte("openapi: 3.1.0\ninfo:\n  title: Comptoir\n  version: \"1\"\npaths:\n  /x:\n    get:\n      responses:\n        200:\n          description: ok\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	gw, err := devstack.NewGateway(devstack.GatewayConfig{
