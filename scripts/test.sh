@@ -135,10 +135,14 @@ for a in "$@"; do
 done
 log "go test -race -count=1 ${PKGS[*]} $*"
 TEST_START=$SECONDS
-if go test -race -count=1 "${PKGS[@]}" "$@"; then
+if go test -race -count=1 "${PKGS[@]}" "$@" 2>&1 | tee "$STATE/go-test.log"; then
 	record "go test -race" 0 "$((SECONDS - TEST_START))s"
 else
 	record "go test -race" 1 "$((SECONDS - TEST_START))s; see the FAIL lines above"
+	while read -r pkg; do
+		SUMMARY+=("      failed: $pkg")
+	done < <(grep -E '^(FAIL|---)' "$STATE/go-test.log" | grep -E '^FAIL[[:space:]]+[^[:space:]]+[[:space:]]' | awk '{print $2 " " $3 " " $4}')
+	grep -qE '^(panic:|# )' "$STATE/go-test.log" && SUMMARY+=("      (build errors or panics: see '# pkg' / 'panic:' lines above)")
 fi
 
 summary
