@@ -1,0 +1,142 @@
+// Command bench measures what the project promises about cost and speed and
+// writes bench/out/report.md and bench/out/report.json:
+//
+//   - the catalog API, built the way the local runner builds it (template.yaml
+//     routes, API Gateway payload v2 events, the deployed handler), over a
+//     fresh DynamoDB Local table loaded with the demo: DynamoDB round trips per
+//     request and latency under concurrent load, next to the raw DynamoDB
+//     Query of the same page;
+//   - every function's stripped linux/arm64 binary size, and its init time
+//     under the Lambda runtime interface emulator next to a hello-world
+//     function measured the same way in the same run.
+//
+// Run it from the repository root with DynamoDB Local running:
+//
+//	COMPTOIR_DYNAMODB_ENDPOINT=http://127.0.0.1:8000 go run ./scripts/bench
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command's flags.
+type options struct {
+	dynamodb    string
+	template    string
+	out         string
+	workers     int
+	requests    int
+	maxDuration time.Duration
+	coldStarts  int
+	skipCatalog bool
+	skipLambdas bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.dynamodb, "dynamodb", os.Getenv("COMPTOIR_DYNAMODB_ENDPOINT"), "DynamoDB Local endpoint (default $COMPTOIR_DYNAMODB_ENDPOINT)")
+	flag.StringVar(&o.template, "template", "template.yaml", "the SAM template the table and routes are read from")
+	flag.StringVar(&o.out, "out", filepath.Join("bench", "out"), "directory of report.md and report.json")
+	flag.IntVar(&o.workers, "workers", 8, "concurrent callers of the catalog")
+	flag.IntVar(&o.requests, "requests", 2000, "catalog requests in all, shared among the endpoints")
+	flag.DurationVar(&o.maxDuration, "max-duration", 90*time.Second, "time budget of the catalog load, shared among the endpoints")
+	flag.IntVar(&o.coldStarts, "cold-starts", 5, "cold starts per function under the emulator")
+	flag.BoolVar(&o.skipCatalog, "skip-catalog", false, "skip the catalog load")
+	flag.BoolVar(&o.skipLambdas, "skip-lambdas", false, "skip binary sizes and init times")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.workers < 1 || o.requests < 1 || o.coldStarts < 1 {
+		return errors.New("-workers, -requests and -cold-starts must be positive")
+	}
+	if _, err := os.Stat("go.mod"); err != nil {
+		return fmt.Errorf("run from the repository root: %w", err)
+	}
+	started := time.Now()
+	rep := &Report{Date: started.UTC().Format(time.RFC3339), Machine: machine()}
+
+	// Builds first: they load the CPU, and neither measurement below
+	// should run next to them.
+	var fr *FunctionsReport
+	var builds *builtFunctions
+	if !o.skipLambdas {
+		logf("building the functions (linux/arm64 and linux/%s)", runtime.GOARCH)
+		b, err := buildFunctions(ctx)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(b.dir)
+		builds = b
+	}
+
+	tableName := ""
+	if !o.skipCatalog {
+		if o.dynamodb == "" {
+			return errors.New("no DynamoDB endpoint: set COMPTOIR_DYNAMODB_ENDPOINT or -dynamodb (or pass -skip-catalog)")
+		}
+		cr, name, cleanup, err := benchCatalog(ctx, o)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return err
+		}
+		rep.Catalog, tableName = cr, name
+	}
+
+	if builds != nil {
+		var err error
+		fr, err = measureFunctions(ctx, o, builds, tableName)
+		if err != nil {
+			return err
+		}
+		rep.Functions = fr
+	}
+
+	rep.Targets = targets(rep)
+	rep.Seconds = time.Since(started).Seconds()
+	if err := rep.write(o.out); err != nil {
+		return err
+	}
+	logf("wrote %s and %s in %.0f s", filepath.Join(o.out, "report.md"), filepath.Join(o.out, "report.json"), rep.Seconds)
+	for _, t := range rep.Targets {
+		logf("target %-55s %s (%s)", t.Name, verdict(t.Met), t.Measured)
+	}
+	return nil
+}
+
+// machine describes where the figures were measured.
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Report is everything one run measured; it is written as report.json and
+// rendered as report.md.
+type Report struct {
+	Date      string           `json:"date"`
+	Seconds   float64          `json:"seconds"`
+	Machine   Machine          `json:"machine"`
+	Catalog   *CatalogReport   `json:"catalog,omitempty"`
+	Functions *FunctionsReport `json:"functions,omitempty"`
+	Targets   []Target         `json:"targets"`
+}
+
+// Machine is where the figures were measured.
+type Machine struct {
+	CPUs      int    `json:"cpus"`
+	CPU       string `json:"cpu,omitempty"`
+	GoVersion string `json:"goVersion"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+}
+
+// CatalogReport is the catalog load.
+type CatalogReport struct {
+	Endpoint        string          `json:"dynamodbEndpoint"`
+	Workers         int             `json:"workers"`
+	PageSize        int             `json:"pageSize"`
+	DemoProducts    int             `json:"demoProducts"`
+	DemoLoadSeconds float64         `json:"demoLoadSeconds"`
+	Endpoints       []EndpointStats `json:"endpoints"`
+	RawQuery        []EndpointStats `json:"rawQuery"`
+}
+
+// EndpointStats are the figures of one kind of request.
+type EndpointStats struct {
+	Name    string `json:"name"`
+	Request string `json:"request"`
+	Workers int    `json:"workers"`
+	Count   int    `json:"count"`
+	Errors  int    `json:"errors"`
+	// Retries are the SDK's retries over all requests; RoundTrips leave
+	// them out.
+	Retries int `json:"retries"`
+	// FirstError is the first failure, when there were some.
+	FirstError string `json:"firstError,omitempty"`
+	// Limit is the page size asked for, when a page.
+	Limit int `json:"limit,omitempty"`
+	// Items is the number of products a page showed.
+	Items      int          `json:"items,omitempty"`
+	RoundTrips *RoundTrips  `json:"roundTrips,omitempty"`
+	Latency    *Percentiles `json:"latencyMs,omitempty"`
+	// Throughput is in requests per second.
+	Throughput float64 `json:"throughput"`
+	// ColdCacheRoundTrips is the cost of the first request of the run,
+	// storefront cache still empty.
+	ColdCacheRoundTrips int `json:"coldCacheRoundTrips,omitempty"`
+}
+
+// RoundTrips are DynamoDB round trips per request: X-Dynamodb-Calls less
+// the SDK's retries of the request.
+type RoundTrips struct {
+	Min    int `json:"min"`
+	Median int `json:"median"`
+	Max    int `json:"max"`
+}
+
+// Percentiles of a latency distribution, in milliseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// FunctionsReport are the binary sizes and init times.
+type FunctionsReport struct {
+	ColdStarts     int             `json:"coldStarts"`
+	HostArch       string          `json:"hostArch"`
+	SizeLimitBytes int64           `json:"sizeLimitBytes"`
+	Hello          FunctionStats   `json:"hello"`
+	Functions      []FunctionStats `json:"functions"`
+}
+
+// FunctionStats are one function's figures.
+type FunctionStats struct {
+	Name string `json:"name"`
+	// SizeBytes is the stripped linux/arm64 bootstrap's size.
+	SizeBytes     int64     `json:"sizeBytes"`
+	InitMS        []float64 `json:"initMs"`
+	InitMedianMS  float64   `json:"initMedianMs"`
+	FirstInvokeMS []float64 `json:"firstInvokeMs"`
+	WarmInvokeMS  []float64 `json:"warmInvokeMs"`
+	// EmulatorInitMS are the emulator's own Init Duration figures.
+	EmulatorInitMS []float64 `json:"emulatorInitMs"`
+	// Source says how the init time was obtained.
+	Source string `json:"source,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Target is a promise and whether this run kept it.
+type Target struct {
+	Name     string `json:"name"`
+	Goal     string `json:"goal"`
+	Measured string `json:"measured"`
+	Met      bool   `json:"met"`
+}
+
+// targets checks the project's promises against the figures.
+func targets(r *Report) []Target {
+	var out []Target
+	if c := r.Catalog; c != nil {
+		t := Target{Name: "DynamoDB round trips of a 50-product page", Goal: "at most 2 per page", Met: true}
+		var parts []string
+		for _, e := range c.Endpoints {
+			if e.Limit != c.PageSize || !strings.HasPrefix(e.Request, "GET ") {
+				continue
+			}
+			if e.RoundTrips == nil || e.Errors > 0 || e.RoundTrips.Max > 2 {
+				t.Met = false
+			}
+			if e.RoundTrips != nil {
+				parts = append(parts, fmt.Sprintf("%s: max %d", e.Name, e.RoundTrips.Max))
+			}
+		}
+		t.Measured = strings.Join(parts, "; ")
+		if len(parts) == 0 {
+			t.Met, t.Measured = false, "no page measured"
+		}
+		out = append(out, t)
+	}
+	if f := r.Functions; f != nil {
+		size := Target{Name: "stripped linux/arm64 binary size", Goal: "under 15 MB for every function", Met: len(f.Functions) > 0}
+		init := Target{Name: "init time under the emulator", Goal: "within 2× the hello-world's, for every function", Met: len(f.Functions) > 0 && f.Hello.InitMedianMS > 0}
+		var biggest, slowest FunctionStats
+		for _, fn := range f.Functions {
+			if fn.SizeBytes == 0 || fn.SizeBytes >= f.SizeLimitBytes {
+				size.Met = false
+			}
+			if fn.Error != "" || fn.InitMedianMS > 2*f.Hello.InitMedianMS {
+				init.Met = false
+			}
+			if fn.SizeBytes > biggest.SizeBytes {
+				biggest = fn
+			}
+			if fn.InitMedianMS > slowest.InitMedianMS {
+				slowest = fn
+			}
+		}
+		size.Measured = fmt.Sprintf("largest %s, %s", biggest.Name, mb(biggest.SizeBytes))
+		init.Measured = fmt.Sprintf("slowest %s, median %.2f ms = %.2f× hello-world's %.2f ms",
+			slowest.Name, slowest.InitMedianMS, ratio(slowest.InitMedianMS, f.Hello.InitMedianMS), f.Hello.InitMedianMS)
+		out = append(out, size, init)
+	}
+	return out
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/(1<<20)) }
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "NOT MET"
+}
+
+// write writes report.json and report.md into dir.
+func (r *Report) write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.md"), []byte(r.markdown()), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// markdown renders the report.
+func (r *Report) markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p("# Comptoir benchmark report")
+	p("")
+	p("- Date: %s (run took %.0f s)", r.Date, r.Seconds)
+	cpu := ""
+	if r.Machine.CPU != "" {
+		cpu = ", " + r.Machine.CPU
+	}
+	p("- Machine: %d CPUs (nproc)%s, %s/%s, %s", r.Machine.CPUs, cpu, r.Machine.OS, r.Machine.Arch, r.Machine.GoVersion)
+	p("- Command: `go run ./scripts/bench` (see `-h` for the flags)")
+	p("")
+	p("## Targets")
+	p("")
+	p("| Target | Goal | Measured | Verdict |")
+	p("| --- | --- | --- | --- |")
+	for _, t := range r.Targets {
+		p("| %s | %s | %s | **%s** |", t.Name, t.Goal, t.Measured, verdict(t.Met))
+	}
+	if f := r.Functions; f != nil && f.Hello.Source != "" {
+		p("")
+		p("Init time source: %s.", f.Hello.Source)
+	}
+	if c := r.Catalog; c != nil {
+		p("")
+		p("## Catalog: DynamoDB round trips and latency")
+		p("")
+		p("The catalog function is built as the local runner builds it (template.yaml's routes, "+
+			"API Gateway payload v2 events, `wiring.CatalogAPI`) over a fresh table on DynamoDB Local (%s) "+
+			"loaded with the demo (%d products in %.1f s). %d concurrent callers; round trips are read from "+
+			"the `X-Dynamodb-Calls` header of each answer, less the SDK's retries of that request (counted by a client "+
+			"middleware; the header counts every attempt, the retries column shows how many there were). Each endpoint is warmed up with 3 requests first; "+
+			"the storefront cache (CACHE_TTL) is set to %s so that the figures are those of a warm function, "+
+			"and the cost of the first request, cache empty, is shown apart.",
+			c.Endpoint, c.DemoProducts, c.DemoLoadSeconds, c.Workers, cacheTTL)
+		p("")
+		p("| Request | Callers | Requests | Errors | Round trips min / median / max | SDK retries | First request, cold cache | p50 ms | p90 ms | p99 ms | max ms | req/s |")
+		p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+		for _, e := range append(append([]EndpointStats{}, c.Endpoints...), c.RawQuery...) {
+			rt, cold, lat := "–", "–", [4]string{"–", "–", "–", "–"}
+			if e.RoundTrips != nil {
+				rt = fmt.Sprintf("%d / %d / %d", e.RoundTrips.Min, e.RoundTrips.Median, e.RoundTrips.Max)
+			}
+			if e.ColdCacheRoundTrips > 0 {
+				cold = fmt.Sprintf("%d", e.ColdCacheRoundTrips)
+			}
+			if l := e.Latency; l != nil {
+				lat = [4]string{f2(l.P50), f2(l.P90), f2(l.P99), f2(l.Max)}
+			}
+			shown := ""
+			if e.Limit > 0 {
+				shown = fmt.Sprintf(" (%d products shown)", e.Items)
+			}
+			p("| %s<br>`%s`%s | %d | %d | %d | %s | %d | %s | %s | %s | %s | %s | %.0f |",
+				e.Name, e.Request, shown, e.Workers, e.Count, e.Errors, rt, e.Retries, cold, lat[0], lat[1], lat[2], lat[3], e.Throughput)
+		}
+		for _, e := range append(append([]EndpointStats{}, c.Endpoints...), c.RawQuery...) {
+			if e.FirstError != "" {
+				p("")
+				p("First error of %s: `%s`", e.Name, e.FirstError)
+			}
+		}
+		p("")
+		p("The raw DynamoDB Query is the Query behind the same page, sent by the SDK straight to DynamoDB Local " +
+			"in the same run: the difference with the page's latency is the function's own cost (gateway event, " +
+			"storefront and token checks, the category read run beside the Query, JSON in and out).")
+	}
+	if f := r.Functions; f != nil {
+		p("")
+		p("## Functions: binary size and init time")
+		p("")
+		p("Sizes are of `CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags=\"-s -w\"` "+
+			"bootstraps (limit %s). Init times are measured on linux/%s builds with the same flags under the Lambda runtime "+
+			"interface emulator (the emulator runs x86-64 binaries here), %d cold starts per function, each a fresh "+
+			"emulator and process; the figure is the median. Each function gets its "+
+			"template.yaml environment resolved against local placeholders and a minimal event (an API request for an "+
+			"unknown storefront, or an empty SQS batch).", mb(f.SizeLimitBytes), f.HostArch, f.ColdStarts)
+		p("")
+		p("The emulator does print an `Init Duration` (median %s ms for hello-world here), but it starts the runtime "+
+			"asynchronously and only times the dispatch; the first invocation waits for the init. So the init time "+
+			"is taken as the first invocation's duration minus the warm one's, both from the emulator's REPORT lines, "+
+			"unless the emulator's figure is at least %.0f ms. These are wall-clock figures on a shared machine: "+
+			"compare functions with the hello-world of the same run, not with figures from another machine.",
+			f2(median(f.Hello.EmulatorInitMS)), minPlausibleInitMS)
+		p("")
+		p("| Function | arm64 size | Init median ms | Init × hello-world | Init runs ms | Warm invocation ms (median) | Note |")
+		p("| --- | --- | --- | --- | --- | --- | --- |")
+		for _, fn := range append([]FunctionStats{f.Hello}, f.Functions...) {
+			runs := make([]string, len(fn.InitMS))
+			for i, v := range fn.InitMS {
+				runs[i] = f2(v)
+			}
+			note := fn.Error
+
+			p("| %s | %s | %s | %.2f | %s | %s | %s |", fn.Name, mb(fn.SizeBytes), f2(fn.InitMedianMS),
+				ratio(fn.InitMedianMS, f.Hello.InitMedianMS), strings.Join(runs, ", "), f2(median(fn.WarmInvokeMS)), note)
+		}
+	}
+	return b.String()
+}
+
+func f2(v float64) string { return fmt.Sprintf("%.2f", v) }
