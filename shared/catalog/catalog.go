@@ -128,6 +128,32 @@ func Text(texts map[string]string, chain []string) (text, language string) {
 	return texts[best], best
 }
 
+// InheritRestrictions marks every category below a restricted one as
+// restricted too, so that one category read is enough to decide visibility.
+// Loaders call it on the whole tree before saving it.
+func InheritRestrictions(cats []Category) []Category {
+	byID := make(map[string]Category, len(cats))
+	for _, c := range cats {
+		byID[c.ID] = c
+	}
+	out := make([]Category, len(cats))
+	for i, c := range cats {
+		for cur, depth := c, 0; depth < 64; depth++ {
+			if cur.Restricted {
+				c.Restricted = true
+				break
+			}
+			parent, ok := byID[cur.ParentID]
+			if cur.ParentID == "" || !ok {
+				break
+			}
+			cur = parent
+		}
+		out[i] = c
+	}
+	return out
+}
+
 // ValidRef reports whether s can be a product reference: 1 to 64 printable
 // characters without spaces or '#'.
 func ValidRef(s string) bool {

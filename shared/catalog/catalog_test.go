@@ -78,3 +78,19 @@ func TestAudience_PortalModes(t *testing.T) {
 		})
 	}
 }
+
+func TestInheritRestrictions(t *testing.T) {
+	cats := InheritRestrictions([]Category{
+		{ID: "SAV", Restricted: true},
+		{ID: "SAV-ROUES", ParentID: "SAV"},
+		{ID: "SAV-ROUES-BRONZE", ParentID: "SAV-ROUES"},
+		{ID: "POMPES"},
+		{ID: "POMPES-CHIMIE", ParentID: "POMPES"},
+	})
+	want := map[string]bool{"SAV": true, "SAV-ROUES": true, "SAV-ROUES-BRONZE": true, "POMPES": false, "POMPES-CHIMIE": false}
+	for _, c := range cats {
+		if c.Restricted != want[c.ID] {
+			t.Errorf("%s restricted = %v", c.ID, c.Restricted)
+		}
+	}
+}

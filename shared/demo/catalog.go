@@ -143,7 +143,7 @@ func hydroCatalog() ([]catalog.Category, []catalog.Product) {
 			Names:        map[string]string{"fr": "Pompe hydraulique d'extraction d'acide", "en": "Hydraulic acid extraction pump"},
 			Descriptions: map[string]string{"fr": "Doit être livrée avec un kit de joints résistant aux acides.", "en": "Must ship with an acid-resistant seal kit."},
 			Packagings:   []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1,
-			TaxCategory: "standard", BasePrice: decimal.RequireFromString("1890.00"), Currency: "EUR",
+			TaxCategory: "standard", BasePrice: decimal.RequireFromString("1890.00"), Currency: "EUR", ProOnly: true,
 			Links: []catalog.LinkedArticle{
 				{Ref: SealKitRef, Kind: catalog.Mandatory, Ratio: decimal.NewFromInt(1)},
 				{Ref: FilterRef, Kind: catalog.Optional, Ratio: decimal.NewFromInt(2)},

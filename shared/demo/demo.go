@@ -135,7 +135,7 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	}
 	cat := &dynamo.Catalog{Table: t}
 	for _, m := range []merchant.ID{Hydro, Jardin} {
-		if err := cat.SaveCategories(ctx, m, d.Categories[m]); err != nil {
+		if err := cat.SaveCategories(ctx, m, catalog.InheritRestrictions(d.Categories[m])); err != nil {
 			return sum, fmt.Errorf("demo categories of %s: %w", m, err)
 		}
 		if err := cat.SaveProducts(ctx, m, d.Products[m]); err != nil {

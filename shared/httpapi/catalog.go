@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -163,21 +163,21 @@ func (a *CatalogAPI) products(w http.ResponseWriter, r *Request) error {
 	}
 	cursor := r.URL.Query().Get("cursor")
 	// The category check and the page query do not depend on each other:
-	// run them together so the page costs one round trip of latency.
+	// run them together so the page costs one round trip of latency. An
+	// unknown category wins over a bad cursor.
 	var (
-		cat  catalog.Category
-		page catalog.Page
+		cat           catalog.Category
+		page          catalog.Page
+		catErr, pgErr error
+		wg            sync.WaitGroup
 	)
-	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { cat, err = a.Catalog.Category(ctx, r.Merchant(), catID); return })
-	g.Go(func() (err error) {
-		page, err = a.Catalog.ProductsInCategory(ctx, r.Merchant(), catID, limit, cursor)
-		return
-	})
-	if err := g.Wait(); err != nil {
-		if errors.Is(err, catalog.ErrNotFound) {
-			return NotFound("no category " + strconv.Quote(catID))
-		}
+	wg.Go(func() { cat, catErr = a.Catalog.Category(r.Context(), r.Merchant(), catID) })
+	wg.Go(func() { page, pgErr = a.Catalog.ProductsInCategory(r.Context(), r.Merchant(), catID, limit, cursor) })
+	wg.Wait()
+	if errors.Is(catErr, catalog.ErrNotFound) {
+		return NotFound("no category " + strconv.Quote(catID))
+	}
+	if err := errors.Join(catErr, pgErr); err != nil {
 		return err
 	}
 	if !aud.SeesCategory(cat) {

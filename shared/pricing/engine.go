@@ -1,0 +1,300 @@
+package pricing
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/money"
+)
+
+// Quote is the result of pricing a request.
+type Quote struct {
+	Currency string        `json:"currency"`
+	Policy   Policy        `json:"policy"`
+	Lines    []PricedLine  `json:"lines"`
+	// Gross is the sum of the valid lines' gross amounts, Discount the sum of
+	// their discounts, Total the sum of their totals: Gross − Discount = Total.
+	Gross    decimal.Decimal `json:"gross"`
+	Discount decimal.Decimal `json:"discount"`
+	Total    decimal.Decimal `json:"total"`
+	// OrderGross is the amount order-amount tiers are compared with.
+	OrderGross decimal.Decimal `json:"orderGross"`
+}
+
+// Valid reports whether every line could be priced.
+func (q Quote) Valid() bool {
+	for _, l := range q.Lines {
+		if l.Error != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// PricedLine is one priced line with its explanation.
+type PricedLine struct {
+	Ref       string                `json:"ref"`
+	Quantity  int64                 `json:"quantity"`
+	Packaging catalog.PackagingKind `json:"packaging"`
+	// Units is Quantity times the packaging's units.
+	Units int64 `json:"units"`
+	// Error is set when the line could not be priced; nothing else is then.
+	Error *LineError `json:"error,omitempty"`
+	// Source is the price source that won.
+	Source *Source `json:"source,omitempty"`
+	// Gross is the winning source's unit price × units, rounded.
+	Gross decimal.Decimal `json:"gross"`
+	// Discounts applied, in order; Gross − Σ amounts = Total.
+	Discounts []Applied       `json:"discounts"`
+	Total     decimal.Decimal `json:"total"`
+	// UnitPrice is Total / Units to four decimals, for information.
+	UnitPrice decimal.Decimal `json:"unitPrice"`
+	// Net is true when a net price fixed the line: nothing else applied.
+	Net bool `json:"net"`
+	// NotApplied are the other sources and rules that matched the line but
+	// did not apply, each with the reason.
+	NotApplied []NotApplied `json:"notApplied"`
+}
+
+// LineError says why a line could not be priced.
+type LineError struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// Line error codes.
+const (
+	ErrUnknownReference = "unknown-reference"
+	ErrInvalidQuantity  = "invalid-quantity"
+	ErrUnknownPackaging = "unknown-packaging"
+	ErrNoPrice          = "no-price"
+)
+
+// Source is a price source as offered for a line.
+type Source struct {
+	Scope     Scope           `json:"scope"`
+	ScopeID   string          `json:"scopeId,omitempty"`
+	UnitPrice decimal.Decimal `json:"unitPrice"`
+	// Net is set for a net price by quantity (Sage mode 3).
+	Net   bool        `json:"net,omitempty"`
+	entry *PriceEntry // nil for the base price
+}
+
+func (s Source) String() string {
+	if s.ScopeID == "" {
+		return string(s.Scope)
+	}
+	return string(s.Scope) + " " + s.ScopeID
+}
+
+// Applied is one discount applied to a line.
+type Applied struct {
+	// Rule is the rule's id, or "source" for the winning source's own
+	// discount.
+	Rule    string          `json:"rule"`
+	Name    string          `json:"name"`
+	Kind    string          `json:"kind"`
+	Percent decimal.Decimal `json:"percent,omitzero"`
+	// Amount is what the discount took off the line, rounded.
+	Amount decimal.Decimal `json:"amount"`
+	Reason string          `json:"reason"`
+}
+
+// NotApplied is a source or rule that matched a line but did not apply.
+type NotApplied struct {
+	// What is "source" or "rule".
+	What   string `json:"what"`
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+var hundred = decimal.NewFromInt(100)
+
+// Price prices every line of the request from the tariff. It never fails as
+// a whole: a line that cannot be priced carries an error.
+func Price(req Request, t Tariff) Quote {
+	if req.Policy == "" {
+		req.Policy = MostSpecific
+	}
+	rules := make([]Rule, len(t.Rules))
+	copy(rules, t.Rules)
+	sort.SliceStable(rules, func(i, j int) bool {
+		if rules[i].Priority != rules[j].Priority {
+			return rules[i].Priority < rules[j].Priority
+		}
+		return rules[i].ID < rules[j].ID
+	})
+	q := Quote{Currency: req.Currency, Policy: req.Policy, Lines: make([]PricedLine, len(req.Lines))}
+
+	// First pass: validate lines and find their sources; the order gross is
+	// taken at each line's most specific source, before any discount.
+	type prepared struct {
+		product Product
+		units   int64
+		sources []Source
+		lost    []NotApplied
+	}
+	preps := make([]*prepared, len(req.Lines))
+	for i, l := range req.Lines {
+		pl := &q.Lines[i]
+		pl.Ref, pl.Quantity, pl.Packaging = l.Ref, l.Quantity, l.Packaging
+		if pl.Packaging == "" {
+			pl.Packaging = catalog.Unit
+		}
+		p, ok := t.Products[l.Ref]
+		if !ok {
+			pl.Error = &LineError{ErrUnknownReference, fmt.Sprintf("no product %q", l.Ref)}
+			continue
+		}
+		if l.Quantity <= 0 || l.Quantity > 1_000_000_000 {
+			pl.Error = &LineError{ErrInvalidQuantity, "quantity must be a whole number from 1 to 1,000,000,000"}
+			continue
+		}
+		per, ok := packagingUnits(p, pl.Packaging)
+		if !ok {
+			pl.Error = &LineError{ErrUnknownPackaging, fmt.Sprintf("%s is not sold by %s", p.Ref, pl.Packaging)}
+			continue
+		}
+		pl.Units = l.Quantity * per
+		sources, lost := sourcesFor(p, t.Entries[p.Ref], req, pl.Units)
+		if len(sources) == 0 {
+			pl.Error = &LineError{ErrNoPrice, fmt.Sprintf("%s has no price in %s", p.Ref, req.Currency)}
+			continue
+		}
+		preps[i] = &prepared{product: p, units: pl.Units, sources: sources, lost: lost}
+		if !p.NoDiscount {
+			q.OrderGross = q.OrderGross.Add(grossOf(sources[0], pl.Units, req.Currency))
+		}
+	}
+
+	for i, pr := range preps {
+		if pr == nil {
+			continue
+		}
+		pl := &q.Lines[i]
+		ln := lineCtx{req: req, product: pr.product, line: req.Lines[i], packaging: pl.Packaging, units: pr.units, orderGross: q.OrderGross}
+		var r result
+		if req.Policy == BestPrice {
+			r = ln.bestPrice(pr.sources, rules)
+		} else {
+			r = ln.mostSpecific(pr.sources, rules)
+		}
+		src := r.source
+		pl.Source, pl.Gross, pl.Discounts, pl.Total, pl.Net = &src, r.gross, r.applied, r.total, r.net
+		pl.NotApplied = append(pr.lost, r.notApplied...)
+		if pl.Discounts == nil {
+			pl.Discounts = []Applied{}
+		}
+		if pl.NotApplied == nil {
+			pl.NotApplied = []NotApplied{}
+		}
+		pl.UnitPrice = pl.Total.Div(decimal.NewFromInt(pl.Units)).Round(4)
+		q.Gross = q.Gross.Add(pl.Gross)
+		q.Total = q.Total.Add(pl.Total)
+	}
+	q.Discount = q.Gross.Sub(q.Total)
+	return q
+}
+
+func packagingUnits(p Product, kind catalog.PackagingKind) (int64, bool) {
+	for _, pk := range p.Packagings {
+		if pk.Kind == kind && pk.Units > 0 {
+			return int64(pk.Units), true
+		}
+	}
+	if kind == catalog.Unit && len(p.Packagings) == 0 {
+		return 1, true
+	}
+	return 0, false
+}
+
+// sourcesFor returns the usable price sources of a product for the request,
+// most specific first, and the entries that cannot be used with the reason.
+func sourcesFor(p Product, entries []PriceEntry, req Request, units int64) ([]Source, []NotApplied) {
+	var sources []Source
+	var lost []NotApplied
+	for i := range entries {
+		e := &entries[i]
+		id := string(e.Scope) + " " + e.ScopeID
+		switch {
+		case e.Ref != p.Ref:
+			continue
+		case !concerns(e, req.Customer):
+			continue
+		case e.Currency != req.Currency:
+			lost = append(lost, NotApplied{"source", id, fmt.Sprintf("priced in %s, the quote is in %s", e.Currency, req.Currency)})
+			continue
+		case !e.Validity.Covers(req.Date):
+			lost = append(lost, NotApplied{"source", id, "not valid on " + req.Date.Format("2006-01-02")})
+			continue
+		}
+		unit := e.Price
+		if unit.IsZero() || unit.IsNegative() {
+			unit = p.BasePrice
+			if p.Currency != req.Currency {
+				lost = append(lost, NotApplied{"source", id, "discount-only entry, and the base price is not in " + req.Currency})
+				continue
+			}
+		}
+		s := Source{Scope: e.Scope, ScopeID: e.ScopeID, UnitPrice: unit, entry: e}
+		if e.Mode == NetByQuantity {
+			if b, ok := pickBreak(e.Breaks, decimal.NewFromInt(units)); ok {
+				s.UnitPrice, s.Net = b.Value, true
+			} else if !e.Price.IsZero() {
+				s.Net = true
+			}
+		}
+		sources = append(sources, s)
+	}
+	if p.Currency == req.Currency && !p.BasePrice.IsNegative() {
+		sources = append(sources, Source{Scope: ScopeBase, UnitPrice: p.BasePrice})
+	} else if p.Currency != req.Currency {
+		lost = append(lost, NotApplied{"source", string(ScopeBase), fmt.Sprintf("list price is in %s, the quote is in %s", p.Currency, req.Currency)})
+	}
+	sort.SliceStable(sources, func(i, j int) bool { return specificity[sources[i].Scope] < specificity[sources[j].Scope] })
+	return sources, lost
+}
+
+// concerns reports whether a price entry is for this customer.
+func concerns(e *PriceEntry, c Customer) bool {
+	switch e.Scope {
+	case ScopeCustomer:
+		return e.ScopeID == c.ID && c.ID != ""
+	case ScopeBuyingGroup:
+		return e.ScopeID == c.BuyingGroup && c.BuyingGroup != ""
+	case ScopePriceCategory:
+		return e.ScopeID == c.PriceCategory && c.PriceCategory != ""
+	}
+	return false
+}
+
+func grossOf(s Source, units int64, currency string) decimal.Decimal {
+	return money.Round(s.UnitPrice.Mul(decimal.NewFromInt(units)), currency)
+}
+
+// pickBreak returns the break with the greatest From not above v.
+func pickBreak(breaks []Break, v decimal.Decimal) (Break, bool) {
+	var best Break
+	found := false
+	for _, b := range breaks {
+		if b.From.LessThanOrEqual(v) && (!found || b.From.GreaterThan(best.From)) {
+			best, found = b, true
+		}
+	}
+	return best, found
+}
+
+// clampPercent keeps a percentage within 0..100, so no discount can make a
+// price negative.
+func clampPercent(p decimal.Decimal) decimal.Decimal {
+	if p.IsNegative() {
+		return decimal.Zero
+	}
+	if p.GreaterThan(hundred) {
+		return hundred
+	}
+	return p
+}

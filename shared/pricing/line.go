@@ -1,0 +1,314 @@
+package pricing
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/money"
+)
+
+// lineCtx is one valid line being priced.
+type lineCtx struct {
+	req        Request
+	product    Product
+	line       Line
+	packaging  catalog.PackagingKind
+	units      int64
+	orderGross decimal.Decimal
+}
+
+// result is a priced line before it is copied into the quote.
+type result struct {
+	source     Source
+	gross      decimal.Decimal
+	total      decimal.Decimal
+	applied    []Applied
+	notApplied []NotApplied
+	net        bool
+}
+
+func (l lineCtx) round(d decimal.Decimal) decimal.Decimal { return money.Round(d, l.req.Currency) }
+
+// matches reports whether a rule is for this customer and this product.
+func (l lineCtx) matches(r Rule) bool {
+	c := l.req.Customer
+	if r.Who.Customer != "" && r.Who.Customer != c.ID ||
+		r.Who.PriceCategory != "" && r.Who.PriceCategory != c.PriceCategory ||
+		r.Who.BuyingGroup != "" && r.Who.BuyingGroup != c.BuyingGroup {
+		return false
+	}
+	if r.Target.Ref != "" && r.Target.Ref != l.product.Ref {
+		return false
+	}
+	if r.Target.Family != "" && !slices.Contains(l.product.Families, r.Target.Family) {
+		return false
+	}
+	return true
+}
+
+// blocker says why a matching rule cannot apply to this line at all, or "".
+func (l lineCtx) blocker(r Rule) string {
+	switch {
+	case !r.Validity.Covers(l.req.Date):
+		return "not valid on " + l.req.Date.Format("2006-01-02")
+	case r.Currency != "" && r.Currency != l.req.Currency:
+		return fmt.Sprintf("rule amounts are in %s, the quote is in %s", r.Currency, l.req.Currency)
+	case r.Kind == PackagingDiscount && r.Packaging != l.packaging:
+		return fmt.Sprintf("for %s packaging; this line is by %s", r.Packaging, l.packaging)
+	case r.Percent.IsNegative() || r.Percent.GreaterThan(hundred):
+		return "invalid percentage " + r.Percent.String()
+	}
+	return ""
+}
+
+// percentStep takes pct percent off current.
+func (l lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal, reason string) (Applied, decimal.Decimal) {
+	pct = clampPercent(pct)
+	amount := l.round(current.Mul(pct).Div(hundred))
+	return Applied{Rule: id, Name: name, Kind: kind, Percent: pct, Amount: amount, Reason: reason}, current.Sub(amount)
+}
+
+// ruleStep computes what rule r does to a line amount of current. For a net
+// price it returns the net total and net=true. ok is false, with a reason,
+// when the rule's condition is not met.
+func (l lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, total decimal.Decimal, net bool, reason string, ok bool) {
+	units := decimal.NewFromInt(l.units)
+	switch r.Kind {
+	case Percent:
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, fmt.Sprintf("%s%% off", r.Percent))
+		return a, total, false, "", true
+	case QuantityTiers:
+		b, found := pickBreak(r.Tiers, units)
+		if !found {
+			return a, current, false, fmt.Sprintf("%d units is below the first quantity break", l.units), false
+		}
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, fmt.Sprintf("%s%% from %s units", b.Value, b.From))
+		return a, total, false, "", true
+	case LineAmountTiers:
+		b, found := pickBreak(r.Tiers, current)
+		if !found {
+			return a, current, false, fmt.Sprintf("line amount %s is below the first amount break", current), false
+		}
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, fmt.Sprintf("%s%% for a line of %s or more", b.Value, b.From))
+		return a, total, false, "", true
+	case OrderAmountTiers:
+		b, found := pickBreak(r.Tiers, l.orderGross)
+		if !found {
+			return a, current, false, fmt.Sprintf("order amount %s is below the first amount break", l.orderGross), false
+		}
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, fmt.Sprintf("%s%% for an order of %s or more (order gross %s)", b.Value, b.From, l.orderGross))
+		return a, total, false, "", true
+	case NetPrice:
+		netUnit, why := r.Price, "net price"
+		if len(r.Tiers) > 0 {
+			b, found := pickBreak(r.Tiers, units)
+			switch {
+			case found:
+				netUnit, why = b.Value, fmt.Sprintf("net price from %s units", b.From)
+			case r.Price.IsZero():
+				return a, current, false, fmt.Sprintf("%d units is below the first net price break", l.units), false
+			}
+		}
+		if netUnit.IsNegative() || netUnit.IsZero() && len(r.Tiers) == 0 {
+			return a, current, false, "net price rule without a price", false
+		}
+		total = l.round(netUnit.Mul(units))
+		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: gross.Sub(total), Reason: fmt.Sprintf("%s %s per unit, final", why, netUnit)}, total, true, "", true
+	case PackagingDiscount:
+		if r.Price.IsPositive() {
+			total = l.round(r.Price.Mul(decimal.NewFromInt(l.line.Quantity)))
+			if !total.LessThan(current) {
+				return a, current, false, fmt.Sprintf("the %s price %s is not lower than the line amount", r.Packaging, r.Price), false
+			}
+			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: current.Sub(total), Reason: fmt.Sprintf("%s priced %s each", r.Packaging, r.Price)}, total, false, "", true
+		}
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, fmt.Sprintf("%s%% off by %s", r.Percent, r.Packaging))
+		return a, total, false, "", true
+	}
+	return a, current, false, fmt.Sprintf("unknown rule kind %q", r.Kind), false
+}
+
+// sourceDiscount is the winning source's own discount (AC_Remise or its
+// quantity or amount breaks), if it has one.
+func (l lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, decimal.Decimal, bool) {
+	e := s.entry
+	if e == nil || s.Net {
+		return Applied{}, current, false
+	}
+	name := fmt.Sprintf("%s discount", s)
+	switch e.Mode {
+	case Simple:
+		if e.Discount.IsPositive() {
+			a, t := l.percentStep("source", name, "source-percent", e.Discount, current, fmt.Sprintf("%s%% off the %s price", e.Discount, s))
+			return a, t, true
+		}
+	case QuantityDiscount:
+		if b, ok := pickBreak(e.Breaks, decimal.NewFromInt(l.units)); ok && b.Value.IsPositive() {
+			a, t := l.percentStep("source", name, "source-quantity-break", b.Value, current, fmt.Sprintf("%s%% from %s units (%s)", b.Value, b.From, s))
+			return a, t, true
+		}
+	case AmountDiscount:
+		if b, ok := pickBreak(e.Breaks, current); ok && b.Value.IsPositive() {
+			a, t := l.percentStep("source", name, "source-amount-break", b.Value, current, fmt.Sprintf("%s%% for a line of %s or more (%s)", b.Value, b.From, s))
+			return a, t, true
+		}
+	}
+	return Applied{}, current, false
+}
+
+// mostSpecific prices the line with the most specific source, then the
+// source's discount, then the rules in priority order until one stops.
+func (l lineCtx) mostSpecific(sources []Source, rules []Rule) result {
+	src := sources[0]
+	gross := grossOf(src, l.units, l.req.Currency)
+	r := result{source: src, gross: gross, total: gross, net: src.Net}
+	for _, other := range sources[1:] {
+		r.notApplied = append(r.notApplied, NotApplied{"source", other.String(), fmt.Sprintf("a more specific price applies (%s)", src)})
+	}
+	skipAll := func(reason string) result {
+		for _, rule := range rules {
+			if l.matches(rule) {
+				r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, reason})
+			}
+		}
+		return r
+	}
+	if src.Net {
+		return skipAll(fmt.Sprintf("the %s net price is final: no other discount applies", src))
+	}
+	if l.product.NoDiscount {
+		if src.entry != nil && (src.entry.Discount.IsPositive() || len(src.entry.Breaks) > 0) {
+			r.notApplied = append(r.notApplied, NotApplied{"rule", "source", "the product is hors remise: excluded from every discount"})
+		}
+		return skipAll("the product is hors remise: excluded from every discount")
+	}
+	if a, t, ok := l.sourceDiscount(src, r.total); ok {
+		r.applied, r.total = append(r.applied, a), t
+	}
+	stoppedBy, final := "", ""
+	for _, rule := range rules {
+		if !l.matches(rule) {
+			continue
+		}
+		if final != "" {
+			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, "net price rule " + final + " is final"})
+			continue
+		}
+		if stoppedBy != "" {
+			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, "rule " + stoppedBy + " stops the rules after it"})
+			continue
+		}
+		if why := l.blocker(rule); why != "" {
+			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
+			continue
+		}
+		a, total, net, why, ok := l.ruleStep(rule, gross, r.total)
+		if !ok {
+			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
+			continue
+		}
+		if net {
+			for _, prev := range r.applied {
+				r.notApplied = append(r.notApplied, NotApplied{"rule", prev.Rule, "superseded by net price rule " + rule.ID})
+			}
+			r.applied, r.total, r.net, final = []Applied{a}, total, true, rule.ID
+			continue
+		}
+		r.applied, r.total = append(r.applied, a), total
+		if rule.Stop {
+			stoppedBy = rule.ID
+		}
+	}
+	return r
+}
+
+// offer is one candidate price under the best-price policy: a source alone,
+// or a source with a single discount.
+type offer struct {
+	source  Source
+	gross   decimal.Decimal
+	applied []Applied
+	total   decimal.Decimal
+	net     bool
+}
+
+// bestPrice prices the line with the lowest offer; discounts never stack.
+func (l lineCtx) bestPrice(sources []Source, rules []Rule) result {
+	var offers []offer
+	blocked := map[string]string{}
+	for _, s := range sources {
+		gross := grossOf(s, l.units, l.req.Currency)
+		offers = append(offers, offer{source: s, gross: gross, total: gross, net: s.Net})
+		if s.Net || l.product.NoDiscount {
+			continue
+		}
+		if a, t, ok := l.sourceDiscount(s, gross); ok {
+			offers = append(offers, offer{source: s, gross: gross, applied: []Applied{a}, total: t})
+		}
+		for _, rule := range rules {
+			if !l.matches(rule) {
+				continue
+			}
+			if why := l.blocker(rule); why != "" {
+				blocked[rule.ID] = why
+				continue
+			}
+			a, t, net, why, ok := l.ruleStep(rule, gross, gross)
+			if !ok {
+				if _, seen := blocked[rule.ID]; !seen {
+					blocked[rule.ID] = why
+				}
+				continue
+			}
+			offers = append(offers, offer{source: s, gross: gross, applied: []Applied{a}, total: t, net: net})
+		}
+	}
+	best := 0
+	for i, o := range offers[1:] {
+		if o.total.LessThan(offers[best].total) {
+			best = i + 1
+		}
+	}
+	win := offers[best]
+	r := result{source: win.source, gross: win.gross, total: win.total, applied: win.applied, net: win.net}
+	describe := fmt.Sprintf("%s at %s", win.source, win.total)
+	if len(win.applied) > 0 {
+		describe = fmt.Sprintf("%s with %s at %s", win.source, win.applied[0].Rule, win.total)
+	}
+	seenSource := map[string]bool{win.source.String(): true}
+	seenRule := map[string]bool{}
+	for _, a := range win.applied {
+		seenRule[a.Rule] = true
+	}
+	for _, o := range offers {
+		if id := o.source.String(); !seenSource[id] {
+			seenSource[id] = true
+			r.notApplied = append(r.notApplied, NotApplied{"source", id, "best price: the lowest offer is " + describe})
+		}
+		for _, a := range o.applied {
+			if !seenRule[a.Rule] {
+				seenRule[a.Rule] = true
+				r.notApplied = append(r.notApplied, NotApplied{"rule", a.Rule, "best price: discounts do not stack; the lowest offer is " + describe})
+			}
+		}
+	}
+	for _, rule := range rules {
+		if seenRule[rule.ID] || !l.matches(rule) {
+			continue
+		}
+		seenRule[rule.ID] = true
+		why := blocked[rule.ID]
+		if l.product.NoDiscount {
+			why = "the product is hors remise: excluded from every discount"
+		} else if win.source.Net && why == "" {
+			why = "the net price is final"
+		}
+		if why != "" {
+			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
+		}
+	}
+	return r
+}

@@ -1,0 +1,232 @@
+// Package pricing is the tariff engine ("gestion tarifaire"): it prices order
+// lines for one customer from every price source (base price, price category,
+// buying group, customer price) and every discount rule, without ever
+// stacking discounts by accident, and explains each result.
+//
+// # Precedence
+//
+// Under the default policy, MostSpecific, the most specific price source wins:
+// customer > buying group > price category > base. The winning source's own
+// discount (Sage's AC_Remise and its quantity or amount breaks) applies first,
+// then the merchant's discount rules in priority order (lowest number first);
+// a rule with Stop ends the chain for that line. A net price (a source whose
+// mode is NetByQuantity, or a NetPrice rule) is final: nothing else applies.
+// A product that is "hors remise" takes no discount of any kind, order-level
+// ones included; its source price still applies.
+//
+// Under BestPrice, every price source and every discount is a separate offer
+// and the lowest line amount wins; discounts never stack in that mode, so
+// adding a rule can only lower a price.
+//
+// Order-amount rules come after the line rules. Their threshold is the order's
+// gross amount: the sum of the gross amounts (before any discount) of the lines
+// that are not "hors remise", so that a line discount never makes an order
+// fall below a threshold.
+//
+// # Rounding
+//
+// Amounts are exact decimals. A line's gross amount (unit price × units) is
+// rounded half-up to the currency's minor unit, then each discount amount is
+// rounded the same way before it is subtracted: the explanation's amounts
+// always add up to the line total, and the line totals to the quote total. The
+// unit price shown is the line total divided by the units, to four decimals,
+// for information.
+package pricing
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+)
+
+// Policy is the merchant's precedence setting.
+type Policy string
+
+const (
+	// MostSpecific: the most specific price source wins, then discounts in
+	// priority order. The default.
+	MostSpecific Policy = "most-specific"
+	// BestPrice: the lowest of all offers wins, never stacked.
+	BestPrice Policy = "best-price"
+)
+
+// Scope is the kind of price source.
+type Scope string
+
+const (
+	// ScopeCustomer is a price for one customer (F_ARTCLIENT with CT_Num).
+	ScopeCustomer Scope = "customer"
+	// ScopeBuyingGroup is a buying group's tariff ("tarif centrale").
+	ScopeBuyingGroup Scope = "buying-group"
+	// ScopePriceCategory is a price category's tariff (F_ARTCLIENT with
+	// AC_Categorie).
+	ScopePriceCategory Scope = "price-category"
+	// ScopeBase is the product's list price (AR_PrixVen).
+	ScopeBase Scope = "base"
+)
+
+// specificity orders scopes, most specific first.
+var specificity = map[Scope]int{ScopeCustomer: 0, ScopeBuyingGroup: 1, ScopePriceCategory: 2, ScopeBase: 3}
+
+// EntryMode is how a price entry's breaks are read (Sage's AC_QteMont).
+type EntryMode int
+
+const (
+	// Simple: the entry's price and its percentage discount (mode 0).
+	Simple EntryMode = 0
+	// QuantityDiscount: a percentage by quantity break (mode 1).
+	QuantityDiscount EntryMode = 1
+	// AmountDiscount: a percentage by line amount break (mode 2).
+	AmountDiscount EntryMode = 2
+	// NetByQuantity: a net unit price by quantity break, final (mode 3).
+	NetByQuantity EntryMode = 3
+)
+
+// Break is one step of a tier table: from this quantity (in units) or amount
+// on, Value applies (a percentage, or a net unit price).
+type Break struct {
+	From  decimal.Decimal `json:"from"`
+	Value decimal.Decimal `json:"value"`
+}
+
+// Validity is an optional date range, inclusive, compared on calendar days
+// in UTC. A zero bound is open.
+type Validity struct {
+	From  time.Time `json:"from,omitzero"`
+	Until time.Time `json:"until,omitzero"`
+}
+
+// Covers reports whether the day of t is within the range.
+func (v Validity) Covers(t time.Time) bool {
+	day := t.UTC().Truncate(24 * time.Hour)
+	if !v.From.IsZero() && day.Before(v.From.UTC().Truncate(24*time.Hour)) {
+		return false
+	}
+	if !v.Until.IsZero() && day.After(v.Until.UTC().Truncate(24*time.Hour)) {
+		return false
+	}
+	return true
+}
+
+// PriceEntry is one price source for one product: a customer's, a buying
+// group's or a price category's price and its own discount scheme.
+type PriceEntry struct {
+	Scope   Scope  `json:"scope"`
+	ScopeID string `json:"scopeId"`
+	Ref     string `json:"ref"`
+	// Currency of Price and of amount breaks; entries in another currency
+	// than the quote's are ignored.
+	Currency string `json:"currency"`
+	// Price is the unit price excluding VAT; zero means the product's base
+	// price (a discount-only entry).
+	Price decimal.Decimal `json:"price"`
+	// Discount is a percentage off (AC_Remise), used in Simple mode.
+	Discount decimal.Decimal `json:"discount"`
+	Mode     EntryMode       `json:"mode"`
+	Breaks   []Break         `json:"breaks,omitempty"`
+	Validity Validity        `json:"validity"`
+}
+
+// RuleKind is the type of a discount rule.
+type RuleKind string
+
+const (
+	// Percent is a simple percentage off.
+	Percent RuleKind = "percent"
+	// QuantityTiers is a percentage by quantity break ("paliers").
+	QuantityTiers RuleKind = "quantity-tiers"
+	// LineAmountTiers is a percentage by line amount break.
+	LineAmountTiers RuleKind = "line-amount-tiers"
+	// OrderAmountTiers is a percentage by order amount break.
+	OrderAmountTiers RuleKind = "order-amount-tiers"
+	// NetPrice is a final unit price, optionally by quantity break.
+	NetPrice RuleKind = "net-price"
+	// PackagingDiscount is a percentage off, or a price per package, for one
+	// packaging type (unit, lot, pallet).
+	PackagingDiscount RuleKind = "packaging"
+)
+
+// Who says which customers a rule is for; empty fields match everyone.
+type Who struct {
+	Customer      string `json:"customer,omitempty"`
+	PriceCategory string `json:"priceCategory,omitempty"`
+	BuyingGroup   string `json:"buyingGroup,omitempty"`
+}
+
+// Target says which products a rule is for: one reference, or one family
+// (a category and everything below it); empty matches every product.
+type Target struct {
+	Ref    string `json:"ref,omitempty"`
+	Family string `json:"family,omitempty"`
+}
+
+// Rule is a merchant discount rule.
+type Rule struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Priority int      `json:"priority"`
+	Stop     bool     `json:"stop,omitempty"`
+	Who      Who      `json:"who"`
+	Target   Target   `json:"target"`
+	Kind     RuleKind `json:"kind"`
+	// Percent is the percentage off for Percent and PackagingDiscount.
+	Percent decimal.Decimal `json:"percent"`
+	// Tiers are the breaks of tiered and net-price rules.
+	Tiers []Break `json:"tiers,omitempty"`
+	// Price is the net unit price of a NetPrice rule without tiers, or the
+	// price of one package for a PackagingDiscount.
+	Price decimal.Decimal `json:"price"`
+	// Packaging is the packaging type a PackagingDiscount is for.
+	Packaging catalog.PackagingKind `json:"packaging,omitempty"`
+	// Currency of the rule's amounts (prices, amount thresholds); rules in
+	// another currency than the quote's do not apply. Empty for pure
+	// percentages by quantity.
+	Currency string   `json:"currency,omitempty"`
+	Validity Validity `json:"validity"`
+}
+
+// Product is what pricing needs to know of a product.
+type Product struct {
+	Ref string
+	// Families are the product's category and all its ancestors.
+	Families   []string
+	BasePrice  decimal.Decimal
+	Currency   string
+	NoDiscount bool
+	Packagings []catalog.Packaging
+}
+
+// Customer is what pricing needs to know of a customer.
+type Customer struct {
+	ID            string
+	PriceCategory string
+	BuyingGroup   string
+}
+
+// Line is one line to price.
+type Line struct {
+	Ref string `json:"ref"`
+	// Quantity is a number of packages.
+	Quantity  int64                 `json:"quantity"`
+	Packaging catalog.PackagingKind `json:"packaging,omitempty"`
+}
+
+// Request is a pricing request.
+type Request struct {
+	Customer Customer
+	Currency string
+	Date     time.Time
+	Policy   Policy
+	Lines    []Line
+}
+
+// Tariff is everything the engine reads: the products of the lines, every
+// price entry of those products for this customer, and the rules.
+type Tariff struct {
+	Products map[string]Product
+	// Entries are keyed by product reference.
+	Entries map[string][]PriceEntry
+	Rules   []Rule
+}
