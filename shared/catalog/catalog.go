@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/tariff"
 )
 
 // Category is one node of the merchant's category tree ("famille").
@@ -84,6 +85,15 @@ type Product struct {
 	// ProOnly products are hidden from consumers and anonymous visitors.
 	ProOnly bool            `json:"proOnly,omitempty"`
 	Links   []LinkedArticle `json:"links,omitempty"`
+	// NoDiscount marks a product "hors remise": excluded from every discount.
+	NoDiscount bool `json:"noDiscount,omitempty"`
+	// Families are the product's category and its ancestors, nearest first,
+	// so that a family discount can match without reading the tree.
+	Families []string `json:"families,omitempty"`
+	// Tariffs are the product's price-category and buying-group price
+	// entries, kept with the product so that one read prices it for any
+	// customer. Customer-specific entries are stored with the customer.
+	Tariffs []tariff.Entry `json:"tariffs,omitempty"`
 }
 
 // Errors the catalog returns; the HTTP layer maps them to problem types.
@@ -150,6 +160,24 @@ func InheritRestrictions(cats []Category) []Category {
 			cur = parent
 		}
 		out[i] = c
+	}
+	return out
+}
+
+// Lineage returns a category and its ancestors, nearest first.
+func Lineage(cats []Category, categoryID string) []string {
+	byID := make(map[string]Category, len(cats))
+	for _, c := range cats {
+		byID[c.ID] = c
+	}
+	var out []string
+	for id, depth := categoryID, 0; id != "" && depth < 64; depth++ {
+		out = append(out, id)
+		c, ok := byID[id]
+		if !ok {
+			break
+		}
+		id = c.ParentID
 	}
 	return out
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/stock"
+	"github.com/comptoir/comptoir/shared/tariff"
 	"github.com/comptoir/comptoir/shared/vat"
 )
 
@@ -61,6 +63,9 @@ type Data struct {
 	Warehouses    []stock.Warehouse
 	StockLevels   []stock.Level
 	JardinClients []customer.Customer
+	// CustomerPrices and Rules are Hydrotech's own tariff.
+	CustomerPrices []tariff.Entry
+	Rules          pricing.RuleSet
 }
 
 // Storefronts of the demo, one per portal mode.
@@ -99,6 +104,8 @@ func Build() Data {
 		Products:   map[merchant.ID][]catalog.Product{},
 	}
 	d.Categories[Hydro], d.Products[Hydro] = hydroCatalog()
+	d.Categories[Hydro] = catalog.InheritRestrictions(d.Categories[Hydro])
+	d.Products[Hydro], d.CustomerPrices, d.Rules = hydroTariffs(d.Categories[Hydro], d.Products[Hydro])
 	d.Categories[Jardin], d.Products[Jardin] = jardinCatalog()
 	d.PriceCats = []customer.PriceCategory{{ID: "1", Name: "Revendeurs"}, {ID: "2", Name: "Installateurs"}}
 	d.BuyingGroups = []customer.BuyingGroup{{ID: "ACHATPRO", Name: "Centrale Achat-Pro"}}
@@ -135,7 +142,7 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	}
 	cat := &dynamo.Catalog{Table: t}
 	for _, m := range []merchant.ID{Hydro, Jardin} {
-		if err := cat.SaveCategories(ctx, m, catalog.InheritRestrictions(d.Categories[m])); err != nil {
+		if err := cat.SaveCategories(ctx, m, d.Categories[m]); err != nil {
 			return sum, fmt.Errorf("demo categories of %s: %w", m, err)
 		}
 		if err := cat.SaveProducts(ctx, m, d.Products[m]); err != nil {
@@ -172,6 +179,13 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 		if err := acc.Save(ctx, b); err != nil {
 			return sum, fmt.Errorf("demo accounts: %w", err)
 		}
+	}
+	prices := &dynamo.Pricing{Table: t}
+	if err := prices.SaveCustomerPrices(ctx, Hydro, d.CustomerPrices); err != nil {
+		return sum, fmt.Errorf("demo customer prices: %w", err)
+	}
+	if err := prices.SaveRuleSet(ctx, Hydro, d.Rules); err != nil {
+		return sum, fmt.Errorf("demo rules: %w", err)
 	}
 	sum.Customers = len(d.Customers) + len(d.JardinClients)
 	sum.Reps, sum.Warehouses, sum.StockLevels = len(d.Reps), len(d.Warehouses), len(d.StockLevels)

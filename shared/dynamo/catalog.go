@@ -216,3 +216,29 @@ func (c *Catalog) Category(ctx context.Context, m merchant.ID, id string) (catal
 	}
 	return cat, nil
 }
+
+// Products reads products by reference with BatchGetItem (one round trip per
+// 100 references). Unknown references are absent from the result.
+func (c *Catalog) Products(ctx context.Context, m merchant.ID, refs []string) (map[string]catalog.Product, error) {
+	keys := make([]map[string]string, 0, len(refs))
+	for _, ref := range refs {
+		pk, sk, err := productKey(m, ref)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, keyOf(pk, sk))
+	}
+	items, err := c.Table.batchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read products of %s: %w", m, err)
+	}
+	out := make(map[string]catalog.Product, len(items))
+	for _, av := range items {
+		var p catalog.Product
+		if err := decodeDoc(av, &p); err != nil {
+			return nil, err
+		}
+		out[p.Ref] = p
+	}
+	return out, nil
+}

@@ -8,11 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/pricing"
 )
 
 // CatalogReader is what the catalog routes need from storage.
@@ -25,6 +28,10 @@ type CatalogReader interface {
 type CatalogAPI struct {
 	Pipeline *Pipeline
 	Catalog  CatalogReader
+	// Prices reads the caller's tariff so that pages show their own prices.
+	Prices pricing.Store
+	// Now is the clock that picks valid prices; nil means time.Now.
+	Now func() time.Time
 }
 
 // Page size bounds for product lists.
@@ -51,11 +58,18 @@ type CategoryView struct {
 	Position int    `json:"position"`
 }
 
-// PriceView is a price as shown to a caller.
+// PriceView is a price as shown to a caller: their own unit price at the
+// minimum order quantity, where it comes from, and their quantity breaks.
 type PriceView struct {
 	Amount      decimal.Decimal `json:"amount"`
 	Currency    string          `json:"currency"`
 	TaxIncluded bool            `json:"taxIncluded"`
+	// Source is the price source that won (customer, buying-group,
+	// price-category or base).
+	Source string `json:"source"`
+	// Net is true for a net price: no further discount applies.
+	Net    bool                 `json:"net"`
+	Breaks []pricing.PriceBreak `json:"breaks,omitempty"`
 }
 
 // ProductView is a product as shown to a caller, in one language.
@@ -183,12 +197,20 @@ func (a *CatalogAPI) products(w http.ResponseWriter, r *Request) error {
 	if !aud.SeesCategory(cat) {
 		return NotFound("no category " + strconv.Quote(catID))
 	}
-	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
-	out := ProductPage{Items: make([]ProductView, 0, len(page.Products)), NextCursor: page.NextCursor}
+	visible := make([]catalog.Product, 0, len(page.Products))
 	for _, p := range page.Products {
 		if aud.SeesProduct(p) {
-			out.Items = append(out.Items, a.view(p, aud, chain, r.Storefront))
+			visible = append(visible, p)
 		}
+	}
+	prices, err := a.shelfPrices(r, aud, visible)
+	if err != nil {
+		return err
+	}
+	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
+	out := ProductPage{Items: make([]ProductView, 0, len(visible)), NextCursor: page.NextCursor}
+	for _, p := range visible {
+		out.Items = append(out.Items, a.view(p, chain, r.Storefront, prices))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -224,11 +246,15 @@ func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 			return notFound
 		}
 	}
+	prices, err := a.shelfPrices(r, aud, []catalog.Product{p})
+	if err != nil {
+		return err
+	}
 	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
-	return writeJSON(w, http.StatusOK, a.view(p, aud, chain, r.Storefront))
+	return writeJSON(w, http.StatusOK, a.view(p, chain, r.Storefront, prices))
 }
 
-func (a *CatalogAPI) view(p catalog.Product, aud catalog.Audience, chain []string, sf merchant.Storefront) ProductView {
+func (a *CatalogAPI) view(p catalog.Product, chain []string, sf merchant.Storefront, prices map[string]pricing.ShelfPrice) ProductView {
 	name, lang := catalog.Text(p.Names, chain)
 	desc, _ := catalog.Text(p.Descriptions, []string{lang})
 	v := ProductView{
@@ -236,10 +262,58 @@ func (a *CatalogAPI) view(p catalog.Product, aud catalog.Audience, chain []strin
 		Attributes: p.Attributes, Images: p.Images, Packagings: p.Packagings,
 		MinOrderQty: p.MinOrderQty, OrderMultiple: p.OrderMultiple, TaxCategory: p.TaxCategory, Links: p.Links,
 	}
-	if aud.ShowsPrices() {
-		v.Price = &PriceView{Amount: p.BasePrice, Currency: p.Currency, TaxIncluded: false}
+	if sp, ok := prices[p.Ref]; ok {
+		v.Price = &PriceView{Amount: sp.UnitPrice, Currency: sf.Currency, Source: string(sp.Source), Net: sp.Net, Breaks: sp.Breaks}
 	}
 	return v
+}
+
+// shelfPrices prices products for the caller, or returns nil when the portal
+// hides prices from them. A buyer sees their company's prices; a rep or
+// staff member sees a customer's prices with ?customer= (a rep only within
+// their portfolio), list prices without; an anonymous visitor of an open
+// storefront sees list prices.
+func (a *CatalogAPI) shelfPrices(r *Request, aud catalog.Audience, products []catalog.Product) (map[string]pricing.ShelfPrice, error) {
+	if !aud.ShowsPrices() || len(products) == 0 {
+		return nil, nil
+	}
+	customerID, repID := "", ""
+	requested := r.URL.Query().Get("customer")
+	if !r.Caller.IsAnonymous() && (requested != "" || r.Caller.Role == identity.Buyer) {
+		var err error
+		if customerID, repID, err = customerFor(r.Caller, requested); err != nil {
+			return nil, err
+		}
+	}
+	refs := make([]string, len(products))
+	for i, p := range products {
+		refs[i] = p.Ref
+	}
+	var (
+		rules          pricing.RuleSet
+		ct             pricing.CustomerTariff
+		rulesErr, cErr error
+		wg             sync.WaitGroup
+	)
+	wg.Go(func() { rules, rulesErr = a.Prices.RuleSet(r.Context(), r.Merchant()) })
+	if customerID != "" {
+		wg.Go(func() { ct, cErr = a.Prices.CustomerTariff(r.Context(), r.Merchant(), customerID, refs, repID) })
+	}
+	wg.Wait()
+	if customerID != "" {
+		if err := customerAccess(r.Caller, customerID, ct.Rep, cErr); err != nil {
+			return nil, err
+		}
+	}
+	if rulesErr != nil {
+		return nil, rulesErr
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	c := pricing.Customer{ID: ct.Customer.ID, PriceCategory: ct.Customer.PriceCategory, BuyingGroup: ct.Customer.BuyingGroup}
+	return pricing.ShelfPrices(products, c, ct.Entries, rules, r.Storefront.Currency, now().UTC()), nil
 }
 
 func pageSize(s string) (int, error) {

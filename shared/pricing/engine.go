@@ -12,9 +12,9 @@ import (
 
 // Quote is the result of pricing a request.
 type Quote struct {
-	Currency string        `json:"currency"`
-	Policy   Policy        `json:"policy"`
-	Lines    []PricedLine  `json:"lines"`
+	Currency string       `json:"currency"`
+	Policy   Policy       `json:"policy"`
+	Lines    []PricedLine `json:"lines"`
 	// Gross is the sum of the valid lines' gross amounts, Discount the sum of
 	// their discounts, Total the sum of their totals: Gross − Discount = Total.
 	Gross    decimal.Decimal `json:"gross"`

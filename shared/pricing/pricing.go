@@ -39,6 +39,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/tariff"
 )
 
 // Policy is the merchant's precedence setting.
@@ -52,82 +53,35 @@ const (
 	BestPrice Policy = "best-price"
 )
 
-// Scope is the kind of price source.
-type Scope string
+// The price entry types live in package tariff, shared with the catalog
+// that stores price-category and buying-group entries beside each product.
+type (
+	// Scope is the kind of price source.
+	Scope = tariff.Scope
+	// EntryMode is how a price entry's breaks are read (AC_QteMont).
+	EntryMode = tariff.Mode
+	// Break is one step of a tier table.
+	Break = tariff.Break
+	// Validity is an optional date range.
+	Validity = tariff.Validity
+	// PriceEntry is one price source for one product.
+	PriceEntry = tariff.Entry
+)
 
+// Price sources and entry modes, as in package tariff.
 const (
-	// ScopeCustomer is a price for one customer (F_ARTCLIENT with CT_Num).
-	ScopeCustomer Scope = "customer"
-	// ScopeBuyingGroup is a buying group's tariff ("tarif centrale").
-	ScopeBuyingGroup Scope = "buying-group"
-	// ScopePriceCategory is a price category's tariff (F_ARTCLIENT with
-	// AC_Categorie).
-	ScopePriceCategory Scope = "price-category"
-	// ScopeBase is the product's list price (AR_PrixVen).
-	ScopeBase Scope = "base"
+	ScopeCustomer      = tariff.Customer
+	ScopeBuyingGroup   = tariff.BuyingGroup
+	ScopePriceCategory = tariff.PriceCategory
+	ScopeBase          = tariff.Base
+	Simple             = tariff.Simple
+	QuantityDiscount   = tariff.QuantityDiscount
+	AmountDiscount     = tariff.AmountDiscount
+	NetByQuantity      = tariff.NetByQuantity
 )
 
 // specificity orders scopes, most specific first.
 var specificity = map[Scope]int{ScopeCustomer: 0, ScopeBuyingGroup: 1, ScopePriceCategory: 2, ScopeBase: 3}
-
-// EntryMode is how a price entry's breaks are read (Sage's AC_QteMont).
-type EntryMode int
-
-const (
-	// Simple: the entry's price and its percentage discount (mode 0).
-	Simple EntryMode = 0
-	// QuantityDiscount: a percentage by quantity break (mode 1).
-	QuantityDiscount EntryMode = 1
-	// AmountDiscount: a percentage by line amount break (mode 2).
-	AmountDiscount EntryMode = 2
-	// NetByQuantity: a net unit price by quantity break, final (mode 3).
-	NetByQuantity EntryMode = 3
-)
-
-// Break is one step of a tier table: from this quantity (in units) or amount
-// on, Value applies (a percentage, or a net unit price).
-type Break struct {
-	From  decimal.Decimal `json:"from"`
-	Value decimal.Decimal `json:"value"`
-}
-
-// Validity is an optional date range, inclusive, compared on calendar days
-// in UTC. A zero bound is open.
-type Validity struct {
-	From  time.Time `json:"from,omitzero"`
-	Until time.Time `json:"until,omitzero"`
-}
-
-// Covers reports whether the day of t is within the range.
-func (v Validity) Covers(t time.Time) bool {
-	day := t.UTC().Truncate(24 * time.Hour)
-	if !v.From.IsZero() && day.Before(v.From.UTC().Truncate(24*time.Hour)) {
-		return false
-	}
-	if !v.Until.IsZero() && day.After(v.Until.UTC().Truncate(24*time.Hour)) {
-		return false
-	}
-	return true
-}
-
-// PriceEntry is one price source for one product: a customer's, a buying
-// group's or a price category's price and its own discount scheme.
-type PriceEntry struct {
-	Scope   Scope  `json:"scope"`
-	ScopeID string `json:"scopeId"`
-	Ref     string `json:"ref"`
-	// Currency of Price and of amount breaks; entries in another currency
-	// than the quote's are ignored.
-	Currency string `json:"currency"`
-	// Price is the unit price excluding VAT; zero means the product's base
-	// price (a discount-only entry).
-	Price decimal.Decimal `json:"price"`
-	// Discount is a percentage off (AC_Remise), used in Simple mode.
-	Discount decimal.Decimal `json:"discount"`
-	Mode     EntryMode       `json:"mode"`
-	Breaks   []Break         `json:"breaks,omitempty"`
-	Validity Validity        `json:"validity"`
-}
 
 // RuleKind is the type of a discount rule.
 type RuleKind string

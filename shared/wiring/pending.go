@@ -16,9 +16,6 @@ import (
 // message is refused so that it is retried and then kept in the dead-letter
 // queue rather than lost.
 
-// PricingAPI builds the pricing function.
-func PricingAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
-
 // CartAPI builds the cart function.
 func CartAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
 

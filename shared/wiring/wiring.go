@@ -22,6 +22,7 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/logging"
+	"github.com/comptoir/comptoir/shared/pricing"
 )
 
 // APIHandler is the signature of an HTTP API function.
@@ -146,9 +147,18 @@ func serve(h http.Handler) APIHandler { return httpadapter.NewV2(h).ProxyWithCon
 // CatalogAPI builds the catalog function: category tree, product lists and
 // product detail.
 func CatalogAPI(d Deps) APIHandler {
-	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}}
+	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices()}
 	return serve(api.Routes())
 }
+
+// PricingAPI builds the pricing function: quotes for a customer's lines.
+func PricingAPI(d Deps) APIHandler {
+	api := &httpapi.PricingAPI{Pipeline: d.pipeline(), Quoter: &pricing.Quoter{Store: d.prices(), Products: &dynamo.Catalog{Table: d.table()}}}
+	return serve(api.Routes())
+}
+
+// prices is the pricing store, its rules cached for the cache TTL.
+func (d Deps) prices() *dynamo.Pricing { return &dynamo.Pricing{Table: d.table(), TTL: d.Env.CacheTTL} }
 
 // APIFunctions maps each HTTP API function's folder under functions/ to the
 // constructor of its handler. The local runner serves template.yaml's routes

@@ -1,0 +1,49 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// batchGetLimit is DynamoDB's maximum number of keys per BatchGetItem.
+const batchGetLimit = 100
+
+// batchGet reads items by key, 100 keys per round trip, retrying unprocessed
+// keys with backoff. Items are returned keyed by PK+"|"+SK; missing ones are
+// absent.
+func (t Table) batchGet(ctx context.Context, keys []map[string]string) (map[string]map[string]types.AttributeValue, error) {
+	out := make(map[string]map[string]types.AttributeValue, len(keys))
+	for start := 0; start < len(keys); start += batchGetLimit {
+		chunk := keys[start:min(start+batchGetLimit, len(keys))]
+		avs := make([]map[string]types.AttributeValue, len(chunk))
+		for i, k := range chunk {
+			avs[i] = key(k[AttrPK], k[AttrSK])
+		}
+		pending := map[string]types.KeysAndAttributes{t.Name: {Keys: avs}}
+		for attempt := 0; len(pending[t.Name].Keys) > 0; attempt++ {
+			if attempt > 8 {
+				return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(pending[t.Name].Keys))
+			}
+			if attempt > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return nil, err
+				}
+			}
+			res, err := t.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return nil, fmt.Errorf("batch get: %w", err)
+			}
+			for _, it := range res.Responses[t.Name] {
+				out[str(it, AttrPK)+"|"+str(it, AttrSK)] = it
+			}
+			pending = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}
+
+// keyOf builds a key for batchGet.
+func keyOf(pk, sk string) map[string]string { return map[string]string{AttrPK: pk, AttrSK: sk} }

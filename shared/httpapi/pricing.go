@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/money"
+	"github.com/comptoir/comptoir/shared/pricing"
+)
+
+// PricingAPI serves the pricing routes.
+type PricingAPI struct {
+	Pipeline *Pipeline
+	Quoter   *pricing.Quoter
+	// Now is the clock for quotes without a date; nil means time.Now.
+	Now func() time.Time
+}
+
+// MaxQuoteLines bounds the lines of one pricing request.
+const MaxQuoteLines = 500
+
+// Routes returns the pricing function's router.
+func (a *PricingAPI) Routes() http.Handler {
+	rt := NewRouter()
+	rt.Handle("POST /pricing/quote", a.Pipeline.Handle(a.quote))
+	return rt
+}
+
+// QuoteRequest is the body of POST /pricing/quote.
+type QuoteRequest struct {
+	// Customer is the account to price for: implicit for a buyer, required
+	// for a rep (within their portfolio), optional for merchant staff (list
+	// prices without it).
+	Customer string `json:"customer,omitempty"`
+	// Currency defaults to the storefront's.
+	Currency string `json:"currency,omitempty"`
+	// Date (YYYY-MM-DD) defaults to today; prices and rules valid on that
+	// day apply.
+	Date  string         `json:"date,omitempty"`
+	Lines []pricing.Line `json:"lines"`
+}
+
+// QuoteResponse is a priced request.
+type QuoteResponse struct {
+	Customer string `json:"customer,omitempty"`
+	Date     string `json:"date"`
+	pricing.Quote
+}
+
+func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
+	var body QuoteRequest
+	if err := decodeBody(r.Request, &body); err != nil {
+		return err
+	}
+	if len(body.Lines) == 0 || len(body.Lines) > MaxQuoteLines {
+		return InvalidParameter(fmt.Sprintf("lines must hold from 1 to %d lines", MaxQuoteLines))
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	date := now().UTC()
+	if body.Date != "" {
+		d, err := time.Parse(time.DateOnly, body.Date)
+		if err != nil {
+			return InvalidParameter("date must be YYYY-MM-DD")
+		}
+		date = d
+	}
+	currency := r.Storefront.Currency
+	if body.Currency != "" {
+		currency = strings.ToUpper(body.Currency)
+		if !money.ValidCurrency(currency) {
+			return InvalidParameter("currency must be an ISO 4217 code")
+		}
+	}
+	customerID, repID, err := customerFor(r.Caller, body.Customer)
+	if err != nil {
+		return err
+	}
+	res, err := a.Quoter.Quote(r.Context(), pricing.QuoteInput{
+		Merchant: r.Merchant(), CustomerID: customerID, RepID: repID,
+		Currency: currency, Date: date, Lines: body.Lines,
+	})
+	if err := customerAccess(r.Caller, customerID, res.Rep, err); err != nil {
+		return err
+	}
+	if !res.Quote.Valid() {
+		p := problem(http.StatusUnprocessableEntity, "invalid-lines", "Invalid lines", "some lines cannot be priced; see errors")
+		for i, l := range res.Quote.Lines {
+			if l.Error != nil {
+				p.Errors = append(p.Errors, FieldError{Field: fmt.Sprintf("lines[%d]", i), Reason: l.Error.Code + ": " + l.Error.Detail})
+			}
+		}
+		return p
+	}
+	return writeJSON(w, http.StatusOK, QuoteResponse{Customer: customerID, Date: date.Format(time.DateOnly), Quote: res.Quote})
+}
+
+// customerFor decides which customer a caller prices for: a buyer only for
+// their own company, a rep for a customer they name (checked against their
+// portfolio once read), staff for any customer or none.
+func customerFor(c identity.Caller, requested string) (customerID, repID string, err error) {
+	switch c.Role {
+	case identity.Buyer:
+		if requested != "" && requested != c.Customer {
+			return "", "", Forbidden("a buyer can only see their own company's prices")
+		}
+		return c.Customer, "", nil
+	case identity.Rep:
+		if requested == "" {
+			return "", "", InvalidParameter("customer is required: name a customer of your portfolio")
+		}
+		return requested, c.Rep, nil
+	case identity.Staff:
+		return requested, "", nil
+	}
+	return "", "", Unauthenticated("log in to see prices")
+}
+
+// customerAccess maps the result of reading a customer to the caller's
+// rights: a rep may only reach the customers of their portfolio.
+func customerAccess(c identity.Caller, customerID string, rep *customer.Rep, err error) error {
+	if c.Role == identity.Rep && (errors.Is(err, pricing.ErrUnknownCustomer) || err == nil && (rep == nil || !rep.Serves(customerID))) {
+		return Forbidden("customer " + customerID + " is not in your portfolio")
+	}
+	if errors.Is(err, pricing.ErrUnknownCustomer) {
+		return NotFound("no customer " + customerID)
+	}
+	return err
+}
+
+// decodeBody reads a JSON body of at most 1 MiB into v, refusing unknown
+// fields and trailing data.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return problem(http.StatusBadRequest, "invalid-body", "Invalid body", "the body is not the expected JSON: "+err.Error())
+	}
+	if dec.More() {
+		return problem(http.StatusBadRequest, "invalid-body", "Invalid body", "the body holds more than one JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/demo"
+	"github.com/comptoir/comptoir/shared/httpapi"
+	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/pricing"
+)
+
+func (f *catalogFixture) post(t *testing.T, host, path, token, body string) response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Host", host)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	f.pricing.ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+func quoteBody(t *testing.T, q httpapi.QuoteRequest) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(q); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func buyerOf(customerID string) identity.Caller {
+	return identity.Caller{Role: identity.Buyer, Subject: "buyer-" + customerID, Merchant: demo.Hydro, Customer: customerID}
+}
+
+func discountRules(l pricing.PricedLine) []string {
+	var ids []string
+	for _, a := range l.Discounts {
+		ids = append(ids, a.Rule)
+	}
+	return ids
+}
+
+func notApplied(l pricing.PricedLine, id string) string {
+	for _, n := range l.NotApplied {
+		if n.ID == id {
+			return n.Reason
+		}
+	}
+	return ""
+}
+
+// customerPricedValve is a ball valve with a customer price for C0001.
+func customerPricedValve(f *catalogFixture) string {
+	for _, e := range f.data.CustomerPrices {
+		if e.ScopeID == "C0001" && strings.HasPrefix(e.Ref, "VANNES-BILLE") {
+			return e.Ref
+		}
+	}
+	return "none"
+}
+
+func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
+	f := newCatalogFixture(t)
+	valve := customerPricedValve(f)
+	centri := "POMPES-CENTRI-101"
+	cases := []struct {
+		name   string
+		buyer  string
+		line   pricing.Line
+		source pricing.Scope
+		rules  []string
+		net    bool
+		lost   string // a source or rule that must be explained
+	}{
+		{"customer price, its quantity break, then the family discount", "C0001", pricing.Line{Ref: valve, Quantity: 12},
+			pricing.ScopeCustomer, []string{"source", demo.RuleFamilyValvesC0001}, false, "price-category 1"},
+		{"net price rule beats the price category", "C0004", pricing.Line{Ref: demo.PumpRef, Quantity: 2},
+			pricing.ScopePriceCategory, []string{demo.RuleNetPumpC0004}, true, "source"},
+		{"buying group net price by quantity", "C0002", pricing.Line{Ref: centri, Quantity: 6},
+			pricing.ScopeBuyingGroup, nil, true, "price-category 2"},
+		{"hors remise takes nothing, not even the promotion", "C0001", pricing.Line{Ref: demo.FilterRef, Quantity: 300},
+			pricing.ScopeBase, nil, false, demo.RuleFilterPromo},
+		{"a pallet, then the order amount discount", "C0003", pricing.Line{Ref: "VANNES-BILLE-101", Quantity: 1, Packaging: "pallet"},
+			pricing.ScopePriceCategory, []string{demo.RulePallet, demo.RuleOrder}, false, "base"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok := f.token(t, buyerOf(c.buyer))
+			r := f.post(t, frHost, "/pricing/quote", tok, quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{c.line}}))
+			if r.status != 200 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			q := decode[httpapi.QuoteResponse](t, r)
+			l := q.Lines[0]
+			if q.Customer != c.buyer || l.Source.Scope != c.source || l.Net != c.net || strings.Join(discountRules(l), ",") != strings.Join(c.rules, ",") {
+				t.Fatalf("customer %s source %s net %v discounts %v\n%s", q.Customer, l.Source.Scope, l.Net, discountRules(l), r.body)
+			}
+			sum := decimal.Zero
+			for _, a := range l.Discounts {
+				sum = sum.Add(a.Amount)
+			}
+			if !l.Gross.Sub(sum).Equal(l.Total) || !q.Total.Equal(l.Total) || l.Total.IsNegative() {
+				t.Fatalf("amounts do not add up: gross %s discounts %s total %s", l.Gross, sum, l.Total)
+			}
+			if notApplied(l, c.lost) == "" {
+				t.Errorf("%s is not explained: %+v", c.lost, l.NotApplied)
+			}
+		})
+	}
+}
+
+func TestPricingAPI_AccessMatrix(t *testing.T) {
+	f := newCatalogFixture(t)
+	line := []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: 1}}
+	rep1 := f.token(t, identity.Caller{Role: identity.Rep, Subject: "rep1", Merchant: demo.Hydro, Rep: "R01"})
+	staff := f.token(t, identity.Caller{Role: identity.Staff, Subject: "staff", Merchant: demo.Hydro})
+	jardin := f.token(t, identity.Caller{Role: identity.Staff, Subject: "staff", Merchant: demo.Jardin})
+	cases := []struct {
+		name, token, customer string
+		status                int
+		slug                  string
+		priced                string
+	}{
+		{"buyer, own company", f.token(t, buyer), "", 200, "", "C0001"},
+		{"buyer naming their own company", f.token(t, buyer), "C0001", 200, "", "C0001"},
+		{"buyer naming another company", f.token(t, buyer), "C0002", 403, "forbidden", ""},
+		{"rep, customer of the portfolio", rep1, "C0003", 200, "", "C0003"},
+		{"rep, customer of another rep", rep1, "C0008", 403, "forbidden", ""},
+		{"rep, unknown customer", rep1, "C9999", 403, "forbidden", ""},
+		{"rep without a customer", rep1, "", 400, "invalid-parameter", ""},
+		{"staff, any customer", staff, "C0009", 200, "", "C0009"},
+		{"staff, list prices", staff, "", 200, "", ""},
+		{"staff, unknown customer", staff, "C9999", 404, "not-found", ""},
+		{"staff of another merchant", jardin, "C0001", 401, "invalid-token", ""},
+		{"anonymous", "", "", 401, "unauthenticated", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.post(t, frHost, "/pricing/quote", c.token, quoteBody(t, httpapi.QuoteRequest{Customer: c.customer, Lines: line}))
+			if c.slug != "" {
+				wantProblem(t, r, c.status, c.slug)
+				return
+			}
+			if r.status != c.status {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if q := decode[httpapi.QuoteResponse](t, r); q.Customer != c.priced {
+				t.Fatalf("priced for %q, want %q", q.Customer, c.priced)
+			}
+		})
+	}
+}
+
+func TestPricingAPI_BadInput(t *testing.T) {
+	f := newCatalogFixture(t)
+	tok := f.token(t, buyer)
+	many := make([]pricing.Line, httpapi.MaxQuoteLines+1)
+	for i := range many {
+		many[i] = pricing.Line{Ref: "VANNES-BILLE-101", Quantity: 1}
+	}
+	cases := []struct {
+		name, body string
+		status     int
+		slug       string
+		fields     []string
+	}{
+		{"unknown reference, zero and negative quantity, missing packaging", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{
+			{Ref: "NOPE", Quantity: 1}, {Ref: "VANNES-BILLE-101", Quantity: 0}, {Ref: "VANNES-BILLE-101", Quantity: -2},
+			{Ref: demo.PumpRef, Quantity: 1, Packaging: "pallet"}, {Ref: "VANNES-BILLE-101", Quantity: 1},
+		}}), 422, "invalid-lines", []string{"lines[0]", "lines[1]", "lines[2]", "lines[3]"}},
+		{"another merchant's product", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "JS-001", Quantity: 1}}}), 422, "invalid-lines", []string{"lines[0]"}},
+		{"inactive product", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: inactiveRef(f), Quantity: 1}}}), 422, "invalid-lines", []string{"lines[0]"}},
+		{"not JSON", "{", 400, "invalid-body", nil},
+		{"unknown field", `{"lines":[{"ref":"X","quantity":1}],"discount":50}`, 400, "invalid-body", nil},
+		{"fractional quantity", `{"lines":[{"ref":"VANNES-BILLE-101","quantity":1.5}]}`, 400, "invalid-body", nil},
+		{"no lines", `{"lines":[]}`, 400, "invalid-parameter", nil},
+		{"too many lines", quoteBody(t, httpapi.QuoteRequest{Lines: many}), 400, "invalid-parameter", nil},
+		{"bad date", `{"date":"26/11/2026","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil},
+		{"bad currency", `{"currency":"euro","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil},
+		{"no price in that currency", `{"currency":"USD","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 422, "invalid-lines", []string{"lines[0]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.post(t, frHost, "/pricing/quote", tok, c.body)
+			wantProblem(t, r, c.status, c.slug)
+			p := decode[httpapi.Problem](t, r)
+			var got []string
+			for _, e := range p.Errors {
+				got = append(got, e.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(c.fields, ",") {
+				t.Errorf("errors on %v, want %v (%+v)", got, c.fields, p.Errors)
+			}
+		})
+	}
+}
+
+func TestPricingAPI_ValidityDates(t *testing.T) {
+	f := newCatalogFixture(t)
+	tok := f.token(t, buyer)
+	line := []pricing.Line{{Ref: "FILTRE-CART-101", Quantity: 1}}
+	inPromo := decode[httpapi.QuoteResponse](t, f.post(t, frHost, "/pricing/quote", tok, quoteBody(t, httpapi.QuoteRequest{Lines: line})))
+	after := decode[httpapi.QuoteResponse](t, f.post(t, frHost, "/pricing/quote", tok,
+		quoteBody(t, httpapi.QuoteRequest{Date: strconv.Itoa(fixtureDay.Year()+1) + "-02-01", Lines: line})))
+	if got := discountRules(inPromo.Lines[0]); len(got) != 1 || got[0] != demo.RuleFilterPromo {
+		t.Fatalf("in promotion: %v", got)
+	}
+	if len(after.Lines[0].Discounts) != 0 || notApplied(after.Lines[0], demo.RuleFilterPromo) == "" || !after.Total.GreaterThan(inPromo.Total) {
+		t.Fatalf("after the promotion: %+v", after.Lines[0])
+	}
+}
+
+func TestPricingAPI_RoundTrips(t *testing.T) {
+	f := newCatalogFixture(t)
+	tok := f.token(t, buyer)
+	var lines []pricing.Line
+	for _, p := range f.data.Products[demo.Hydro] {
+		if !p.Inactive && len(lines) < 95 {
+			lines = append(lines, pricing.Line{Ref: p.Ref, Quantity: 3})
+		}
+	}
+	body := quoteBody(t, httpapi.QuoteRequest{Lines: lines})
+	f.post(t, frHost, "/pricing/quote", tok, body) // warms the storefront and rules caches
+	r := f.post(t, frHost, "/pricing/quote", tok, body)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if calls := r.header.Get(httpapi.CallsHeader); calls != "2" {
+		t.Errorf("a %d-line quote cost %s round trips, want 2", len(lines), calls)
+	}
+}
+
+func TestCatalogAPI_ShowsEachCallerTheirOwnPrices(t *testing.T) {
+	f := newCatalogFixture(t)
+	valve := customerPricedValve(f)
+	path := "/catalog/products/" + valve
+	staff := f.token(t, identity.Caller{Role: identity.Staff, Subject: "staff", Merchant: demo.Hydro})
+	rep1 := f.token(t, identity.Caller{Role: identity.Rep, Subject: "rep1", Merchant: demo.Hydro, Rep: "R01"})
+	cases := []struct {
+		name, host, path, token string
+		source                  string
+		breaks                  bool
+	}{
+		{"buyer with a customer price and breaks", frHost, path, f.token(t, buyer), "customer", true},
+		{"buyer of price category 2", frHost, path, f.token(t, buyerOf("C0003")), "price-category", false},
+		{"anonymous on the open storefront: list price", beHost, path, "", "base", false},
+		{"rep for a customer of the portfolio", frHost, path + "?customer=C0001", rep1, "customer", true},
+		{"staff without a customer: list price", frHost, path, staff, "base", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.get(t, c.host, c.path, c.token)
+			if r.status != 200 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			p := decode[httpapi.ProductView](t, r)
+			if p.Price == nil || p.Price.Source != c.source || (len(p.Price.Breaks) > 0) != c.breaks {
+				t.Fatalf("price %+v", p.Price)
+			}
+		})
+	}
+	// A buyer never sees another company's prices, a rep never outside the
+	// portfolio.
+	wantProblem(t, f.get(t, frHost, path+"?customer=C0002", f.token(t, buyer)), 403, "forbidden")
+	wantProblem(t, f.get(t, frHost, path+"?customer=C0008", rep1), 403, "forbidden")
+	// The list page shows the same price as the detail.
+	tok := f.token(t, buyer)
+	page := decode[httpapi.ProductPage](t, f.get(t, frHost, "/catalog/categories/VANNES-BILLE/products?limit=100", tok))
+	detail := decode[httpapi.ProductView](t, f.get(t, frHost, path, tok))
+	for _, it := range page.Items {
+		if it.Ref == valve && (it.Price == nil || !it.Price.Amount.Equal(detail.Price.Amount)) {
+			t.Fatalf("page price %+v, detail %+v", it.Price, detail.Price)
+		}
+	}
+}

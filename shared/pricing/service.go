@@ -1,0 +1,233 @@
+package pricing
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/tariff"
+)
+
+// RuleSet is a merchant's discount rules and precedence setting.
+type RuleSet struct {
+	Policy Policy `json:"policy"`
+	Rules  []Rule `json:"rules"`
+}
+
+// CustomerTariff is what pricing reads of one customer: the account, the
+// customer's own price entries for some products and, when asked, the rep
+// whose portfolio must hold the customer.
+type CustomerTariff struct {
+	Customer customer.Customer
+	Entries  map[string]tariff.Entry
+	Rep      *customer.Rep
+}
+
+// ErrUnknownCustomer is returned when the customer account does not exist.
+var ErrUnknownCustomer = errors.New("unknown customer")
+
+// Store is the pricing storage port.
+type Store interface {
+	// RuleSet returns the merchant's rules and policy.
+	RuleSet(ctx context.Context, m merchant.ID) (RuleSet, error)
+	// CustomerTariff returns the customer's account and price entries for
+	// refs, and the rep repID when it is not empty (nil when unknown).
+	CustomerTariff(ctx context.Context, m merchant.ID, customerID string, refs []string, repID string) (CustomerTariff, error)
+}
+
+// ProductSource reads products by reference.
+type ProductSource interface {
+	// Products returns the products that exist among refs.
+	Products(ctx context.Context, m merchant.ID, refs []string) (map[string]catalog.Product, error)
+}
+
+// Quoter prices requests from storage: it reads the products, the customer's
+// tariff and the rules concurrently, then runs the engine.
+type Quoter struct {
+	Store    Store
+	Products ProductSource
+}
+
+// QuoteInput is a pricing request before its data are read.
+type QuoteInput struct {
+	Merchant merchant.ID
+	// CustomerID is empty for a list-price quote.
+	CustomerID string
+	// RepID, when set, is read too so that the caller can check the
+	// portfolio.
+	RepID    string
+	Currency string
+	Date     time.Time
+	Lines    []Line
+}
+
+// QuoteResult is a quote with the customer and rep it was made for.
+type QuoteResult struct {
+	Quote    Quote
+	Customer customer.Customer
+	Rep      *customer.Rep
+}
+
+// Quote reads what the lines need and prices them. Inactive products are
+// priced as unknown references.
+func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) {
+	refs := make([]string, 0, len(in.Lines))
+	seen := map[string]bool{}
+	for _, l := range in.Lines {
+		if !seen[l.Ref] && catalog.ValidRef(l.Ref) {
+			seen[l.Ref] = true
+			refs = append(refs, l.Ref)
+		}
+	}
+	var (
+		products map[string]catalog.Product
+		ct       CustomerTariff
+		rules    RuleSet
+		errs     [3]error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { products, errs[0] = q.Products.Products(ctx, in.Merchant, refs) })
+	wg.Go(func() { rules, errs[1] = q.Store.RuleSet(ctx, in.Merchant) })
+	if in.CustomerID != "" {
+		wg.Go(func() { ct, errs[2] = q.Store.CustomerTariff(ctx, in.Merchant, in.CustomerID, refs, in.RepID) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return QuoteResult{}, err
+	}
+	req := Request{
+		Customer: Customer{ID: ct.Customer.ID, PriceCategory: ct.Customer.PriceCategory, BuyingGroup: ct.Customer.BuyingGroup},
+		Currency: in.Currency, Date: in.Date, Policy: rules.Policy, Lines: in.Lines,
+	}
+	return QuoteResult{Quote: Price(req, BuildTariff(products, ct.Entries, rules.Rules)), Customer: ct.Customer, Rep: ct.Rep}, nil
+}
+
+// BuildTariff assembles the engine's input from catalog products (with their
+// shared tariffs), a customer's own entries and the rules. Inactive products
+// are left out.
+func BuildTariff(products map[string]catalog.Product, customerEntries map[string]tariff.Entry, rules []Rule) Tariff {
+	t := Tariff{Products: make(map[string]Product, len(products)), Entries: make(map[string][]PriceEntry, len(products)), Rules: rules}
+	for ref, p := range products {
+		if p.Inactive {
+			continue
+		}
+		fam := p.Families
+		if len(fam) == 0 {
+			fam = []string{p.CategoryID}
+		}
+		t.Products[ref] = Product{Ref: ref, Families: fam, BasePrice: p.BasePrice, Currency: p.Currency, NoDiscount: p.NoDiscount, Packagings: p.Packagings}
+		entries := append([]PriceEntry(nil), p.Tariffs...)
+		if e, ok := customerEntries[ref]; ok {
+			entries = append(entries, e)
+		}
+		t.Entries[ref] = entries
+	}
+	return t
+}
+
+// PriceBreak is the unit price from a quantity on.
+type PriceBreak struct {
+	MinQuantity int64           `json:"minQuantity"`
+	UnitPrice   decimal.Decimal `json:"unitPrice"`
+}
+
+// ShelfPrice is a product's price as a catalog page shows it to one customer:
+// the unit price at the minimum order quantity, and the quantity breaks.
+type ShelfPrice struct {
+	UnitPrice decimal.Decimal `json:"unitPrice"`
+	Source    Scope           `json:"source"`
+	Net       bool            `json:"net"`
+	Breaks    []PriceBreak    `json:"breaks,omitempty"`
+}
+
+// ShelfPrices prices each product by the unit, at its minimum order quantity
+// and at every quantity break that concerns it, for one customer. Order-level
+// discounts depend on the whole order and are left to the cart.
+func ShelfPrices(products []catalog.Product, c Customer, customerEntries map[string]tariff.Entry, rules RuleSet, currency string, date time.Time) map[string]ShelfPrice {
+	byRef := make(map[string]catalog.Product, len(products))
+	for _, p := range products {
+		byRef[p.Ref] = p
+	}
+	t := BuildTariff(byRef, customerEntries, lineRules(rules.Rules))
+	out := make(map[string]ShelfPrice, len(products))
+	for _, p := range products {
+		pp, ok := t.Products[p.Ref]
+		if !ok {
+			continue
+		}
+		minQty := int64(max(p.MinOrderQty, 1))
+		qtys := []int64{minQty}
+		for _, q := range breakQuantities(pp, t.Entries[p.Ref], t.Rules, c) {
+			if q > minQty {
+				qtys = append(qtys, q)
+			}
+		}
+		lines := make([]Line, len(qtys))
+		for i, q := range qtys {
+			lines[i] = Line{Ref: p.Ref, Quantity: q}
+		}
+		quote := Price(Request{Customer: c, Currency: currency, Date: date, Policy: rules.Policy, Lines: lines}, t)
+		first := quote.Lines[0]
+		if first.Error != nil {
+			continue
+		}
+		sp := ShelfPrice{UnitPrice: first.UnitPrice, Source: first.Source.Scope, Net: first.Net}
+		prev := first.UnitPrice
+		for _, l := range quote.Lines[1:] {
+			if l.Error == nil && !l.UnitPrice.Equal(prev) {
+				sp.Breaks = append(sp.Breaks, PriceBreak{MinQuantity: l.Quantity, UnitPrice: l.UnitPrice})
+				prev = l.UnitPrice
+			}
+		}
+		out[p.Ref] = sp
+	}
+	return out
+}
+
+// lineRules drops order-amount rules, which a single product cannot reach.
+func lineRules(rules []Rule) []Rule {
+	out := make([]Rule, 0, len(rules))
+	for _, r := range rules {
+		if r.Kind != OrderAmountTiers {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// breakQuantities lists the quantities at which a product's price may change
+// for the customer: the breaks of its entries and of its quantity rules.
+func breakQuantities(p Product, entries []PriceEntry, rules []Rule, c Customer) []int64 {
+	set := map[int64]bool{}
+	add := func(bs []Break) {
+		for _, b := range bs {
+			if b.From.IsPositive() && b.From.IsInteger() {
+				set[b.From.IntPart()] = true
+			}
+		}
+	}
+	for i := range entries {
+		if e := &entries[i]; concerns(e, c) && (e.Mode == QuantityDiscount || e.Mode == NetByQuantity) {
+			add(e.Breaks)
+		}
+	}
+	l := lineCtx{req: Request{Customer: c}, product: p}
+	for _, r := range rules {
+		if (r.Kind == QuantityTiers || r.Kind == NetPrice) && l.matches(r) {
+			add(r.Tiers)
+		}
+	}
+	out := make([]int64, 0, len(set))
+	for q := range set {
+		out = append(out, q)
+	}
+	slices.Sort(out)
+	return out
+}
