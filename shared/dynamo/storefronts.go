@@ -34,7 +34,10 @@ type cachedStorefront struct {
 	expires time.Time
 }
 
-const typeStorefront = "Storefront"
+const (
+	typeStorefront = "Storefront"
+	maxCachedHosts = 1024
+)
 
 // ByHost returns the storefront that answers for host, or
 // merchant.ErrUnknownHost. Results, misses included, are cached for TTL so
@@ -78,8 +81,8 @@ func (s *Storefronts) ByHost(ctx context.Context, host string) (merchant.Storefr
 	}
 	if s.TTL > 0 {
 		s.mu.Lock()
-		if s.cache == nil {
-			s.cache = map[string]cachedStorefront{}
+		if s.cache == nil || len(s.cache) >= maxCachedHosts {
+			s.cache = map[string]cachedStorefront{} // bounded: unknown hosts cannot grow it forever
 		}
 		s.cache[host] = cachedStorefront{s: sf, found: found, expires: now.Add(s.TTL)}
 		s.mu.Unlock()

@@ -1,0 +1,125 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/pricing"
+	"github.com/comptoir/comptoir/shared/tariff"
+	"github.com/comptoir/comptoir/shared/testenv"
+)
+
+func seedCustomer(t *testing.T, tbl dynamo.Table, m merchant.ID, id string, refs int) {
+	t.Helper()
+	ctx := context.Background()
+	acc := &dynamo.Accounts{Table: tbl}
+	b := acc.NewBatch(m).Customer(customer.Customer{ID: id, Name: id, Kind: customer.Pro, PriceCategory: "1"}).
+		Rep(customer.Rep{ID: "R1", Merchant: m, Customers: []string{id}})
+	if err := acc.Save(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	var entries []tariff.Entry
+	for i := range refs {
+		entries = append(entries, tariff.Entry{Scope: tariff.Customer, ScopeID: id, Ref: fmt.Sprintf("P%04d", i), Currency: "EUR", Price: decimal.NewFromInt(int64(10 + i))})
+	}
+	if err := (&dynamo.Pricing{Table: tbl}).SaveCustomerPrices(ctx, m, entries); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPricingStore_CustomerTariff_OneRoundTrip(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	seedCustomer(t, tbl, "m1", "C1", 300)
+	seedCustomer(t, tbl, "m2", "C1", 5) // same customer id, another merchant
+	store := &dynamo.Pricing{Table: tbl}
+	for _, n := range []int{1, 40, 98, 99, 250} {
+		t.Run(fmt.Sprintf("%d refs", n), func(t *testing.T) {
+			refs := make([]string, n)
+			for i := range refs {
+				refs[i] = fmt.Sprintf("P%04d", i*1) // all exist for m1
+			}
+			ctx := dynamo.WithCallCounter(context.Background())
+			ct, err := store.CustomerTariff(ctx, "m1", "C1", refs, "R1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ct.Customer.ID != "C1" || ct.Customer.PriceCategory != "1" || len(ct.Entries) != n || ct.Rep == nil || !ct.Rep.Serves("C1") {
+				t.Fatalf("customer %+v, %d entries, rep %+v", ct.Customer, len(ct.Entries), ct.Rep)
+			}
+			want := int64(1)
+			if n+2 > 100 { // partition query and rep read, run together
+				want = 2
+			}
+			if got := dynamo.Calls(ctx); got != want {
+				t.Errorf("%d round trips, want %d", got, want)
+			}
+			if !ct.Entries["P0000"].Price.Equal(decimal.NewFromInt(10)) {
+				t.Errorf("entry %+v", ct.Entries["P0000"])
+			}
+		})
+	}
+	t.Run("another merchant's customer of the same id", func(t *testing.T) {
+		ct, err := store.CustomerTariff(context.Background(), "m2", "C1", []string{"P0000", "P0100"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, leaked := ct.Entries["P0100"]; leaked || len(ct.Entries) != 1 {
+			t.Fatalf("m2 sees %d entries", len(ct.Entries))
+		}
+	})
+	t.Run("unknown customer", func(t *testing.T) {
+		for _, id := range []string{"C404", "", "C1#PRICE"} {
+			if _, err := store.CustomerTariff(context.Background(), "m1", id, []string{"P0000"}, ""); !errors.Is(err, pricing.ErrUnknownCustomer) {
+				t.Errorf("%q: err = %v", id, err)
+			}
+		}
+	})
+}
+
+func TestPricingStore_RuleSetIsCachedAndInvalidatedOnSave(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	ctx := context.Background()
+	writer := &dynamo.Pricing{Table: tbl}
+	reader := &dynamo.Pricing{Table: tbl, TTL: time.Hour}
+	rs := pricing.RuleSet{Policy: pricing.BestPrice, Rules: []pricing.Rule{
+		{ID: "A", Kind: pricing.Percent, Percent: decimal.NewFromInt(5), Priority: 1},
+		{ID: "B", Kind: pricing.QuantityTiers, Tiers: []pricing.Break{{From: decimal.NewFromInt(10), Value: decimal.NewFromInt(3)}}},
+	}}
+	if err := writer.SaveRuleSet(ctx, "m1", rs); err != nil {
+		t.Fatal(err)
+	}
+	cold := dynamo.WithCallCounter(ctx)
+	got, err := reader.RuleSet(cold, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Policy != pricing.BestPrice || len(got.Rules) != 2 || dynamo.Calls(cold) != 1 {
+		t.Fatalf("rule set %+v after %d calls", got, dynamo.Calls(cold))
+	}
+	warm := dynamo.WithCallCounter(ctx)
+	if _, err := reader.RuleSet(warm, "m1"); err != nil || dynamo.Calls(warm) != 0 {
+		t.Fatalf("warm read cost %d calls (%v)", dynamo.Calls(warm), err)
+	}
+	other, err := reader.RuleSet(ctx, "m2")
+	if err != nil || len(other.Rules) != 0 || other.Policy != pricing.MostSpecific {
+		t.Fatalf("another merchant sees %+v (%v)", other, err)
+	}
+	// A save through the same store drops its cache.
+	rs.Rules = append(rs.Rules, pricing.Rule{ID: "C", Kind: pricing.Percent, Percent: decimal.NewFromInt(1)})
+	if err := reader.SaveRuleSet(ctx, "m1", rs); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := reader.RuleSet(ctx, "m1"); len(got.Rules) != 3 {
+		t.Fatalf("after save: %d rules", len(got.Rules))
+	}
+}
