@@ -94,3 +94,37 @@ func TestInheritRestrictions(t *testing.T) {
 		}
 	}
 }
+
+func TestAssortments(t *testing.T) {
+	tree := []Category{{ID: "POMPES"}, {ID: "POMPES-CHIMIE", ParentID: "POMPES"}, {ID: "VANNES"}, {ID: "VANNES-BILLE", ParentID: "VANNES"}}
+	as := Assortments{
+		{Scope: ForPriceCategory, ScopeID: "2", Categories: []string{"VANNES"}},
+		{Scope: ForBuyingGroup, ScopeID: "ACHATPRO", Categories: []string{"POMPES-CHIMIE"}, Products: []string{"V-1"}},
+		{Scope: ForCustomer, ScopeID: "C9", Products: []string{"P-1"}},
+	}
+	if as.For("C1", "", "1") != nil {
+		t.Error("a customer without assortment is limited")
+	}
+	if a := as.For("C9", "ACHATPRO", "2"); a == nil || a.Scope != ForCustomer {
+		t.Errorf("the customer's own assortment must win: %+v", a)
+	}
+	grp := as.For("C2", "ACHATPRO", "2")
+	if grp == nil || grp.Scope != ForBuyingGroup {
+		t.Fatalf("buying group must win over price category: %+v", grp)
+	}
+	pump := Product{Ref: "P-2", CategoryID: "POMPES-CHIMIE", Families: []string{"POMPES-CHIMIE", "POMPES"}}
+	valve := Product{Ref: "V-1", CategoryID: "VANNES-BILLE", Families: []string{"VANNES-BILLE", "VANNES"}}
+	other := Product{Ref: "V-2", CategoryID: "VANNES-BILLE", Families: []string{"VANNES-BILLE", "VANNES"}}
+	if !grp.Allows(pump) || !grp.Allows(valve) || grp.Allows(other) {
+		t.Error("group assortment: by category and by explicit product")
+	}
+	for id, want := range map[string]bool{"POMPES": true, "POMPES-CHIMIE": true, "VANNES": false, "VANNES-BILLE": false} {
+		if got := grp.ShowsCategory(id, tree); got != want {
+			t.Errorf("ShowsCategory(%s) = %v", id, got)
+		}
+	}
+	var none *Assortment
+	if !none.Allows(other) || !none.ShowsCategory("VANNES", tree) {
+		t.Error("no assortment shows everything")
+	}
+}

@@ -66,7 +66,13 @@ type Data struct {
 	// CustomerPrices and Rules are Hydrotech's own tariff.
 	CustomerPrices []tariff.Entry
 	Rules          pricing.RuleSet
+	// Assortments limit what some of Hydrotech's customers see.
+	Assortments []catalog.Assortment
 }
+
+// AssortedCustomer is the demo customer limited to an assortment: seals and
+// valves, plus the acid pump by name.
+const AssortedCustomer = "C0010"
 
 // Storefronts of the demo, one per portal mode.
 func Storefronts() []merchant.Storefront {
@@ -74,7 +80,7 @@ func Storefronts() []merchant.Storefront {
 		{ID: "fr", Merchant: Hydro, Host: "hydro-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.PartiallyOpen, MerchantLanguage: "fr"},
 		{ID: "be", Merchant: Hydro, Host: "hydro-be.localhost", Country: "BE", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr"},
 		{ID: "de", Merchant: Hydro, Host: "hydro-de.localhost", Country: "DE", Language: "en", Currency: "EUR", Mode: merchant.Closed, MerchantLanguage: "fr"},
-		{ID: "fr", Merchant: Jardin, Host: "jardin-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr"},
+		{ID: "fr", Merchant: Jardin, Host: "jardin-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr", Consumers: true},
 	}
 }
 
@@ -85,6 +91,7 @@ func Identities() []identity.Caller {
 		{Role: identity.Buyer, Subject: "inkoop@hydrobel.be", Merchant: Hydro, Customer: "C0004"},
 		{Role: identity.Buyer, Subject: "einkauf@rhein-pumpen.de", Merchant: Hydro, Customer: "C0008"},
 		{Role: identity.Buyer, Subject: "marie.martin@example.fr", Merchant: Hydro, Customer: "P0001"},
+		{Role: identity.Buyer, Subject: "achats@flandres-maintenance.fr", Merchant: Hydro, Customer: AssortedCustomer},
 		{Role: identity.Rep, Subject: "l.bernard@hydrotech.fr", Merchant: Hydro, Rep: "R01"},
 		{Role: identity.Rep, Subject: "k.vogel@hydrotech.fr", Merchant: Hydro, Rep: "R02"},
 		{Role: identity.Staff, Subject: "admin@hydrotech.fr", Merchant: Hydro},
@@ -129,6 +136,8 @@ func Build() Data {
 			d.StockLevels = append(d.StockLevels, stock.Level{Ref: p.Ref, Warehouse: w.ID, OnHand: onHand, Reserved: int64(r.IntN(5)), Min: 10, Max: 100})
 		}
 	}
+	d.Assortments = []catalog.Assortment{{Scope: catalog.ForCustomer, ScopeID: AssortedCustomer,
+		Categories: []string{"ETANCH", "VANNES"}, Products: []string{PumpRef}}}
 	d.JardinClients = []customer.Customer{{ID: "J001", Name: "Pépinières du Val", Kind: customer.Pro, Country: "FR", CreditLimit: decimal.NewFromInt(5000)}}
 	return d
 }
@@ -186,6 +195,9 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	}
 	if err := prices.SaveRuleSet(ctx, Hydro, d.Rules); err != nil {
 		return sum, fmt.Errorf("demo rules: %w", err)
+	}
+	if err := (&dynamo.Assortments{Table: t}).Save(ctx, Hydro, d.Assortments...); err != nil {
+		return sum, fmt.Errorf("demo assortments: %w", err)
 	}
 	sum.Customers = len(d.Customers) + len(d.JardinClients)
 	sum.Reps, sum.Warehouses, sum.StockLevels = len(d.Reps), len(d.Warehouses), len(d.StockLevels)

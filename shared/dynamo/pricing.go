@@ -35,16 +35,10 @@ type Pricing struct {
 	// disables the cache.
 	TTL time.Duration
 
-	mu    sync.Mutex
-	cache map[merchant.ID]cachedRules
+	cache ttlCache[merchant.ID, pricing.RuleSet]
 }
 
 var _ pricing.Store = (*Pricing)(nil)
-
-type cachedRules struct {
-	rs      pricing.RuleSet
-	expires time.Time
-}
 
 const (
 	typeCustomerPrice = "CustomerPrice"
@@ -75,14 +69,8 @@ func repPK(m merchant.ID, id string) (string, error) {
 // RuleSet returns the merchant's rules and policy with one Query, cached for
 // TTL: a warm function prices without reading them.
 func (p *Pricing) RuleSet(ctx context.Context, m merchant.ID) (pricing.RuleSet, error) {
-	now := time.Now()
-	if p.TTL > 0 {
-		p.mu.Lock()
-		c, ok := p.cache[m]
-		p.mu.Unlock()
-		if ok && now.Before(c.expires) {
-			return c.rs, nil
-		}
+	if rs, ok := p.cache.get(m); ok {
+		return rs, nil
 	}
 	pk, err := rulesPK(m)
 	if err != nil {
@@ -120,14 +108,7 @@ func (p *Pricing) RuleSet(ctx context.Context, m merchant.ID) (pricing.RuleSet, 
 			}
 		}
 	}
-	if p.TTL > 0 {
-		p.mu.Lock()
-		if p.cache == nil {
-			p.cache = map[merchant.ID]cachedRules{}
-		}
-		p.cache[m] = cachedRules{rs: rs, expires: now.Add(p.TTL)}
-		p.mu.Unlock()
-	}
+	p.cache.put(m, rs, p.TTL)
 	return rs, nil
 }
 
@@ -265,8 +246,6 @@ func (p *Pricing) SaveRuleSet(ctx context.Context, m merchant.ID, rs pricing.Rul
 	if err := p.Table.put(ctx, items); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	delete(p.cache, m)
-	p.mu.Unlock()
+	p.cache.drop(m)
 	return nil
 }

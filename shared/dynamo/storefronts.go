@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,20 +23,15 @@ type Storefronts struct {
 	// disables the cache.
 	TTL time.Duration
 
-	mu    sync.Mutex
-	cache map[string]cachedStorefront
+	cache ttlCache[string, cachedStorefront]
 }
 
 type cachedStorefront struct {
-	s       merchant.Storefront
-	found   bool
-	expires time.Time
+	s     merchant.Storefront
+	found bool
 }
 
-const (
-	typeStorefront = "Storefront"
-	maxCachedHosts = 1024
-)
+const typeStorefront = "Storefront"
 
 // ByHost returns the storefront that answers for host, or
 // merchant.ErrUnknownHost. Results, misses included, are cached for TTL so
@@ -47,17 +41,11 @@ func (s *Storefronts) ByHost(ctx context.Context, host string) (merchant.Storefr
 	if host == "" {
 		return merchant.Storefront{}, merchant.ErrUnknownHost
 	}
-	now := time.Now()
-	if s.TTL > 0 {
-		s.mu.Lock()
-		c, ok := s.cache[host]
-		s.mu.Unlock()
-		if ok && now.Before(c.expires) {
-			if !c.found {
-				return merchant.Storefront{}, merchant.ErrUnknownHost
-			}
-			return c.s, nil
+	if c, ok := s.cache.get(host); ok {
+		if !c.found {
+			return merchant.Storefront{}, merchant.ErrUnknownHost
 		}
+		return c.s, nil
 	}
 	out, err := s.Table.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(s.Table.Name),
@@ -79,14 +67,7 @@ func (s *Storefronts) ByHost(ctx context.Context, host string) (merchant.Storefr
 			return merchant.Storefront{}, err
 		}
 	}
-	if s.TTL > 0 {
-		s.mu.Lock()
-		if s.cache == nil || len(s.cache) >= maxCachedHosts {
-			s.cache = map[string]cachedStorefront{} // bounded: unknown hosts cannot grow it forever
-		}
-		s.cache[host] = cachedStorefront{s: sf, found: found, expires: now.Add(s.TTL)}
-		s.mu.Unlock()
-	}
+	s.cache.put(host, cachedStorefront{s: sf, found: found}, s.TTL)
 	if !found {
 		return merchant.Storefront{}, merchant.ErrUnknownHost
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
-	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/pricing"
 )
@@ -30,6 +29,8 @@ type CatalogAPI struct {
 	Catalog  CatalogReader
 	// Prices reads the caller's tariff so that pages show their own prices.
 	Prices pricing.Store
+	// Assortments limit what some customers see.
+	Assortments AssortmentReader
 	// Now is the clock that picks valid prices; nil means time.Now.
 	Now func() time.Time
 }
@@ -46,6 +47,7 @@ func (a *CatalogAPI) Routes() http.Handler {
 	rt.Handle("GET /catalog/categories", a.Pipeline.Handle(a.categories))
 	rt.Handle("GET /catalog/categories/{categoryId}/products", a.Pipeline.Handle(a.products))
 	rt.Handle("GET /catalog/products/{ref}", a.Pipeline.Handle(a.product))
+	rt.Handle("GET /catalog/search", a.Pipeline.Handle(a.search))
 	return rt
 }
 
@@ -110,12 +112,25 @@ func (a *CatalogAPI) categories(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	cats, err := a.Catalog.Categories(r.Context(), r.Merchant())
-	if err != nil {
+	var (
+		cats          []catalog.Category
+		v             *viewer
+		catErr, vwErr error
+		wg            sync.WaitGroup
+	)
+	wg.Go(func() { cats, catErr = a.Catalog.Categories(r.Context(), r.Merchant()) })
+	wg.Go(func() { v, vwErr = a.viewerFor(r, aud, nil, false) })
+	wg.Wait()
+	if err := errors.Join(vwErr, catErr); err != nil {
 		return err
 	}
 	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
-	visible := visibleCategories(cats, aud)
+	visible := make([]catalog.Category, 0, len(cats))
+	for _, c := range visibleCategories(cats, aud) {
+		if v.assortment.ShowsCategory(c.ID, cats) {
+			visible = append(visible, c)
+		}
+	}
 	out := make([]CategoryView, 0, len(visible))
 	for _, c := range visible {
 		name, lang := catalog.Text(c.Names, chain)
@@ -197,21 +212,15 @@ func (a *CatalogAPI) products(w http.ResponseWriter, r *Request) error {
 	if !aud.SeesCategory(cat) {
 		return NotFound("no category " + strconv.Quote(catID))
 	}
-	visible := make([]catalog.Product, 0, len(page.Products))
-	for _, p := range page.Products {
-		if aud.SeesProduct(p) {
-			visible = append(visible, p)
-		}
+	refs := make([]string, len(page.Products))
+	for i, p := range page.Products {
+		refs[i] = p.Ref
 	}
-	prices, err := a.shelfPrices(r, aud, visible)
+	v, err := a.viewerFor(r, aud, refs, true)
 	if err != nil {
 		return err
 	}
-	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
-	out := ProductPage{Items: make([]ProductView, 0, len(visible)), NextCursor: page.NextCursor}
-	for _, p := range visible {
-		out.Items = append(out.Items, a.view(p, chain, r.Storefront, prices))
-	}
+	out := ProductPage{Items: a.present(r, v, page.Products), NextCursor: page.NextCursor}
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -225,14 +234,23 @@ func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 	if !catalog.ValidRef(ref) {
 		return notFound
 	}
-	p, err := a.Catalog.Product(r.Context(), r.Merchant(), ref)
-	if errors.Is(err, catalog.ErrNotFound) {
+	// The product and the caller's view are read together.
+	var (
+		p           catalog.Product
+		v           *viewer
+		pErr, vwErr error
+		wg          sync.WaitGroup
+	)
+	wg.Go(func() { p, pErr = a.Catalog.Product(r.Context(), r.Merchant(), ref) })
+	wg.Go(func() { v, vwErr = a.viewerFor(r, aud, []string{ref}, true) })
+	wg.Wait()
+	if errors.Is(pErr, catalog.ErrNotFound) {
 		return notFound
 	}
-	if err != nil {
+	if err := errors.Join(vwErr, pErr); err != nil {
 		return err
 	}
-	if !aud.SeesProduct(p) {
+	if !v.sees(p) {
 		return notFound
 	}
 	// Only anonymous callers can be kept out of a category: look it up
@@ -246,74 +264,17 @@ func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 			return notFound
 		}
 	}
-	prices, err := a.shelfPrices(r, aud, []catalog.Product{p})
-	if err != nil {
-		return err
-	}
-	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
-	return writeJSON(w, http.StatusOK, a.view(p, chain, r.Storefront, prices))
+	return writeJSON(w, http.StatusOK, a.present(r, v, []catalog.Product{p})[0])
 }
 
-func (a *CatalogAPI) view(p catalog.Product, chain []string, sf merchant.Storefront, prices map[string]pricing.ShelfPrice) ProductView {
+func (a *CatalogAPI) view(p catalog.Product, chain []string) ProductView {
 	name, lang := catalog.Text(p.Names, chain)
 	desc, _ := catalog.Text(p.Descriptions, []string{lang})
-	v := ProductView{
+	return ProductView{
 		Ref: p.Ref, EAN: p.EAN, CategoryID: p.CategoryID, Name: name, Description: desc, Language: lang,
 		Attributes: p.Attributes, Images: p.Images, Packagings: p.Packagings,
 		MinOrderQty: p.MinOrderQty, OrderMultiple: p.OrderMultiple, TaxCategory: p.TaxCategory, Links: p.Links,
 	}
-	if sp, ok := prices[p.Ref]; ok {
-		v.Price = &PriceView{Amount: sp.UnitPrice, Currency: sf.Currency, Source: string(sp.Source), Net: sp.Net, Breaks: sp.Breaks}
-	}
-	return v
-}
-
-// shelfPrices prices products for the caller, or returns nil when the portal
-// hides prices from them. A buyer sees their company's prices; a rep or
-// staff member sees a customer's prices with ?customer= (a rep only within
-// their portfolio), list prices without; an anonymous visitor of an open
-// storefront sees list prices.
-func (a *CatalogAPI) shelfPrices(r *Request, aud catalog.Audience, products []catalog.Product) (map[string]pricing.ShelfPrice, error) {
-	if !aud.ShowsPrices() || len(products) == 0 {
-		return nil, nil
-	}
-	customerID, repID := "", ""
-	requested := r.URL.Query().Get("customer")
-	if !r.Caller.IsAnonymous() && (requested != "" || r.Caller.Role == identity.Buyer) {
-		var err error
-		if customerID, repID, err = customerFor(r.Caller, requested); err != nil {
-			return nil, err
-		}
-	}
-	refs := make([]string, len(products))
-	for i, p := range products {
-		refs[i] = p.Ref
-	}
-	var (
-		rules          pricing.RuleSet
-		ct             pricing.CustomerTariff
-		rulesErr, cErr error
-		wg             sync.WaitGroup
-	)
-	wg.Go(func() { rules, rulesErr = a.Prices.RuleSet(r.Context(), r.Merchant()) })
-	if customerID != "" {
-		wg.Go(func() { ct, cErr = a.Prices.CustomerTariff(r.Context(), r.Merchant(), customerID, refs, repID) })
-	}
-	wg.Wait()
-	if customerID != "" {
-		if err := customerAccess(r.Caller, customerID, ct.Rep, cErr); err != nil {
-			return nil, err
-		}
-	}
-	if rulesErr != nil {
-		return nil, rulesErr
-	}
-	now := time.Now
-	if a.Now != nil {
-		now = a.Now
-	}
-	c := pricing.Customer{ID: ct.Customer.ID, PriceCategory: ct.Customer.PriceCategory, BuyingGroup: ct.Customer.BuyingGroup}
-	return pricing.ShelfPrices(products, c, ct.Entries, rules, r.Storefront.Currency, now().UTC()), nil
 }
 
 func pageSize(s string) (int, error) {

@@ -60,9 +60,10 @@ func newCatalogFixture(t *testing.T) *catalogFixture {
 	}
 	prices := &dynamo.Pricing{Table: tbl, TTL: time.Minute}
 	now := func() time.Time { return fixtureDay }
-	api := &httpapi.CatalogAPI{Pipeline: pipeline("catalog"), Catalog: &dynamo.Catalog{Table: tbl}, Prices: prices, Now: now}
+	assortments := &dynamo.Assortments{Table: tbl, TTL: time.Minute}
+	api := &httpapi.CatalogAPI{Pipeline: pipeline("catalog"), Catalog: &dynamo.Catalog{Table: tbl}, Prices: prices, Assortments: assortments, Now: now}
 	quotes := &httpapi.PricingAPI{Pipeline: pipeline("pricing"), Now: now,
-		Quoter: &pricing.Quoter{Store: prices, Products: &dynamo.Catalog{Table: tbl}}}
+		Quoter: &pricing.Quoter{Store: prices, Products: &dynamo.Catalog{Table: tbl}, Assortments: assortments}}
 	return &catalogFixture{handler: api.Routes(), pricing: quotes.Routes(), issuer: iss, data: demo.Build(), table: tbl}
 }
 

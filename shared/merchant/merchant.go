@@ -41,6 +41,10 @@ type Storefront struct {
 	// MerchantLanguage is the merchant's default language, the last step of
 	// every language fallback chain.
 	MerchantLanguage string `json:"merchantLanguage"`
+	// Consumers is set when the storefront also sells to consumers: its
+	// anonymous visitors see VAT-inclusive prices (TTC); professionals always
+	// see prices excluding VAT (HT).
+	Consumers bool `json:"consumers,omitempty"`
 }
 
 // ErrUnknownHost is returned when no storefront answers for a host name.

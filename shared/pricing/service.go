@@ -48,11 +48,19 @@ type ProductSource interface {
 	Products(ctx context.Context, m merchant.ID, refs []string) (map[string]catalog.Product, error)
 }
 
+// AssortmentSource reads a merchant's assortments.
+type AssortmentSource interface {
+	All(ctx context.Context, m merchant.ID) (catalog.Assortments, error)
+}
+
 // Quoter prices requests from storage: it reads the products, the customer's
-// tariff and the rules concurrently, then runs the engine.
+// tariff, the rules and the assortments concurrently, then runs the engine.
+// A product the customer may not see (outside their assortment, or pro-only
+// for a consumer) is priced as an unknown reference.
 type Quoter struct {
-	Store    Store
-	Products ProductSource
+	Store       Store
+	Products    ProductSource
+	Assortments AssortmentSource
 }
 
 // QuoteInput is a pricing request before its data are read.
@@ -87,20 +95,31 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 		}
 	}
 	var (
-		products map[string]catalog.Product
-		ct       CustomerTariff
-		rules    RuleSet
-		errs     [3]error
-		wg       sync.WaitGroup
+		products    map[string]catalog.Product
+		ct          CustomerTariff
+		rules       RuleSet
+		assortments catalog.Assortments
+		errs        [4]error
+		wg          sync.WaitGroup
 	)
 	wg.Go(func() { products, errs[0] = q.Products.Products(ctx, in.Merchant, refs) })
 	wg.Go(func() { rules, errs[1] = q.Store.RuleSet(ctx, in.Merchant) })
 	if in.CustomerID != "" {
 		wg.Go(func() { ct, errs[2] = q.Store.CustomerTariff(ctx, in.Merchant, in.CustomerID, refs, in.RepID) })
+		if q.Assortments != nil {
+			wg.Go(func() { assortments, errs[3] = q.Assortments.All(ctx, in.Merchant) })
+		}
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
 		return QuoteResult{}, err
+	}
+	c := ct.Customer
+	limit := assortments.For(c.ID, c.BuyingGroup, c.PriceCategory)
+	for ref, p := range products {
+		if !limit.Allows(p) || p.ProOnly && c.Kind == customer.Consumer {
+			delete(products, ref)
+		}
 	}
 	req := Request{
 		Customer: Customer{ID: ct.Customer.ID, PriceCategory: ct.Customer.PriceCategory, BuyingGroup: ct.Customer.BuyingGroup},

@@ -147,14 +147,19 @@ func serve(h http.Handler) APIHandler { return httpadapter.NewV2(h).ProxyWithCon
 // CatalogAPI builds the catalog function: category tree, product lists and
 // product detail.
 func CatalogAPI(d Deps) APIHandler {
-	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices()}
+	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices(), Assortments: d.assortments()}
 	return serve(api.Routes())
 }
 
 // PricingAPI builds the pricing function: quotes for a customer's lines.
 func PricingAPI(d Deps) APIHandler {
-	api := &httpapi.PricingAPI{Pipeline: d.pipeline(), Quoter: &pricing.Quoter{Store: d.prices(), Products: &dynamo.Catalog{Table: d.table()}}}
+	api := &httpapi.PricingAPI{Pipeline: d.pipeline(), Quoter: &pricing.Quoter{Store: d.prices(), Products: &dynamo.Catalog{Table: d.table()}, Assortments: d.assortments()}}
 	return serve(api.Routes())
+}
+
+// assortments is the assortment store, cached for the cache TTL.
+func (d Deps) assortments() *dynamo.Assortments {
+	return &dynamo.Assortments{Table: d.table(), TTL: d.Env.CacheTTL}
 }
 
 // prices is the pricing store, its rules cached for the cache TTL.

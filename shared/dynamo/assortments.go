@@ -1,0 +1,97 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// Assortments stores the merchant's assortments.
+//
+// Keys:
+//
+//	assortment  PK=M#<m>#ASSORT  SK=<scope>#<scope id>
+type Assortments struct {
+	Table Table
+	// TTL is how long a merchant's assortments stay cached in this process.
+	TTL time.Duration
+
+	cache ttlCache[merchant.ID, catalog.Assortments]
+}
+
+const typeAssortment = "Assortment"
+
+func assortmentsPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#ASSORT", err
+}
+
+// All returns the merchant's assortments with one Query, cached for TTL.
+func (s *Assortments) All(ctx context.Context, m merchant.ID) (catalog.Assortments, error) {
+	if as, ok := s.cache.get(m); ok {
+		return as, nil
+	}
+	pk, err := assortmentsPK(m)
+	if err != nil {
+		return nil, err
+	}
+	as := catalog.Assortments{}
+	pages := dynamodb.NewQueryPaginator(s.Table.Client, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.Table.Name),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query assortments of %s: %w", m, err)
+		}
+		for _, av := range out.Items {
+			var a catalog.Assortment
+			if err := decodeDoc(av, &a); err != nil {
+				return nil, err
+			}
+			as = append(as, a)
+		}
+	}
+	s.cache.put(m, as, s.TTL)
+	return as, nil
+}
+
+// Save writes assortments, replacing those with the same scope and id.
+func (s *Assortments) Save(ctx context.Context, m merchant.ID, as ...catalog.Assortment) error {
+	pk, err := assortmentsPK(m)
+	if err != nil {
+		return err
+	}
+	items := make([]item, 0, len(as))
+	for _, a := range as {
+		items = append(items, item{PK: pk, SK: string(a.Scope) + "#" + a.ScopeID, Type: typeAssortment, Doc: a})
+	}
+	if err := s.Table.put(ctx, items); err != nil {
+		return err
+	}
+	s.cache.drop(m)
+	return nil
+}
+
+// Delete removes the assortment of one scope, so its customers see the whole
+// catalog again.
+func (s *Assortments) Delete(ctx context.Context, m merchant.ID, scope catalog.AssortmentScope, scopeID string) error {
+	pk, err := assortmentsPK(m)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Table.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table.Name), Key: key(pk, string(scope)+"#"+scopeID)}); err != nil {
+		return fmt.Errorf("delete assortment %s/%s: %w", scope, scopeID, err)
+	}
+	s.cache.drop(m)
+	return nil
+}

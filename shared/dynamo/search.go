@@ -1,0 +1,517 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// Product search index ("recherche"). Keys:
+//
+//	product (active)  PK=M#<m>#P#<ref>       SK=PRODUCT     GSI2PK=M#<m>#REF#<first character of REF>  GSI2SK=<REF>
+//	EAN entry         PK=M#<m>#EAN#<ean>     SK=EAN         Doc = the product
+//	word entry        PK=M#<m>#W#<word>      SK=<ref>#<lang> Doc = the product
+//
+// <REF> is the reference in upper case, so that a reference prefix matches
+// whatever its case. <word> is a normalized word of the product's name in
+// <lang> (catalog.Words). Index entries carry a copy of the product so that
+// one Query answers a search page without a BatchGetItem; SaveProducts
+// rewrites them with the product and deletes those its new version no longer
+// has. Inactive products are left out of every index.
+
+// Attribute names of the second global secondary index.
+const (
+	AttrGSI2PK = "GSI2PK"
+	AttrGSI2SK = "GSI2SK"
+	// GSI2 is the overloaded index: products by reference prefix.
+	GSI2 = "GSI2"
+)
+
+const (
+	typeProductEAN  = "ProductEAN"
+	typeProductWord = "ProductWord"
+
+	// phaseCode and phaseName are the two parts of a search's results:
+	// EAN and reference-prefix matches first, name matches after.
+	phaseCode = "r"
+	phaseName = "w"
+)
+
+var _ catalog.Searcher = (*Catalog)(nil)
+
+// refIndexKey returns the GSI2 key of an active product: references are
+// spread over one partition per first character, which a prefix always
+// names.
+func refIndexKey(m merchant.ID, ref string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	up := strings.ToUpper(ref)
+	first, _ := utf8.DecodeRuneInString(up)
+	return p + "#REF#" + string(first), up, err
+}
+
+func eanKey(m merchant.ID, ean string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#EAN#" + ean, "EAN", err
+}
+
+func wordKey(m merchant.ID, word, ref, lang string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#W#" + word, ref + "#" + lang, err
+}
+
+// searchEntries returns the index entries of a product: its EAN entry and
+// one word entry per distinct word of its name in each language. Inactive
+// products have none.
+func searchEntries(m merchant.ID, p catalog.Product) ([]item, error) {
+	if p.Inactive {
+		return nil, nil
+	}
+	var out []item
+	if p.EAN != "" && catalog.ValidRef(p.EAN) {
+		pk, sk, err := eanKey(m, p.EAN)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, item{PK: pk, SK: sk, Type: typeProductEAN, Doc: p})
+	}
+	for lang, words := range catalog.NameWords(p) {
+		if lang == "" || strings.ContainsAny(lang, "# ") {
+			continue
+		}
+		for _, w := range words {
+			pk, sk, err := wordKey(m, w, p.Ref, lang)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, item{PK: pk, SK: sk, Type: typeProductWord, Doc: p})
+		}
+	}
+	return out, nil
+}
+
+// saveIndexed writes product items with their reference index keys, their
+// search entries, and deletes the entries of the products' previous versions
+// that the new versions no longer have (a renamed product leaves no stale
+// word behind). It costs one BatchGetItem per 100 products more than a plain
+// write. Two concurrent saves of one product can still leave a stale entry;
+// searches re-check every hit against its document.
+func (c *Catalog) saveIndexed(ctx context.Context, m merchant.ID, products []catalog.Product, items []item) error {
+	refs := make([]string, len(products))
+	for i, p := range products {
+		refs[i] = p.Ref
+	}
+	old, err := c.Products(ctx, m, refs)
+	if err != nil {
+		return err
+	}
+	byRef := make(map[string]catalog.Product, len(products))
+	for _, p := range products {
+		byRef[p.Ref] = p
+	}
+	type keyed struct {
+		key string
+		req types.WriteRequest
+	}
+	var (
+		writes []keyed
+		fresh  = map[string]bool{}
+	)
+	putItem := func(it item, extra map[string]types.AttributeValue) error {
+		av, err := it.attributes()
+		if err != nil {
+			return err
+		}
+		for k, v := range extra {
+			av[k] = v
+		}
+		fresh[it.PK+"|"+it.SK] = true
+		writes = append(writes, keyed{it.PK + "|" + it.SK, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}})
+		return nil
+	}
+	for _, it := range items {
+		var extra map[string]types.AttributeValue
+		if p, ok := it.Doc.(catalog.Product); ok && it.Type == typeProduct && !p.Inactive {
+			gpk, gsk, err := refIndexKey(m, p.Ref)
+			if err != nil {
+				return err
+			}
+			extra = map[string]types.AttributeValue{
+				AttrGSI2PK: &types.AttributeValueMemberS{Value: gpk},
+				AttrGSI2SK: &types.AttributeValueMemberS{Value: gsk},
+			}
+		}
+		if err := putItem(it, extra); err != nil {
+			return err
+		}
+	}
+	for _, ref := range refs {
+		entries, err := searchEntries(m, byRef[ref])
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := putItem(e, nil); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range old {
+		entries, err := searchEntries(m, p)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			k := e.PK + "|" + e.SK
+			if !fresh[k] {
+				fresh[k] = true // delete once
+				writes = append(writes, keyed{k, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(e.PK, e.SK)}}})
+			}
+		}
+	}
+	// A batch may not name one key twice: the last write of a key wins.
+	last := make(map[string]int, len(writes))
+	for i, w := range writes {
+		last[w.key] = i
+	}
+	reqs := make([]types.WriteRequest, 0, len(last))
+	for i, w := range writes {
+		if last[w.key] == i {
+			reqs = append(reqs, w.req)
+		}
+	}
+	return c.Table.write(ctx, reqs)
+}
+
+// write sends put and delete requests with BatchWriteItem, 25 at a time,
+// retrying unprocessed ones.
+func (t Table) write(ctx context.Context, reqs []types.WriteRequest) error {
+	for start := 0; start < len(reqs); start += 25 {
+		pending := map[string][]types.WriteRequest{t.Name: reqs[start:min(start+25, len(reqs))]}
+		for attempt := 0; len(pending[t.Name]) > 0; attempt++ {
+			if attempt > 8 {
+				return fmt.Errorf("batch write: %d requests still unprocessed", len(pending[t.Name]))
+			}
+			out, err := t.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return fmt.Errorf("batch write: %w", err)
+			}
+			pending = out.UnprocessedItems
+			if len(pending[t.Name]) > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// searchCursor is the decoded form of a search cursor: the query it belongs
+// to, the part of the results it is in, and where that part resumes (the
+// last reference for reference matches, the last word entry's sort key
+// <ref>#<lang> for name matches; empty to start the part).
+type searchCursor struct {
+	Scope string `json:"s"`
+	Phase string `json:"p"`
+	After string `json:"a,omitempty"`
+}
+
+// searchScope binds a cursor to the merchant, the search text and the
+// language chain (which decides the matching names).
+func searchScope(m merchant.ID, q catalog.Query, chain []string) string {
+	return cursorScope(m, "search\x00"+q.Text+"\x00"+strings.Join(chain, ","))
+}
+
+func decodeSearchCursor(s, scope string, q catalog.Query) (searchCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return searchCursor{}, catalog.ErrInvalidCursor
+	}
+	var c searchCursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Scope != scope {
+		return searchCursor{}, catalog.ErrInvalidCursor
+	}
+	switch {
+	case c.Phase == phaseCode && q.RefLike && (c.After == "" || catalog.ValidRef(c.After)):
+	case c.Phase == phaseName && q.SearchesNames() && (c.After == "" || validWordSK(c.After)):
+	default:
+		return searchCursor{}, catalog.ErrInvalidCursor
+	}
+	return c, nil
+}
+
+func (c searchCursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// validWordSK reports whether s can be a word entry's sort key.
+func validWordSK(s string) bool {
+	ref, lang, ok := strings.Cut(s, "#")
+	return ok && catalog.ValidRef(ref) && lang != "" && len(lang) <= 16 && !strings.ContainsAny(lang, "# ")
+}
+
+// SearchProducts returns one page of search candidates:
+//
+//   - when q is reference-like, its exact EAN match (first page only) and
+//     the products whose reference starts with it, in reference order, from
+//     one Query on GSI2 (and one GetItem of the EAN entry, in parallel);
+//   - then, when q has words, the products whose name in the language the
+//     chain shows it in holds every word, in reference order, from one Query
+//     on the partition of q's longest word; the other words and the language
+//     are checked on the entries' documents.
+//
+// A page reads one part only, except the first page of a reference-like
+// query with words, which reads both parts in parallel so that a word that is
+// no reference prefix ("inox") still answers at once. So a page costs 1 or 2
+// round trips, all in parallel. The cursor carries the part and where it
+// resumes, never a partition: partitions are rebuilt from the merchant.
+func (c *Catalog) SearchProducts(ctx context.Context, m merchant.ID, q catalog.Query, chain []string, limit int, after string) (catalog.Page, error) {
+	if _, err := merchantPrefix(m); err != nil {
+		return catalog.Page{}, err
+	}
+	if !q.RefLike && !q.SearchesNames() {
+		return catalog.Page{}, catalog.ErrEmptyQuery
+	}
+	scope := searchScope(m, q, chain)
+	cur := searchCursor{Scope: scope, Phase: phaseName}
+	if q.RefLike {
+		cur.Phase = phaseCode
+	}
+	first := after == ""
+	if !first {
+		var err error
+		if cur, err = decodeSearchCursor(after, scope, q); err != nil {
+			return catalog.Page{}, err
+		}
+	}
+	if cur.Phase == phaseName {
+		hits, next, err := c.nameMatches(ctx, m, q, chain, cur.After, limit)
+		if err != nil {
+			return catalog.Page{}, err
+		}
+		page := catalog.Page{Products: hits}
+		if next != "" {
+			page.NextCursor = searchCursor{Scope: scope, Phase: phaseName, After: next}.encode()
+		}
+		return page, nil
+	}
+
+	var (
+		ean                     *catalog.Product
+		refs, names             []catalog.Product
+		refsMore                bool
+		namesNext               string
+		eanErr, refErr, nameErr error
+		wg                      sync.WaitGroup
+		speculate               = first && q.SearchesNames()
+		lookUpEAN               = first && q.EANLike
+	)
+	wg.Go(func() { refs, refsMore, refErr = c.refPrefixMatches(ctx, m, q.Text, cur.After, limit) })
+	if lookUpEAN {
+		wg.Go(func() { ean, eanErr = c.eanMatch(ctx, m, q.Text) })
+	}
+	if speculate {
+		wg.Go(func() { names, namesNext, nameErr = c.nameMatches(ctx, m, q, chain, "", limit) })
+	}
+	wg.Wait()
+	if err := joinErrs(eanErr, refErr, nameErr); err != nil {
+		return catalog.Page{}, err
+	}
+	page := catalog.Page{Products: make([]catalog.Product, 0, limit)}
+	seen := map[string]bool{}
+	if ean != nil {
+		page.Products = append(page.Products, *ean)
+		seen[ean.Ref] = true
+	}
+	for i, p := range refs {
+		if seen[p.Ref] {
+			continue
+		}
+		if len(page.Products) == limit {
+			page.NextCursor = searchCursor{Scope: scope, Phase: phaseCode, After: refs[i-1].Ref}.encode()
+			return page, nil
+		}
+		seen[p.Ref] = true
+		page.Products = append(page.Products, p)
+	}
+	switch {
+	case refsMore:
+		page.NextCursor = searchCursor{Scope: scope, Phase: phaseCode, After: refs[len(refs)-1].Ref}.encode()
+		return page, nil
+	case !q.SearchesNames():
+		return page, nil
+	case !speculate:
+		// The reference matches end on this page: name matches start on
+		// the next one.
+		page.NextCursor = searchCursor{Scope: scope, Phase: phaseName}.encode()
+		return page, nil
+	}
+	room := limit - len(page.Products)
+	switch {
+	case room == 0 && (len(names) > 0 || namesNext != ""):
+		page.NextCursor = searchCursor{Scope: scope, Phase: phaseName}.encode()
+	case len(names) > room:
+		// Resume after the last name match shown.
+		page.Products = append(page.Products, names[:room]...)
+		page.NextCursor = searchCursor{Scope: scope, Phase: phaseName, After: wordSK(names[room-1], chain)}.encode()
+	default:
+		page.Products = append(page.Products, names...)
+		if namesNext != "" {
+			page.NextCursor = searchCursor{Scope: scope, Phase: phaseName, After: namesNext}.encode()
+		}
+	}
+	return page, nil
+}
+
+func joinErrs(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wordSK is the sort key of the word entry a name match was found by: its
+// reference and the language its name is shown in.
+func wordSK(p catalog.Product, chain []string) string {
+	_, lang := catalog.Text(p.Names, chain)
+	return p.Ref + "#" + lang
+}
+
+// eanMatch reads the EAN entry with one GetItem; nil when there is none.
+func (c *Catalog) eanMatch(ctx context.Context, m merchant.ID, ean string) (*catalog.Product, error) {
+	pk, sk, err := eanKey(m, ean)
+	if err != nil {
+		return nil, err
+	}
+	var p catalog.Product
+	found, err := c.Table.get(ctx, pk, sk, &p)
+	if err != nil || !found || p.EAN != ean || p.Inactive {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// refPrefixMatches returns up to limit products whose reference starts with
+// prefix (ignoring case) after the reference after, with one Query on GSI2
+// (whose entries are the product items themselves); more says whether others
+// follow.
+func (c *Catalog) refPrefixMatches(ctx context.Context, m merchant.ID, prefix, after string, limit int) (out []catalog.Product, more bool, err error) {
+	gpk, gsk, err := refIndexKey(m, prefix)
+	if err != nil {
+		return nil, false, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(c.Table.Name),
+		IndexName:              aws.String(GSI2),
+		KeyConditionExpression: aws.String("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: gpk},
+			":prefix": &types.AttributeValueMemberS{Value: gsk},
+		},
+		// One more than a page, to know whether another page follows.
+		Limit: aws.Int32(int32(limit + 1)),
+	}
+	if after != "" {
+		pk, sk, _ := productKey(m, after)
+		_, ask, _ := refIndexKey(m, after)
+		start := key(pk, sk)
+		start[AttrGSI2PK] = &types.AttributeValueMemberS{Value: gpk}
+		start[AttrGSI2SK] = &types.AttributeValueMemberS{Value: ask}
+		in.ExclusiveStartKey = start
+	}
+	res, err := c.Table.Client.Query(ctx, in)
+	if err != nil {
+		return nil, false, fmt.Errorf("query references of %s starting %q: %w", m, prefix, err)
+	}
+	for _, av := range res.Items {
+		var p catalog.Product
+		if err := decodeDoc(av, &p); err != nil {
+			return nil, false, err
+		}
+		out = append(out, p)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	// Fewer items than asked and a last key: the 1 MB page limit cut the
+	// answer short.
+	return out, res.LastEvaluatedKey != nil && len(out) > 0, nil
+}
+
+// nameScanBudget is how many word entries one page may read, for limit hits:
+// entries whose other words or language do not match are skipped, so a page
+// reads more entries than it shows.
+func nameScanBudget(limit int) int32 { return int32(min(max(5*limit, 50), 500)) }
+
+// nameMatches returns up to limit products whose name matches q, from one
+// Query on the word partition of q's longest word, starting after the sort
+// key after. next is the sort key to resume after, empty when the partition
+// is exhausted.
+func (c *Catalog) nameMatches(ctx context.Context, m merchant.ID, q catalog.Query, chain []string, after string, limit int) (hits []catalog.Product, next string, err error) {
+	word := q.Words[0]
+	for _, w := range q.Words[1:] {
+		if utf8.RuneCountInString(w) > utf8.RuneCountInString(word) {
+			word = w
+		}
+	}
+	pk, _, err := wordKey(m, word, "", "")
+	if err != nil {
+		return nil, "", err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(c.Table.Name),
+		KeyConditionExpression: aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: pk},
+		},
+		Limit: aws.Int32(nameScanBudget(limit)),
+	}
+	if after != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND SK > :after")
+		in.ExpressionAttributeValues[":after"] = &types.AttributeValueMemberS{Value: after}
+	}
+	res, err := c.Table.Client.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("query word %q of %s: %w", word, m, err)
+	}
+	for i, av := range res.Items {
+		sk := str(av, AttrSK)
+		ref, lang, _ := strings.Cut(sk, "#")
+		var p catalog.Product
+		if err := decodeDoc(av, &p); err != nil {
+			return nil, "", err
+		}
+		// The entry counts only under the language the product's name is
+		// shown in, and only if that name holds every word; products found
+		// by reference or EAN were listed before.
+		if _, shown := catalog.Text(p.Names, chain); p.Ref != ref || shown != lang || p.Inactive ||
+			!q.MatchesName(p, chain) || q.MatchesCode(p) {
+			continue
+		}
+		hits = append(hits, p)
+		if len(hits) == limit {
+			if i < len(res.Items)-1 || res.LastEvaluatedKey != nil {
+				return hits, sk, nil
+			}
+			return hits, "", nil
+		}
+	}
+	if res.LastEvaluatedKey != nil {
+		return hits, str(res.LastEvaluatedKey, AttrSK), nil
+	}
+	return hits, "", nil
+}
