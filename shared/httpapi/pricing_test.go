@@ -70,19 +70,25 @@ func customerPricedValve(f *catalogFixture) string {
 	return "none"
 }
 
-func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
-	f := newCatalogFixture(t)
+// quoteCase is one line quoted for a buyer, and what its explanation must
+// say.
+type quoteCase struct {
+	name   string
+	buyer  string
+	line   pricing.Line
+	source pricing.Scope
+	rules  []string
+	net    bool
+	lost   string // a source or rule that must be explained
+}
+
+// quoteCases cover every price source of the demo: a customer price with
+// its quantity break, a net price rule, a buying group's net price, a "hors
+// remise" product, a pallet with the order amount discount.
+func quoteCases(f *catalogFixture) []quoteCase {
 	valve := customerPricedValve(f)
 	centri := "POMPES-CENTRI-101"
-	cases := []struct {
-		name   string
-		buyer  string
-		line   pricing.Line
-		source pricing.Scope
-		rules  []string
-		net    bool
-		lost   string // a source or rule that must be explained
-	}{
+	return []quoteCase{
 		{"customer price, its quantity break, then the family discount", "C0001", pricing.Line{Ref: valve, Quantity: 12},
 			pricing.ScopeCustomer, []string{"source", demo.RuleFamilyValvesC0001}, false, "price-category 1"},
 		{"net price rule beats the price category", "C0004", pricing.Line{Ref: demo.PumpRef, Quantity: 2},
@@ -94,7 +100,11 @@ func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
 		{"a pallet, then the order amount discount", "C0003", pricing.Line{Ref: "VANNES-BILLE-101", Quantity: 1, Packaging: "pallet"},
 			pricing.ScopePriceCategory, []string{demo.RulePallet, demo.RuleOrder}, false, "base"},
 	}
-	for _, c := range cases {
+}
+
+func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
+	f := newCatalogFixture(t)
+	for _, c := range quoteCases(f) {
 		t.Run(c.name, func(t *testing.T) {
 			tok := f.token(t, buyerOf(c.buyer))
 			r := f.post(t, frHost, "/pricing/quote", tok, quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{c.line}}))
@@ -120,34 +130,46 @@ func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
 	}
 }
 
-func TestPricingAPI_AccessMatrix(t *testing.T) {
-	f := newCatalogFixture(t)
-	line := []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: 1}}
+// accessCase is one caller quoting for one customer.
+type accessCase struct {
+	name, token, customer string
+	status                int
+	slug                  string
+	priced                string
+	// outsideContract is set when docs/openapi.yaml itself refuses the
+	// request (no bearer token).
+	outsideContract bool
+}
+
+// accessLines are the lines of every access case.
+var accessLines = []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: 1}}
+
+// accessCases are who may quote for whom.
+func accessCases(t *testing.T, f *catalogFixture) []accessCase {
 	rep1 := f.token(t, identity.Caller{Role: identity.Rep, Subject: "rep1", Merchant: demo.Hydro, Rep: "R01"})
 	staff := f.token(t, identity.Caller{Role: identity.Staff, Subject: "staff", Merchant: demo.Hydro})
 	jardin := f.token(t, identity.Caller{Role: identity.Staff, Subject: "staff", Merchant: demo.Jardin})
-	cases := []struct {
-		name, token, customer string
-		status                int
-		slug                  string
-		priced                string
-	}{
-		{"buyer, own company", f.token(t, buyer), "", 200, "", "C0001"},
-		{"buyer naming their own company", f.token(t, buyer), "C0001", 200, "", "C0001"},
-		{"buyer naming another company", f.token(t, buyer), "C0002", 403, "forbidden", ""},
-		{"rep, customer of the portfolio", rep1, "C0003", 200, "", "C0003"},
-		{"rep, customer of another rep", rep1, "C0008", 403, "forbidden", ""},
-		{"rep, unknown customer", rep1, "C9999", 403, "forbidden", ""},
-		{"rep without a customer", rep1, "", 400, "invalid-parameter", ""},
-		{"staff, any customer", staff, "C0009", 200, "", "C0009"},
-		{"staff, list prices", staff, "", 200, "", ""},
-		{"staff, unknown customer", staff, "C9999", 404, "not-found", ""},
-		{"staff of another merchant", jardin, "C0001", 401, "invalid-token", ""},
-		{"anonymous", "", "", 401, "unauthenticated", ""},
+	return []accessCase{
+		{"buyer, own company", f.token(t, buyer), "", 200, "", "C0001", false},
+		{"buyer naming their own company", f.token(t, buyer), "C0001", 200, "", "C0001", false},
+		{"buyer naming another company", f.token(t, buyer), "C0002", 403, "forbidden", "", false},
+		{"rep, customer of the portfolio", rep1, "C0003", 200, "", "C0003", false},
+		{"rep, customer of another rep", rep1, "C0008", 403, "forbidden", "", false},
+		{"rep, unknown customer", rep1, "C9999", 403, "forbidden", "", false},
+		{"rep without a customer", rep1, "", 400, "invalid-parameter", "", false},
+		{"staff, any customer", staff, "C0009", 200, "", "C0009", false},
+		{"staff, list prices", staff, "", 200, "", "", false},
+		{"staff, unknown customer", staff, "C9999", 404, "not-found", "", false},
+		{"staff of another merchant", jardin, "C0001", 401, "invalid-token", "", false},
+		{"anonymous", "", "", 401, "unauthenticated", "", true},
 	}
-	for _, c := range cases {
+}
+
+func TestPricingAPI_AccessMatrix(t *testing.T) {
+	f := newCatalogFixture(t)
+	for _, c := range accessCases(t, f) {
 		t.Run(c.name, func(t *testing.T) {
-			r := f.post(t, frHost, "/pricing/quote", c.token, quoteBody(t, httpapi.QuoteRequest{Customer: c.customer, Lines: line}))
+			r := f.post(t, frHost, "/pricing/quote", c.token, quoteBody(t, httpapi.QuoteRequest{Customer: c.customer, Lines: accessLines}))
 			if c.slug != "" {
 				wantProblem(t, r, c.status, c.slug)
 				return
@@ -162,35 +184,49 @@ func TestPricingAPI_AccessMatrix(t *testing.T) {
 	}
 }
 
-func TestPricingAPI_BadInput(t *testing.T) {
-	f := newCatalogFixture(t)
-	tok := f.token(t, buyer)
+// badInputCase is a quote body a buyer sends and the problem it must get.
+type badInputCase struct {
+	name, body string
+	status     int
+	slug       string
+	fields     []string
+	// outsideContract is set when docs/openapi.yaml itself refuses the
+	// request (its schema forbids the body).
+	outsideContract bool
+}
+
+// badInputCases are malformed or unpriceable quote requests.
+func badInputCases(t *testing.T, f *catalogFixture) []badInputCase {
 	many := make([]pricing.Line, httpapi.MaxQuoteLines+1)
 	for i := range many {
 		many[i] = pricing.Line{Ref: "VANNES-BILLE-101", Quantity: 1}
 	}
-	cases := []struct {
-		name, body string
-		status     int
-		slug       string
-		fields     []string
-	}{
+	return []badInputCase{
 		{"unknown reference, zero and negative quantity, missing packaging", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{
 			{Ref: "NOPE", Quantity: 1}, {Ref: "VANNES-BILLE-101", Quantity: 0}, {Ref: "VANNES-BILLE-101", Quantity: -2},
 			{Ref: demo.PumpRef, Quantity: 1, Packaging: "pallet"}, {Ref: "VANNES-BILLE-101", Quantity: 1},
-		}}), 422, "invalid-lines", []string{"lines[0]", "lines[1]", "lines[2]", "lines[3]"}},
-		{"another merchant's product", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "JS-001", Quantity: 1}}}), 422, "invalid-lines", []string{"lines[0]"}},
-		{"inactive product", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: inactiveRef(f), Quantity: 1}}}), 422, "invalid-lines", []string{"lines[0]"}},
-		{"not JSON", "{", 400, "invalid-body", nil},
-		{"unknown field", `{"lines":[{"ref":"X","quantity":1}],"discount":50}`, 400, "invalid-body", nil},
-		{"fractional quantity", `{"lines":[{"ref":"VANNES-BILLE-101","quantity":1.5}]}`, 400, "invalid-body", nil},
-		{"no lines", `{"lines":[]}`, 400, "invalid-parameter", nil},
-		{"too many lines", quoteBody(t, httpapi.QuoteRequest{Lines: many}), 400, "invalid-parameter", nil},
-		{"bad date", `{"date":"26/11/2026","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil},
-		{"bad currency", `{"currency":"euro","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil},
-		{"no price in that currency", `{"currency":"USD","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 422, "invalid-lines", []string{"lines[0]"}},
+		}}), 422, "invalid-lines", []string{"lines[0]", "lines[1]", "lines[2]", "lines[3]"}, true},
+		{"unknown reference", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "NOPE", Quantity: 1}, {Ref: "VANNES-BILLE-101", Quantity: 1}}}),
+			422, "invalid-lines", []string{"lines[0]"}, false},
+		{"unknown packaging", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: 1}, {Ref: demo.PumpRef, Quantity: 1, Packaging: "pallet"}}}),
+			422, "invalid-lines", []string{"lines[1]"}, false},
+		{"another merchant's product", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "JS-001", Quantity: 1}}}), 422, "invalid-lines", []string{"lines[0]"}, false},
+		{"inactive product", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: inactiveRef(f), Quantity: 1}}}), 422, "invalid-lines", []string{"lines[0]"}, false},
+		{"not JSON", "{", 400, "invalid-body", nil, true},
+		{"unknown field", `{"lines":[{"ref":"X","quantity":1}],"discount":50}`, 400, "invalid-body", nil, true},
+		{"fractional quantity", `{"lines":[{"ref":"VANNES-BILLE-101","quantity":1.5}]}`, 400, "invalid-body", nil, true},
+		{"no lines", `{"lines":[]}`, 400, "invalid-parameter", nil, true},
+		{"too many lines", quoteBody(t, httpapi.QuoteRequest{Lines: many}), 400, "invalid-parameter", nil, true},
+		{"bad date", `{"date":"26/11/2026","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, true},
+		{"bad currency", `{"currency":"euro","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, true},
+		{"no price in that currency", `{"currency":"USD","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 422, "invalid-lines", []string{"lines[0]"}, false},
 	}
-	for _, c := range cases {
+}
+
+func TestPricingAPI_BadInput(t *testing.T) {
+	f := newCatalogFixture(t)
+	tok := f.token(t, buyer)
+	for _, c := range badInputCases(t, f) {
 		t.Run(c.name, func(t *testing.T) {
 			r := f.post(t, frHost, "/pricing/quote", tok, c.body)
 			wantProblem(t, r, c.status, c.slug)
