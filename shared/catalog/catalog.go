@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -85,6 +86,9 @@ type Product struct {
 	// ProOnly products are hidden from consumers and anonymous visitors.
 	ProOnly bool            `json:"proOnly,omitempty"`
 	Links   []LinkedArticle `json:"links,omitempty"`
+	// AvailableFrom is set on seasonal products taken on pre-order until
+	// that day; pre-orders do not consume stock.
+	AvailableFrom *time.Time `json:"availableFrom,omitempty"`
 	// NoDiscount marks a product "hors remise": excluded from every discount.
 	NoDiscount bool `json:"noDiscount,omitempty"`
 	// Families are the product's category and its ancestors, nearest first,

@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -171,10 +172,17 @@ func jardinCatalog() ([]catalog.Category, []catalog.Product) {
 		{ID: "OUTILS", Names: map[string]string{"fr": "Outillage", "en": "Tools"}, Position: 1},
 	}
 	var products []catalog.Product
+	// Seeds of the next season are taken on pre-order until the first of March.
+	season := time.Date(time.Now().UTC().Year()+1, 3, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= 20; i++ {
 		cat := cats[i%2].ID
+		var from *time.Time
+		if cat == "SEMIS" && i > 10 {
+			from = &season
+		}
 		products = append(products, catalog.Product{
-			Ref: fmt.Sprintf("JS-%03d", i), EAN: ean13(fmt.Sprintf("376888%06d", i)), CategoryID: cat,
+			AvailableFrom: from,
+			Ref:           fmt.Sprintf("JS-%03d", i), EAN: ean13(fmt.Sprintf("376888%06d", i)), CategoryID: cat,
 			Names:      map[string]string{"fr": fmt.Sprintf("Article jardin %d", i), "en": fmt.Sprintf("Garden item %d", i)},
 			Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1,
 			TaxCategory: "standard", BasePrice: decimal.New(int64(500+i*37), -2), Currency: "EUR",

@@ -15,12 +15,14 @@ import (
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/pricing"
+	"github.com/comptoir/comptoir/shared/stock"
 )
 
 // CatalogReader is what the catalog routes need from storage.
 type CatalogReader interface {
 	catalog.Repository
 	Category(ctx context.Context, m merchant.ID, id string) (catalog.Category, error)
+	ProductWithStock(ctx context.Context, m merchant.ID, ref string) (catalog.Product, []stock.Level, error)
 }
 
 // CatalogAPI serves the catalog routes.
@@ -91,6 +93,47 @@ type ProductView struct {
 	Links         []catalog.LinkedArticle `json:"links,omitempty"`
 	// Price is absent when the portal mode hides prices from the caller.
 	Price *PriceView `json:"price,omitempty"`
+	// Availability is given on the product detail only.
+	Availability *AvailabilityView `json:"availability,omitempty"`
+}
+
+// AvailabilityView tells where a product can be served from.
+type AvailabilityView struct {
+	// Status is the best of the warehouses', or pre-order until
+	// AvailableFrom.
+	Status        stock.Status            `json:"status"`
+	AvailableFrom string                  `json:"availableFrom,omitempty"`
+	Warehouses    []WarehouseAvailability `json:"warehouses"`
+}
+
+// WarehouseAvailability is a product's availability in one warehouse; the
+// quantity is shown to logged-in callers only.
+type WarehouseAvailability struct {
+	Warehouse string       `json:"warehouse"`
+	Status    stock.Status `json:"status"`
+	Available *int64       `json:"available,omitempty"`
+}
+
+// availability summarises stock levels for the caller.
+func availability(p catalog.Product, levels []stock.Level, showQuantities bool, now time.Time) *AvailabilityView {
+	av := &AvailabilityView{Status: stock.Out, Warehouses: make([]WarehouseAvailability, 0, len(levels))}
+	rank := map[stock.Status]int{stock.Out: 0, stock.Low: 1, stock.InStock: 2}
+	sort.Slice(levels, func(i, j int) bool { return levels[i].Warehouse < levels[j].Warehouse })
+	for _, l := range levels {
+		w := WarehouseAvailability{Warehouse: l.Warehouse, Status: l.Status()}
+		if showQuantities {
+			n := l.Available()
+			w.Available = &n
+		}
+		if rank[w.Status] > rank[av.Status] {
+			av.Status = w.Status
+		}
+		av.Warehouses = append(av.Warehouses, w)
+	}
+	if p.AvailableFrom != nil && p.AvailableFrom.After(now) {
+		av.Status, av.AvailableFrom = stock.PreOrder, p.AvailableFrom.Format(time.DateOnly)
+	}
+	return av
 }
 
 // ProductPage is one page of a product list.
@@ -241,7 +284,8 @@ func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 		pErr, vwErr error
 		wg          sync.WaitGroup
 	)
-	wg.Go(func() { p, pErr = a.Catalog.Product(r.Context(), r.Merchant(), ref) })
+	var levels []stock.Level
+	wg.Go(func() { p, levels, pErr = a.Catalog.ProductWithStock(r.Context(), r.Merchant(), ref) })
 	wg.Go(func() { v, vwErr = a.viewerFor(r, aud, []string{ref}, true) })
 	wg.Wait()
 	if errors.Is(pErr, catalog.ErrNotFound) {
@@ -264,7 +308,9 @@ func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 			return notFound
 		}
 	}
-	return writeJSON(w, http.StatusOK, a.present(r, v, []catalog.Product{p})[0])
+	view := a.present(r, v, []catalog.Product{p})[0]
+	view.Availability = availability(p, levels, !r.Caller.IsAnonymous(), v.now)
+	return writeJSON(w, http.StatusOK, view)
 }
 
 func (a *CatalogAPI) view(p catalog.Product, chain []string) ProductView {

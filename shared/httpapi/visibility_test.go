@@ -94,3 +94,33 @@ func TestCatalogAPI_ConsumersSeeTaxIncludedPricesAndNoProOnlyProducts(t *testing
 		t.Errorf("jardin anonymous price %+v", j.Price)
 	}
 }
+
+func TestCatalogAPI_AvailabilityPerWarehouse(t *testing.T) {
+	f := newCatalogFixture(t)
+	ref := "VANNES-BILLE-101"
+	levels := map[string]int64{}
+	for _, l := range f.data.StockLevels {
+		if l.Ref == ref {
+			levels[l.Warehouse] = l.Available()
+		}
+	}
+	pro := decode[httpapi.ProductView](t, f.get(t, frHost, "/catalog/products/"+ref, f.token(t, buyer)))
+	if pro.Availability == nil || len(pro.Availability.Warehouses) != 3 {
+		t.Fatalf("availability %+v", pro.Availability)
+	}
+	for _, w := range pro.Availability.Warehouses {
+		if w.Available == nil || *w.Available != levels[w.Warehouse] {
+			t.Errorf("warehouse %s: %v, want %d", w.Warehouse, w.Available, levels[w.Warehouse])
+		}
+	}
+	anon := decode[httpapi.ProductView](t, f.get(t, beHost, "/catalog/products/"+ref, ""))
+	for _, w := range anon.Availability.Warehouses {
+		if w.Available != nil || w.Status == "" {
+			t.Errorf("anonymous sees quantities: %+v", w)
+		}
+	}
+	seed := decode[httpapi.ProductView](t, f.get(t, "jardin-fr.localhost", "/catalog/products/JS-012", ""))
+	if seed.Availability == nil || seed.Availability.Status != "pre-order" || seed.Availability.AvailableFrom == "" {
+		t.Errorf("seasonal seed availability %+v", seed.Availability)
+	}
+}

@@ -24,3 +24,28 @@ type Level struct {
 
 // Available is what can still be sold from the warehouse.
 func (l Level) Available() int64 { return max(l.OnHand-l.Reserved, 0) }
+
+// Status is what a buyer is told of a product's availability in a warehouse.
+type Status string
+
+const (
+	// InStock: more than the alert minimum is available.
+	InStock Status = "in-stock"
+	// Low: some is available, at or below the alert minimum.
+	Low Status = "low"
+	// Out: nothing is available now.
+	Out Status = "out"
+	// PreOrder: the product is taken on pre-order until its availability date.
+	PreOrder Status = "pre-order"
+)
+
+// Status tells the level's availability.
+func (l Level) Status() Status {
+	switch a := l.Available(); {
+	case a <= 0:
+		return Out
+	case a <= l.Min:
+		return Low
+	}
+	return InStock
+}
