@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -155,10 +158,13 @@ func benchCatalog(ctx context.Context, o options) (*CatalogReport, string, func(
 	return rep, name, cleanup, nil
 }
 
-// newCatalogStack builds the gateway and the catalog function as the local
-// runner does, on the given table, with a development issuer whose keys
-// are served on a loopback port.
-func newCatalogStack(ctx context.Context, tpl *samtemplate.Template, client *dynamodb.Client, table string) (*catalogStack, func(), error) {
+// newCatalogStack builds the gateway and the API functions of folders (the
+// catalog function when none) as the local runner does, on the given table,
+// with a development issuer whose keys are served on a loopback port.
+func newCatalogStack(ctx context.Context, tpl *samtemplate.Template, client *dynamodb.Client, table string, folders ...string) (*catalogStack, func(), error) {
+	if len(folders) == 0 {
+		folders = []string{"catalog"}
+	}
 	iss, err := auth.NewDevIssuer("https://issuer.bench.localhost", "comptoir-bench")
 	if err != nil {
 		return nil, nil, fmt.Errorf("catalog: issuer: %w", err)
@@ -180,8 +186,10 @@ func newCatalogStack(ctx context.Context, tpl *samtemplate.Template, client *dyn
 			CacheTTL: cacheTTL, LogLevel: "error",
 		},
 	}
-	if _, err := fns.API(ctx, "catalog"); err != nil {
-		return nil, closeSrv, fmt.Errorf("catalog: build the function: %w", err)
+	for _, folder := range folders {
+		if _, err := fns.API(ctx, folder); err != nil {
+			return nil, closeSrv, fmt.Errorf("%s: build the function: %w", folder, err)
+		}
 	}
 	keys, err := devstack.StaticKeys(iss.KeySet())
 	if err != nil {
@@ -189,7 +197,7 @@ func newCatalogStack(ctx context.Context, tpl *samtemplate.Template, client *dyn
 	}
 	var routes []samtemplate.FunctionRoute
 	for _, r := range tpl.Routes() {
-		if r.Function == "catalog" {
+		if slices.Contains(folders, r.Function) {
 			routes = append(routes, r)
 		}
 	}
@@ -263,13 +271,40 @@ func (st *catalogStack) call(ctx context.Context, sc scenario, i int) outcome {
 		return outcome{err: fmt.Errorf("%s: no %s header", sc.path(i), httpapi.CallsHeader)}
 	}
 	retries := int(c.attempts.Load() - c.ops.Load())
-	return outcome{calls: calls - retries, retries: retries}
+	return outcome{calls: calls - retries, retries: retries, ops: c.signature()}
 }
 
 // sdkCounters count the DynamoDB operations of one request and their
 // attempts, so that retries can be told from the round trips the code asks
-// for.
-type sdkCounters struct{ ops, attempts atomic.Int64 }
+// for, and record the operations' names.
+type sdkCounters struct {
+	ops, attempts atomic.Int64
+	mu            sync.Mutex
+	names         []string
+}
+
+// signature is the request's operations, sorted and counted
+// ("BatchGetItem + Query", "BatchGetItem ×2").
+func (c *sdkCounters) signature() string {
+	c.mu.Lock()
+	names := slices.Clone(c.names)
+	c.mu.Unlock()
+	slices.Sort(names)
+	var parts []string
+	for i := 0; i < len(names); {
+		j := i
+		for j < len(names) && names[j] == names[i] {
+			j++
+		}
+		if j-i > 1 {
+			parts = append(parts, fmt.Sprintf("%s ×%d", names[i], j-i))
+		} else {
+			parts = append(parts, names[i])
+		}
+		i = j
+	}
+	return strings.Join(parts, " + ")
+}
 
 type sdkCountersKey struct{}
 
@@ -277,6 +312,17 @@ type sdkCountersKey struct{}
 // per operation before the retry loop, once per attempt inside it.
 func countAttempts(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		if err := s.Initialize.Add(middleware.InitializeMiddlewareFunc("benchNameOperations",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if c, ok := ctx.Value(sdkCountersKey{}).(*sdkCounters); ok {
+					c.mu.Lock()
+					c.names = append(c.names, awsmiddleware.GetOperationName(ctx))
+					c.mu.Unlock()
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After); err != nil {
+			return err
+		}
 		if err := s.Initialize.Add(middleware.InitializeMiddlewareFunc("benchCountOperations",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if c, ok := ctx.Value(sdkCountersKey{}).(*sdkCounters); ok {

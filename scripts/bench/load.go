@@ -13,7 +13,9 @@ import (
 type outcome struct {
 	calls   int
 	retries int
-	err     error
+	// ops names the DynamoDB operations of the request, when known.
+	ops string
+	err error
 }
 
 // sample is what a load run observed.
@@ -24,6 +26,8 @@ type sample struct {
 	retries   int
 	firstErr  error
 	elapsed   time.Duration
+	// ops counts the requests of each operation signature.
+	ops map[string]int
 }
 
 // load runs do n times on workers goroutines, stopping early at budget.
@@ -64,6 +68,12 @@ func load(ctx context.Context, workers, n int, budget time.Duration, do func(ctx
 					if o.calls >= 0 {
 						s.calls = append(s.calls, o.calls)
 					}
+					if o.ops != "" {
+						if s.ops == nil {
+							s.ops = map[string]int{}
+						}
+						s.ops[o.ops]++
+					}
 				}
 				mu.Unlock()
 			}
@@ -90,6 +100,11 @@ func (s sample) stats(name, request string, workers int) EndpointStats {
 		}
 		slices.Sort(ms)
 		e.Latency = &Percentiles{P50: quantile(ms, 0.50), P90: quantile(ms, 0.90), P99: quantile(ms, 0.99), Max: ms[len(ms)-1]}
+	}
+	for sig, n := range s.ops {
+		if n > s.ops[e.Operations] || n == s.ops[e.Operations] && sig < e.Operations {
+			e.Operations = sig
+		}
 	}
 	if len(s.calls) > 0 {
 		c := slices.Clone(s.calls)

@@ -6,6 +6,13 @@
 //     fresh DynamoDB Local table loaded with the demo: DynamoDB round trips per
 //     request and latency under concurrent load, next to the raw DynamoDB
 //     Query of the same page;
+//   - pricing at scale, on a second fresh table loaded with a generated
+//     tariff (1,000 products with 10 price-category entries each, 100
+//     customers with a price for every product, 20 discount rules): a
+//     100-line quote and a priced 50-product page through the gateway
+//     (round trips, latency), the engine alone (testing.Benchmark on
+//     pricing.Price, as BenchmarkPrice100Lines) and the raw DynamoDB reads
+//     behind them;
 //   - every function's stripped linux/arm64 binary size, and its init time
 //     under the Lambda runtime interface emulator next to a hello-world
 //     function measured the same way in the same run.
@@ -40,6 +47,10 @@ type options struct {
 	coldStarts  int
 	skipCatalog bool
 	skipLambdas bool
+	// quotes is the number of requests of each pricing measurement.
+	quotes          int
+	pricingDuration time.Duration
+	skipPricing     bool
 }
 
 func main() {
@@ -53,6 +64,9 @@ func main() {
 	flag.IntVar(&o.coldStarts, "cold-starts", 5, "cold starts per function under the emulator")
 	flag.BoolVar(&o.skipCatalog, "skip-catalog", false, "skip the catalog load")
 	flag.BoolVar(&o.skipLambdas, "skip-lambdas", false, "skip binary sizes and init times")
+	flag.IntVar(&o.quotes, "quotes", 300, "requests of each pricing measurement (quotes, priced pages, raw reads)")
+	flag.DurationVar(&o.pricingDuration, "pricing-duration", 60*time.Second, "time budget of the pricing measurements, after the load")
+	flag.BoolVar(&o.skipPricing, "skip-pricing", false, "skip the pricing load")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -64,14 +78,15 @@ func main() {
 }
 
 func run(ctx context.Context, o options) error {
-	if o.workers < 1 || o.requests < 1 || o.coldStarts < 1 {
-		return errors.New("-workers, -requests and -cold-starts must be positive")
+	if o.workers < 1 || o.requests < 1 || o.coldStarts < 1 || o.quotes < 1 {
+		return errors.New("-workers, -requests, -cold-starts and -quotes must be positive")
 	}
 	if _, err := os.Stat("go.mod"); err != nil {
 		return fmt.Errorf("run from the repository root: %w", err)
 	}
 	started := time.Now()
 	rep := &Report{Date: started.UTC().Format(time.RFC3339), Machine: machine()}
+	rep.Machine.LoadAverageStart = loadAverage()
 
 	// Builds first: they load the CPU, and neither measurement below
 	// should run next to them.
@@ -102,6 +117,20 @@ func run(ctx context.Context, o options) error {
 		rep.Catalog, tableName = cr, name
 	}
 
+	if !o.skipPricing {
+		if o.dynamodb == "" {
+			return errors.New("no DynamoDB endpoint: set COMPTOIR_DYNAMODB_ENDPOINT or -dynamodb (or pass -skip-pricing)")
+		}
+		pr, cleanup, err := benchPricing(ctx, o)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return err
+		}
+		rep.Pricing = pr
+	}
+
 	if builds != nil {
 		var err error
 		fr, err = measureFunctions(ctx, o, builds, tableName)
@@ -111,6 +140,7 @@ func run(ctx context.Context, o options) error {
 		rep.Functions = fr
 	}
 
+	rep.Machine.LoadAverageEnd = loadAverage()
 	rep.Targets = targets(rep)
 	rep.Seconds = time.Since(started).Seconds()
 	if err := rep.write(o.out); err != nil {
@@ -135,6 +165,20 @@ func machine() Machine {
 		}
 	}
 	return m
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages from /proc/loadavg,
+// or "" where unknown: the figures are wall-clock times on a shared machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func logf(format string, args ...any) {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/comptoir/comptoir/shared/pricing/benchdata"
 )
 
 // Report is everything one run measured; it is written as report.json and
@@ -15,6 +17,7 @@ type Report struct {
 	Seconds   float64          `json:"seconds"`
 	Machine   Machine          `json:"machine"`
 	Catalog   *CatalogReport   `json:"catalog,omitempty"`
+	Pricing   *PricingReport   `json:"pricing,omitempty"`
 	Functions *FunctionsReport `json:"functions,omitempty"`
 	Targets   []Target         `json:"targets"`
 }
@@ -26,6 +29,10 @@ type Machine struct {
 	GoVersion string `json:"goVersion"`
 	OS        string `json:"os"`
 	Arch      string `json:"arch"`
+	// LoadAverageStart and LoadAverageEnd are /proc/loadavg's 1, 5 and 15
+	// minute figures when the run started and ended.
+	LoadAverageStart string `json:"loadAverageStart,omitempty"`
+	LoadAverageEnd   string `json:"loadAverageEnd,omitempty"`
 }
 
 // CatalogReport is the catalog load.
@@ -62,6 +69,9 @@ type EndpointStats struct {
 	// ColdCacheRoundTrips is the cost of the first request of the run,
 	// storefront cache still empty.
 	ColdCacheRoundTrips int `json:"coldCacheRoundTrips,omitempty"`
+	// Operations are the DynamoDB operations of most requests
+	// ("BatchGetItem + Query").
+	Operations string `json:"operations,omitempty"`
 }
 
 // RoundTrips are DynamoDB round trips per request: X-Dynamodb-Calls less
@@ -136,6 +146,9 @@ func targets(r *Report) []Target {
 		}
 		out = append(out, t)
 	}
+	if p := r.Pricing; p != nil {
+		out = append(out, pricingTargets(p)...)
+	}
 	if f := r.Functions; f != nil {
 		size := Target{Name: "stripped linux/arm64 binary size", Goal: "under 15 MB for every function", Met: len(f.Functions) > 0}
 		init := Target{Name: "init time under the emulator", Goal: "within 2× the hello-world's, for every function", Met: len(f.Functions) > 0 && f.Hello.InitMedianMS > 0}
@@ -161,6 +174,52 @@ func targets(r *Report) []Target {
 	}
 	return out
 }
+
+// pricingTargets are the pricing promises: round trips of a warm 100-line
+// quote and of a priced page, and the engine's CPU time per cart.
+func pricingTargets(p *PricingReport) []Target {
+	var out []Target
+	rt := func(name, goal, prefix string, limit int) Target {
+		t := Target{Name: name, Goal: goal, Measured: "not measured"}
+		seen := false
+		for _, e := range p.Requests {
+			// Every row of the kind (concurrent, one caller) must keep the
+			// promise; the first, concurrent one is described.
+			if !strings.HasPrefix(e.Name, prefix) {
+				continue
+			}
+			ok := e.RoundTrips != nil && e.Errors == 0 && e.RoundTrips.Max <= limit
+			t.Met = ok && (t.Met || !seen)
+			if seen {
+				continue
+			}
+			seen = true
+			if e.RoundTrips != nil {
+				t.Measured = fmt.Sprintf("max %d, median %d (%s)", e.RoundTrips.Max, e.RoundTrips.Median, e.Operations)
+			}
+			if e.Latency != nil {
+				t.Measured += fmt.Sprintf("; p50 %s ms, p99 %s ms with %d callers", f2(e.Latency.P50), f2(e.Latency.P99), e.Workers)
+			}
+			if e.Errors > 0 {
+				t.Measured += fmt.Sprintf("; %d errors", e.Errors)
+			}
+		}
+		return t
+	}
+	out = append(out,
+		rt("DynamoDB round trips of a warm 100-line quote", "at most 2 per quote", "Quote, 100 lines", 2),
+		rt("DynamoDB round trips of a 50-product page with a buyer's prices", "at most 3 per page", "Category page, 50 products", 3))
+	for _, e := range p.Engine {
+		out = append(out, Target{
+			Name: "Engine CPU time per 100-line cart (" + e.Policy + ")", Goal: fmt.Sprintf("under %.0f ms", engineTargetMS),
+			Measured: fmt.Sprintf("%.3f ms, %d allocations, %s per cart", e.MSPerCart, e.AllocsPerCart, kb(e.BytesPerCart)),
+			Met:      e.MSPerCart < engineTargetMS,
+		})
+	}
+	return out
+}
+
+func kb(n int64) string { return fmt.Sprintf("%.0f KB", float64(n)/1024) }
 
 func ratio(a, b float64) float64 {
 	if b == 0 {
@@ -208,6 +267,9 @@ func (r *Report) markdown() string {
 		cpu = ", " + r.Machine.CPU
 	}
 	p("- Machine: %d CPUs (nproc)%s, %s/%s, %s", r.Machine.CPUs, cpu, r.Machine.OS, r.Machine.Arch, r.Machine.GoVersion)
+	if r.Machine.LoadAverageStart != "" {
+		p("- Load average (1, 5, 15 min): %s at the start, %s at the end — other work on the machine shows here", r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd)
+	}
 	p("- Command: `go run ./scripts/bench` (see `-h` for the flags)")
 	p("")
 	p("## Targets")
@@ -265,6 +327,9 @@ func (r *Report) markdown() string {
 			"in the same run: the difference with the page's latency is the function's own cost (gateway event, " +
 			"storefront and token checks, the category read run beside the Query, JSON in and out).")
 	}
+	if pr := r.Pricing; pr != nil {
+		r.pricingMarkdown(p)
+	}
 	if f := r.Functions; f != nil {
 		p("")
 		p("## Functions: binary size and init time")
@@ -300,3 +365,69 @@ func (r *Report) markdown() string {
 }
 
 func f2(v float64) string { return fmt.Sprintf("%.2f", v) }
+
+// pricingMarkdown renders the pricing section.
+func (r *Report) pricingMarkdown(p func(format string, args ...any)) {
+	pr := r.Pricing
+	p("")
+	p("## Pricing at scale: quotes, priced pages, the engine")
+	p("")
+	p("A second fresh table on DynamoDB Local (%s) holds a generated tariff (`shared/pricing/benchdata`, the same "+
+		"as `BenchmarkPrice100Lines`): %d products in %d families, each with a base price and %d price-category entries "+
+		"(%d in all; every entry mode: own price with AC_Remise, discount-only, quantity breaks, amount breaks, net by quantity), "+
+		"%d customers in %d price categories (one in four in a buying group), each with its own price for every product, "+
+		"and %d discount rules of every kind (%s). The storefront, products, accounts and rules were written in %.1f s; "+
+		"the %d customer prices with `dynamo.Pricing.SaveCustomerPrices` (BatchWriteItem of 25), %d customers at a time, "+
+		"in %.1f s (%.0f items/s).",
+		pr.Endpoint, pr.Products, pr.Families, pr.PriceCategoryEntries/max(pr.Products, 1), pr.PriceCategoryEntries, pr.Customers, benchdata.PriceCategories, pr.Rules, strings.Join(pr.RuleKinds, ", "),
+		pr.CatalogLoadSeconds, pr.CustomerPrices, pr.LoadWorkers, pr.CustomerPricesLoadSeconds, pr.CustomerPricesPerSecond)
+	p("")
+	p("Requests go through the local runner's gateway (template.yaml's routes, its JWT check, API Gateway payload v2 "+
+		"events, `wiring.PricingAPI` and `wiring.CatalogAPI`), each as the buyer of a random customer, %d concurrent callers. "+
+		"Round trips are the `X-Dynamodb-Calls` header less the SDK's retries; the operations are those of most requests, "+
+		"recorded by a client middleware. Each kind of request is warmed up with 3 requests (the first one's cost, "+
+		"storefront and rules caches empty, is shown apart).", pr.Workers)
+	p("")
+	p("A %d-line quote names more than 98 references, so the store reads the customer's prices with one Query of the "+
+		"customer's whole partition (profile + %d prices) instead of a BatchGetItem (refs + profile + rep must fit in "+
+		"100 keys); the 98-line quote shows the BatchGetItem path for comparison.", pr.CartLines, pr.Products)
+	p("")
+	p("| Request | Callers | Requests | Errors | Round trips min / median / max | DynamoDB operations | SDK retries | First request, cold caches | p50 ms | p90 ms | p99 ms | max ms | req/s |")
+	p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, e := range append(append([]EndpointStats{}, pr.Requests...), pr.Raw...) {
+		rt, cold, lat := "–", "–", [4]string{"–", "–", "–", "–"}
+		if e.RoundTrips != nil {
+			rt = fmt.Sprintf("%d / %d / %d", e.RoundTrips.Min, e.RoundTrips.Median, e.RoundTrips.Max)
+		}
+		if e.ColdCacheRoundTrips > 0 {
+			cold = fmt.Sprintf("%d", e.ColdCacheRoundTrips)
+		}
+		if l := e.Latency; l != nil {
+			lat = [4]string{f2(l.P50), f2(l.P90), f2(l.P99), f2(l.Max)}
+		}
+		p("| %s<br>`%s` | %d | %d | %d | %s | %s | %d | %s | %s | %s | %s | %s | %.0f |",
+			e.Name, e.Request, e.Workers, e.Count, e.Errors, rt, e.Operations, e.Retries, cold, lat[0], lat[1], lat[2], lat[3], e.Throughput)
+	}
+	for _, e := range append(append([]EndpointStats{}, pr.Requests...), pr.Raw...) {
+		if e.FirstError != "" {
+			p("")
+			p("First error of %s: `%s`", e.Name, e.FirstError)
+		}
+	}
+	p("")
+	p("The raw reads are sent by the SDK straight to DynamoDB Local in the same run, at the same concurrency: the " +
+		"product BatchGetItem and the partition Query are what a 100-line quote waits for (in parallel); the " +
+		"customer-price BatchGetItem is what it would cost if 100 price keys were read by key instead.")
+	p("")
+	p("### The engine alone")
+	p("")
+	p("`testing.Benchmark` on `pricing.Price` in this process, over 100-line carts of random customers of the same tariff "+
+		"(16 carts, their tariffs assembled beforehand as the quoter does after its reads), once DynamoDB traffic has stopped. "+
+		"`go test -run '^$' -bench Price100Lines ./shared/pricing/` reproduces it. Target: under %.0f ms per cart.", engineTargetMS)
+	p("")
+	p("| Policy | Iterations | ms per cart | µs per line | allocations per cart | memory per cart |")
+	p("| --- | --- | --- | --- | --- | --- |")
+	for _, e := range pr.Engine {
+		p("| %s | %d | %.3f | %.1f | %d | %s |", e.Policy, e.Iterations, e.MSPerCart, e.MSPerCart*1000/float64(pr.CartLines), e.AllocsPerCart, kb(e.BytesPerCart))
+	}
+}
