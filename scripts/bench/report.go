@@ -127,13 +127,19 @@ type Target struct {
 func targets(r *Report) []Target {
 	var out []Target
 	if c := r.Catalog; c != nil {
-		t := Target{Name: "DynamoDB round trips of a 50-product page", Goal: "at most 2 per page", Met: true}
+		// A page of list prices is the category and the page, read in
+		// parallel; a buyer's own prices add the customer's tariff.
+		t := Target{Name: "DynamoDB round trips of a 50-product page", Goal: "at most 2 per page, 3 with a buyer's own prices", Met: true}
 		var parts []string
 		for _, e := range c.Endpoints {
 			if e.Limit != c.PageSize || !strings.HasPrefix(e.Request, "GET ") {
 				continue
 			}
-			if e.RoundTrips == nil || e.Errors > 0 || e.RoundTrips.Max > 2 {
+			limit := 2
+			if strings.Contains(e.Name, "buyer") {
+				limit = 3
+			}
+			if e.RoundTrips == nil || e.Errors > 0 || e.RoundTrips.Max > limit {
 				t.Met = false
 			}
 			if e.RoundTrips != nil {
