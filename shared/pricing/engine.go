@@ -2,7 +2,9 @@ package pricing
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -81,9 +83,13 @@ type Source struct {
 	// Net is set for a net price by quantity (Sage mode 3).
 	Net   bool        `json:"net,omitempty"`
 	entry *PriceEntry // nil for the base price
+	name  string
 }
 
 func (s Source) String() string {
+	if s.name != "" {
+		return s.name
+	}
 	if s.ScopeID == "" {
 		return string(s.Scope)
 	}
@@ -119,15 +125,15 @@ func Price(req Request, t Tariff) Quote {
 	if req.Policy == "" {
 		req.Policy = MostSpecific
 	}
-	rules := make([]Rule, len(t.Rules))
-	copy(rules, t.Rules)
-	sort.SliceStable(rules, func(i, j int) bool {
-		if rules[i].Priority != rules[j].Priority {
-			return rules[i].Priority < rules[j].Priority
+	rules := slices.Clone(t.Rules)
+	slices.SortStableFunc(rules, func(a, b Rule) int {
+		if a.Priority != b.Priority {
+			return a.Priority - b.Priority
 		}
-		return rules[i].ID < rules[j].ID
+		return strings.Compare(a.ID, b.ID)
 	})
 	q := Quote{Currency: req.Currency, Policy: req.Policy, Lines: make([]PricedLine, len(req.Lines))}
+	day := req.Date.Format(time.DateOnly)
 
 	// First pass: validate lines and find their sources; the order gross is
 	// taken at each line's most specific source, before any discount.
@@ -136,6 +142,8 @@ func Price(req Request, t Tariff) Quote {
 		units   int64
 		sources []Source
 		lost    []NotApplied
+		// gross is the line's amount at its most specific source.
+		gross decimal.Decimal
 	}
 	preps := make([]*prepared, len(req.Lines))
 	for i, l := range req.Lines {
@@ -164,18 +172,34 @@ func Price(req Request, t Tariff) Quote {
 			pl.Error = &LineError{ErrNoPrice, fmt.Sprintf("%s has no price in %s", p.Ref, req.Currency)}
 			continue
 		}
-		preps[i] = &prepared{product: p, units: pl.Units, sources: sources, lost: lost}
+		gross := grossOf(sources[0], pl.Units, req.Currency)
+		preps[i] = &prepared{product: p, units: pl.Units, sources: sources, lost: lost, gross: gross}
 		if !p.NoDiscount {
-			q.OrderGross = q.OrderGross.Add(grossOf(sources[0], pl.Units, req.Currency))
+			q.OrderGross = q.OrderGross.Add(gross)
 		}
 	}
 
+	orderWhy := map[string]orderTier{}
+	// What keeps a rule from the whole request is the same for every line.
+	ruleBlock := make([]string, len(rules))
+	for i, r := range rules {
+		switch {
+		case !r.Validity.Covers(req.Date):
+			ruleBlock[i] = "not valid on " + day
+		case r.Currency != "" && r.Currency != req.Currency:
+			ruleBlock[i] = "rule amounts are in " + r.Currency + ", the quote is in " + req.Currency
+		case r.Percent.IsNegative() || r.Percent.GreaterThan(hundred):
+			ruleBlock[i] = "invalid percentage " + r.Percent.String()
+		}
+	}
 	for i, pr := range preps {
 		if pr == nil {
 			continue
 		}
 		pl := &q.Lines[i]
-		ln := lineCtx{req: req, product: pr.product, line: req.Lines[i], packaging: pl.Packaging, units: pr.units, orderGross: q.OrderGross}
+		ln := lineCtx{req: req, day: day, product: pr.product, line: req.Lines[i], packaging: pl.Packaging,
+			units: pr.units, unitsDec: decimal.NewFromInt(pr.units), gross0: pr.gross,
+			orderGross: q.OrderGross, orderWhy: orderWhy, ruleBlock: ruleBlock}
 		var r result
 		if req.Policy == BestPrice {
 			r = ln.bestPrice(pr.sources, rules)
@@ -214,32 +238,31 @@ func packagingUnits(p Product, kind catalog.PackagingKind) (int64, bool) {
 // sourcesFor returns the usable price sources of a product for the request,
 // most specific first, and the entries that cannot be used with the reason.
 func sourcesFor(p Product, entries []PriceEntry, req Request, units int64) ([]Source, []NotApplied) {
-	var sources []Source
+	sources := make([]Source, 0, 4)
 	var lost []NotApplied
 	for i := range entries {
 		e := &entries[i]
+		if e.Ref != p.Ref || !concerns(e, req.Customer) {
+			continue
+		}
 		id := string(e.Scope) + " " + e.ScopeID
 		switch {
-		case e.Ref != p.Ref:
-			continue
-		case !concerns(e, req.Customer):
-			continue
 		case e.Currency != req.Currency:
-			lost = append(lost, NotApplied{"source", id, fmt.Sprintf("priced in %s, the quote is in %s", e.Currency, req.Currency)})
+			lost = append(lost, NotApplied{"source", id, "priced in " + e.Currency + ", the quote is in " + req.Currency})
 			continue
 		case !e.Validity.Covers(req.Date):
-			lost = append(lost, NotApplied{"source", id, "not valid on " + req.Date.Format("2006-01-02")})
+			lost = append(lost, NotApplied{"source", id, "not valid on " + req.Date.Format(time.DateOnly)})
 			continue
 		}
 		unit := e.Price
-		if unit.IsZero() || unit.IsNegative() {
+		if unit.Sign() <= 0 {
 			unit = p.BasePrice
 			if p.Currency != req.Currency {
 				lost = append(lost, NotApplied{"source", id, "discount-only entry, and the base price is not in " + req.Currency})
 				continue
 			}
 		}
-		s := Source{Scope: e.Scope, ScopeID: e.ScopeID, UnitPrice: unit, entry: e}
+		s := Source{Scope: e.Scope, ScopeID: e.ScopeID, UnitPrice: unit, entry: e, name: id}
 		if e.Mode == NetByQuantity {
 			if b, ok := pickBreak(e.Breaks, decimal.NewFromInt(units)); ok {
 				s.UnitPrice, s.Net = b.Value, true
@@ -254,7 +277,7 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64) ([]So
 	} else if p.Currency != req.Currency {
 		lost = append(lost, NotApplied{"source", string(ScopeBase), fmt.Sprintf("list price is in %s, the quote is in %s", p.Currency, req.Currency)})
 	}
-	sort.SliceStable(sources, func(i, j int) bool { return specificity[sources[i].Scope] < specificity[sources[j].Scope] })
+	slices.SortStableFunc(sources, func(a, b Source) int { return specificity[a.Scope] - specificity[b.Scope] })
 	return sources, lost
 }
 
@@ -286,6 +309,9 @@ func pickBreak(breaks []Break, v decimal.Decimal) (Break, bool) {
 	}
 	return best, found
 }
+
+// percentOf is pct percent of amount, exact.
+func percentOf(amount, pct decimal.Decimal) decimal.Decimal { return amount.Mul(pct).Shift(-2) }
 
 // clampPercent keeps a percentage within 0..100, so no discount can make a
 // price negative.

@@ -12,12 +12,30 @@ import (
 
 // lineCtx is one valid line being priced.
 type lineCtx struct {
-	req        Request
-	product    Product
-	line       Line
-	packaging  catalog.PackagingKind
-	units      int64
+	req Request
+	// day is the request date as text, for explanations.
+	day       string
+	product   Product
+	line      Line
+	packaging catalog.PackagingKind
+	units     int64
+	unitsDec  decimal.Decimal
+	// gross0 is the line's gross amount at its most specific source.
+	gross0     decimal.Decimal
 	orderGross decimal.Decimal
+	// ruleBlock holds, per rule (sorted), why it cannot apply to any line
+	// of the request, or "".
+	ruleBlock []string
+	// orderWhy memoises, per rule, the explanation of an order-amount
+	// tier, the same for every line of the request.
+	orderWhy map[string]orderTier
+}
+
+// orderTier is the tier an order-amount rule reached, or why none was.
+type orderTier struct {
+	b      Break
+	found  bool
+	reason string
 }
 
 // result is a priced line before it is copied into the quote.
@@ -49,17 +67,14 @@ func (l lineCtx) matches(r Rule) bool {
 	return true
 }
 
-// blocker says why a matching rule cannot apply to this line at all, or "".
-func (l lineCtx) blocker(r Rule) string {
-	switch {
-	case !r.Validity.Covers(l.req.Date):
-		return "not valid on " + l.req.Date.Format("2006-01-02")
-	case r.Currency != "" && r.Currency != l.req.Currency:
-		return fmt.Sprintf("rule amounts are in %s, the quote is in %s", r.Currency, l.req.Currency)
-	case r.Kind == PackagingDiscount && r.Packaging != l.packaging:
-		return fmt.Sprintf("for %s packaging; this line is by %s", r.Packaging, l.packaging)
-	case r.Percent.IsNegative() || r.Percent.GreaterThan(hundred):
-		return "invalid percentage " + r.Percent.String()
+// blocker says why matching rule number i cannot apply to this line at all,
+// or "".
+func (l lineCtx) blocker(i int, r Rule) string {
+	if why := l.ruleBlock[i]; why != "" {
+		return why
+	}
+	if r.Kind == PackagingDiscount && r.Packaging != l.packaging {
+		return "for " + string(r.Packaging) + " packaging; this line is by " + string(l.packaging)
 	}
 	return ""
 }
@@ -67,7 +82,7 @@ func (l lineCtx) blocker(r Rule) string {
 // percentStep takes pct percent off current.
 func (l lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal, reason string) (Applied, decimal.Decimal) {
 	pct = clampPercent(pct)
-	amount := l.round(current.Mul(pct).Div(hundred))
+	amount := l.round(percentOf(current, pct))
 	return Applied{Rule: id, Name: name, Kind: kind, Percent: pct, Amount: amount, Reason: reason}, current.Sub(amount)
 }
 
@@ -75,31 +90,42 @@ func (l lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal
 // price it returns the net total and net=true. ok is false, with a reason,
 // when the rule's condition is not met.
 func (l lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, total decimal.Decimal, net bool, reason string, ok bool) {
-	units := decimal.NewFromInt(l.units)
+	units := l.unitsDec
 	switch r.Kind {
 	case Percent:
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, fmt.Sprintf("%s%% off", r.Percent))
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, r.Percent.String()+"% off")
 		return a, total, false, "", true
 	case QuantityTiers:
 		b, found := pickBreak(r.Tiers, units)
 		if !found {
 			return a, current, false, fmt.Sprintf("%d units is below the first quantity break", l.units), false
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, fmt.Sprintf("%s%% from %s units", b.Value, b.From))
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, b.Value.String()+"% from "+b.From.String()+" units")
 		return a, total, false, "", true
 	case LineAmountTiers:
 		b, found := pickBreak(r.Tiers, current)
 		if !found {
-			return a, current, false, fmt.Sprintf("line amount %s is below the first amount break", current), false
+			return a, current, false, "line amount " + current.String() + " is below the first amount break", false
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, fmt.Sprintf("%s%% for a line of %s or more", b.Value, b.From))
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, b.Value.String()+"% for a line of "+b.From.String()+" or more")
 		return a, total, false, "", true
 	case OrderAmountTiers:
-		b, found := pickBreak(r.Tiers, l.orderGross)
-		if !found {
-			return a, current, false, fmt.Sprintf("order amount %s is below the first amount break", l.orderGross), false
+		t, ok := l.orderWhy[r.ID]
+		if !ok {
+			t.b, t.found = pickBreak(r.Tiers, l.orderGross)
+			if t.found {
+				t.reason = t.b.Value.String() + "% for an order of " + t.b.From.String() + " or more (order gross " + l.orderGross.String() + ")"
+			} else {
+				t.reason = "order amount " + l.orderGross.String() + " is below the first amount break"
+			}
+			if l.orderWhy != nil {
+				l.orderWhy[r.ID] = t
+			}
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, fmt.Sprintf("%s%% for an order of %s or more (order gross %s)", b.Value, b.From, l.orderGross))
+		if !t.found {
+			return a, current, false, t.reason, false
+		}
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), t.b.Value, current, t.reason)
 		return a, total, false, "", true
 	case NetPrice:
 		netUnit, why := r.Price, "net price"
@@ -107,7 +133,7 @@ func (l lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, to
 			b, found := pickBreak(r.Tiers, units)
 			switch {
 			case found:
-				netUnit, why = b.Value, fmt.Sprintf("net price from %s units", b.From)
+				netUnit, why = b.Value, "net price from "+b.From.String()+" units"
 			case r.Price.IsZero():
 				return a, current, false, fmt.Sprintf("%d units is below the first net price break", l.units), false
 			}
@@ -116,16 +142,16 @@ func (l lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, to
 			return a, current, false, "net price rule without a price", false
 		}
 		total = l.round(netUnit.Mul(units))
-		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: gross.Sub(total), Reason: fmt.Sprintf("%s %s per unit, final", why, netUnit)}, total, true, "", true
+		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: gross.Sub(total), Reason: why + " " + netUnit.String() + " per unit, final"}, total, true, "", true
 	case PackagingDiscount:
 		if r.Price.IsPositive() {
 			total = l.round(r.Price.Mul(decimal.NewFromInt(l.line.Quantity)))
 			if !total.LessThan(current) {
 				return a, current, false, fmt.Sprintf("the %s price %s is not lower than the line amount", r.Packaging, r.Price), false
 			}
-			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: current.Sub(total), Reason: fmt.Sprintf("%s priced %s each", r.Packaging, r.Price)}, total, false, "", true
+			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: current.Sub(total), Reason: string(r.Packaging) + " priced " + r.Price.String() + " each"}, total, false, "", true
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, fmt.Sprintf("%s%% off by %s", r.Percent, r.Packaging))
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, r.Percent.String()+"% off by "+string(r.Packaging))
 		return a, total, false, "", true
 	}
 	return a, current, false, fmt.Sprintf("unknown rule kind %q", r.Kind), false
@@ -146,7 +172,7 @@ func (l lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, dec
 			return a, t, true
 		}
 	case QuantityDiscount:
-		if b, ok := pickBreak(e.Breaks, decimal.NewFromInt(l.units)); ok && b.Value.IsPositive() {
+		if b, ok := pickBreak(e.Breaks, l.unitsDec); ok && b.Value.IsPositive() {
 			a, t := l.percentStep("source", name, "source-quantity-break", b.Value, current, fmt.Sprintf("%s%% from %s units (%s)", b.Value, b.From, s))
 			return a, t, true
 		}
@@ -163,10 +189,14 @@ func (l lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, dec
 // source's discount, then the rules in priority order until one stops.
 func (l lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 	src := sources[0]
-	gross := grossOf(src, l.units, l.req.Currency)
-	r := result{source: src, gross: gross, total: gross, net: src.Net}
-	for _, other := range sources[1:] {
-		r.notApplied = append(r.notApplied, NotApplied{"source", other.String(), fmt.Sprintf("a more specific price applies (%s)", src)})
+	gross := l.gross0
+	r := result{source: src, gross: gross, total: gross, net: src.Net,
+		applied: make([]Applied, 0, 4), notApplied: make([]NotApplied, 0, len(sources)+4)}
+	if len(sources) > 1 {
+		why := "a more specific price applies (" + src.String() + ")"
+		for _, other := range sources[1:] {
+			r.notApplied = append(r.notApplied, NotApplied{"source", other.String(), why})
+		}
 	}
 	skipAll := func(reason string) result {
 		for _, rule := range rules {
@@ -177,7 +207,7 @@ func (l lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 		return r
 	}
 	if src.Net {
-		return skipAll(fmt.Sprintf("the %s net price is final: no other discount applies", src))
+		return skipAll("the " + src.String() + " net price is final: no other discount applies")
 	}
 	if l.product.NoDiscount {
 		if src.entry != nil && (src.entry.Discount.IsPositive() || len(src.entry.Breaks) > 0) {
@@ -189,7 +219,7 @@ func (l lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 		r.applied, r.total = append(r.applied, a), t
 	}
 	stoppedBy, final := "", ""
-	for _, rule := range rules {
+	for i, rule := range rules {
 		if !l.matches(rule) {
 			continue
 		}
@@ -201,7 +231,7 @@ func (l lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, "rule " + stoppedBy + " stops the rules after it"})
 			continue
 		}
-		if why := l.blocker(rule); why != "" {
+		if why := l.blocker(i, rule); why != "" {
 			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
 			continue
 		}
@@ -248,11 +278,11 @@ func (l lineCtx) bestPrice(sources []Source, rules []Rule) result {
 		if a, t, ok := l.sourceDiscount(s, gross); ok {
 			offers = append(offers, offer{source: s, gross: gross, applied: []Applied{a}, total: t})
 		}
-		for _, rule := range rules {
+		for i, rule := range rules {
 			if !l.matches(rule) {
 				continue
 			}
-			if why := l.blocker(rule); why != "" {
+			if why := l.blocker(i, rule); why != "" {
 				blocked[rule.ID] = why
 				continue
 			}
