@@ -336,11 +336,17 @@ func (c *Catalog) SearchProducts(ctx context.Context, m merchant.ID, q catalog.Q
 		seen[ean.Ref] = true
 	}
 	for i, p := range refs {
-		if seen[p.Ref] {
+		// The EAN match is listed on the first page only, ahead of the
+		// reference matches.
+		if seen[p.Ref] || !first && q.EANLike && p.EAN == q.Text {
 			continue
 		}
 		if len(page.Products) == limit {
-			page.NextCursor = searchCursor{Scope: scope, Phase: phaseCode, After: refs[i-1].Ref}.encode()
+			resume := ""
+			if i > 0 {
+				resume = refs[i-1].Ref
+			}
+			page.NextCursor = searchCursor{Scope: scope, Phase: phaseCode, After: resume}.encode()
 			return page, nil
 		}
 		seen[p.Ref] = true

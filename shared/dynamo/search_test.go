@@ -111,6 +111,23 @@ func TestCatalogSearch_PaginatesCodesThenNamesAndIsolatesMerchants(t *testing.T)
 	if got := search(t, c, "m2", "pièce", []string{"fr"}, 2); len(got) != 5 {
 		t.Errorf("m2: %v", got)
 	}
+	// A numeric reference that is also an EAN: listed once, EAN first.
+	numeric := []catalog.Product{
+		{Ref: "37600000000312", EAN: "3760000000048", CategoryID: "C", Names: map[string]string{"fr": "Raccord"}},
+		{Ref: "3760000000031", EAN: "3760000000031", CategoryID: "C", Names: map[string]string{"fr": "Manchon"}},
+		{Ref: "W-1", EAN: "3760000000055", CategoryID: "C", Names: map[string]string{"fr": "Coude"}},
+	}
+	if err := c.SaveProducts(ctx, "m1", numeric); err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{1, 2, 10} {
+		if got := search(t, c, "m1", "3760000000031", []string{"fr"}, limit); len(got) != 2 || got[0] != "3760000000031" {
+			t.Errorf("limit %d: numeric reference and EAN → %v", limit, got)
+		}
+		if got := search(t, c, "m1", "3760000000055", []string{"fr"}, limit); len(got) != 1 || got[0] != "W-1" {
+			t.Errorf("limit %d: EAN → %v", limit, got)
+		}
+	}
 	q, _ := catalog.ParseQuery("ax")
 	page, err := c.SearchProducts(ctx, "m1", q, []string{"fr"}, 2, "")
 	if err != nil || page.NextCursor == "" {
@@ -119,7 +136,10 @@ func TestCatalogSearch_PaginatesCodesThenNamesAndIsolatesMerchants(t *testing.T)
 	for name, try := range map[string]func() error{
 		"other merchant": func() error { _, err := c.SearchProducts(ctx, "m2", q, []string{"fr"}, 2, page.NextCursor); return err },
 		"other language": func() error { _, err := c.SearchProducts(ctx, "m1", q, []string{"en"}, 2, page.NextCursor); return err },
-		"garbage":        func() error { _, err := c.SearchProducts(ctx, "m1", q, []string{"fr"}, 2, "eyJzIjoiMTIzIn0"); return err },
+		"garbage": func() error {
+			_, err := c.SearchProducts(ctx, "m1", q, []string{"fr"}, 2, "eyJzIjoiMTIzIn0")
+			return err
+		},
 	} {
 		if err := try(); !errors.Is(err, catalog.ErrInvalidCursor) {
 			t.Errorf("%s: err = %v", name, err)

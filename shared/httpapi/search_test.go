@@ -236,6 +236,7 @@ func TestCatalogSearch_PaginatesEveryHitOnceInFewRoundTrips(t *testing.T) {
 		{"references, buyer", "q=VANNES&limit=25", tok},
 		{"references, anonymous", "q=VANNES&limit=25", ""},
 		{"EAN, buyer", "q=" + f.data.Products[demo.Hydro][0].EAN, tok},
+		{"EAN, one per page", "q=" + f.data.Products[demo.Hydro][0].EAN + "&limit=1", tok},
 		{"one per page", "q=" + url.QueryEscape("pompe centrifuge DN50") + "&limit=1", tok},
 	} {
 		t.Run(c.name, func(t *testing.T) {
