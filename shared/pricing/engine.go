@@ -199,7 +199,7 @@ func Price(req Request, t Tariff) Quote {
 		pl := &q.Lines[i]
 		ln := lineCtx{req: req, day: day, product: pr.product, line: req.Lines[i], packaging: pl.Packaging,
 			units: pr.units, unitsDec: decimal.NewFromInt(pr.units), gross0: pr.gross,
-			orderGross: q.OrderGross, orderWhy: orderWhy, ruleBlock: ruleBlock}
+			orderGross: q.OrderGross, orderWhy: orderWhy, ruleBlock: ruleBlock, lost: pr.lost}
 		var r result
 		if req.Policy == BestPrice {
 			r = ln.bestPrice(pr.sources, rules)
@@ -208,14 +208,14 @@ func Price(req Request, t Tariff) Quote {
 		}
 		src := r.source
 		pl.Source, pl.Gross, pl.Discounts, pl.Total, pl.Net = &src, r.gross, r.applied, r.total, r.net
-		pl.NotApplied = append(pr.lost, r.notApplied...)
+		pl.NotApplied = r.notApplied
 		if pl.Discounts == nil {
 			pl.Discounts = []Applied{}
 		}
 		if pl.NotApplied == nil {
 			pl.NotApplied = []NotApplied{}
 		}
-		pl.UnitPrice = pl.Total.Div(decimal.NewFromInt(pl.Units)).Round(4)
+		pl.UnitPrice = pl.Total.DivRound(ln.unitsDec, 4)
 		q.Gross = q.Gross.Add(pl.Gross)
 		q.Total = q.Total.Add(pl.Total)
 	}

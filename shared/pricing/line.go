@@ -26,6 +26,8 @@ type lineCtx struct {
 	// ruleBlock holds, per rule (sorted), why it cannot apply to any line
 	// of the request, or "".
 	ruleBlock []string
+	// lost are the price entries that could not be used, explained.
+	lost []NotApplied
 	// orderWhy memoises, per rule, the explanation of an order-amount
 	// tier, the same for every line of the request.
 	orderWhy map[string]orderTier
@@ -48,10 +50,10 @@ type result struct {
 	net        bool
 }
 
-func (l lineCtx) round(d decimal.Decimal) decimal.Decimal { return money.Round(d, l.req.Currency) }
+func (l *lineCtx) round(d decimal.Decimal) decimal.Decimal { return money.Round(d, l.req.Currency) }
 
 // matches reports whether a rule is for this customer and this product.
-func (l lineCtx) matches(r Rule) bool {
+func (l *lineCtx) matches(r Rule) bool {
 	c := l.req.Customer
 	if r.Who.Customer != "" && r.Who.Customer != c.ID ||
 		r.Who.PriceCategory != "" && r.Who.PriceCategory != c.PriceCategory ||
@@ -69,7 +71,7 @@ func (l lineCtx) matches(r Rule) bool {
 
 // blocker says why matching rule number i cannot apply to this line at all,
 // or "".
-func (l lineCtx) blocker(i int, r Rule) string {
+func (l *lineCtx) blocker(i int, r Rule) string {
 	if why := l.ruleBlock[i]; why != "" {
 		return why
 	}
@@ -80,7 +82,7 @@ func (l lineCtx) blocker(i int, r Rule) string {
 }
 
 // percentStep takes pct percent off current.
-func (l lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal, reason string) (Applied, decimal.Decimal) {
+func (l *lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal, reason string) (Applied, decimal.Decimal) {
 	pct = clampPercent(pct)
 	amount := l.round(percentOf(current, pct))
 	return Applied{Rule: id, Name: name, Kind: kind, Percent: pct, Amount: amount, Reason: reason}, current.Sub(amount)
@@ -89,7 +91,7 @@ func (l lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal
 // ruleStep computes what rule r does to a line amount of current. For a net
 // price it returns the net total and net=true. ok is false, with a reason,
 // when the rule's condition is not met.
-func (l lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, total decimal.Decimal, net bool, reason string, ok bool) {
+func (l *lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, total decimal.Decimal, net bool, reason string, ok bool) {
 	units := l.unitsDec
 	switch r.Kind {
 	case Percent:
@@ -159,26 +161,26 @@ func (l lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, to
 
 // sourceDiscount is the winning source's own discount (AC_Remise or its
 // quantity or amount breaks), if it has one.
-func (l lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, decimal.Decimal, bool) {
+func (l *lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, decimal.Decimal, bool) {
 	e := s.entry
 	if e == nil || s.Net {
 		return Applied{}, current, false
 	}
-	name := fmt.Sprintf("%s discount", s)
+	name := s.String() + " discount"
 	switch e.Mode {
 	case Simple:
 		if e.Discount.IsPositive() {
-			a, t := l.percentStep("source", name, "source-percent", e.Discount, current, fmt.Sprintf("%s%% off the %s price", e.Discount, s))
+			a, t := l.percentStep("source", name, "source-percent", e.Discount, current, e.Discount.String()+"% off the "+s.String()+" price")
 			return a, t, true
 		}
 	case QuantityDiscount:
 		if b, ok := pickBreak(e.Breaks, l.unitsDec); ok && b.Value.IsPositive() {
-			a, t := l.percentStep("source", name, "source-quantity-break", b.Value, current, fmt.Sprintf("%s%% from %s units (%s)", b.Value, b.From, s))
+			a, t := l.percentStep("source", name, "source-quantity-break", b.Value, current, b.Value.String()+"% from "+b.From.String()+" units ("+s.String()+")")
 			return a, t, true
 		}
 	case AmountDiscount:
 		if b, ok := pickBreak(e.Breaks, current); ok && b.Value.IsPositive() {
-			a, t := l.percentStep("source", name, "source-amount-break", b.Value, current, fmt.Sprintf("%s%% for a line of %s or more (%s)", b.Value, b.From, s))
+			a, t := l.percentStep("source", name, "source-amount-break", b.Value, current, b.Value.String()+"% for a line of "+b.From.String()+" or more ("+s.String()+")")
 			return a, t, true
 		}
 	}
@@ -187,11 +189,11 @@ func (l lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, dec
 
 // mostSpecific prices the line with the most specific source, then the
 // source's discount, then the rules in priority order until one stops.
-func (l lineCtx) mostSpecific(sources []Source, rules []Rule) result {
+func (l *lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 	src := sources[0]
 	gross := l.gross0
 	r := result{source: src, gross: gross, total: gross, net: src.Net,
-		applied: make([]Applied, 0, 4), notApplied: make([]NotApplied, 0, len(sources)+4)}
+		applied: make([]Applied, 0, 4), notApplied: append(make([]NotApplied, 0, len(l.lost)+len(sources)+4), l.lost...)}
 	if len(sources) > 1 {
 		why := "a more specific price applies (" + src.String() + ")"
 		for _, other := range sources[1:] {
@@ -266,7 +268,7 @@ type offer struct {
 }
 
 // bestPrice prices the line with the lowest offer; discounts never stack.
-func (l lineCtx) bestPrice(sources []Source, rules []Rule) result {
+func (l *lineCtx) bestPrice(sources []Source, rules []Rule) result {
 	var offers []offer
 	blocked := map[string]string{}
 	for _, s := range sources {
@@ -303,7 +305,7 @@ func (l lineCtx) bestPrice(sources []Source, rules []Rule) result {
 		}
 	}
 	win := offers[best]
-	r := result{source: win.source, gross: win.gross, total: win.total, applied: win.applied, net: win.net}
+	r := result{source: win.source, gross: win.gross, total: win.total, applied: win.applied, net: win.net, notApplied: l.lost}
 	describe := fmt.Sprintf("%s at %s", win.source, win.total)
 	if len(win.applied) > 0 {
 		describe = fmt.Sprintf("%s with %s at %s", win.source, win.applied[0].Rule, win.total)
