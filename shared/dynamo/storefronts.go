@@ -47,6 +47,19 @@ func (s *Storefronts) ByHost(ctx context.Context, host string) (merchant.Storefr
 		}
 		return c.s, nil
 	}
+	sf, found, err := s.queryHost(ctx, host)
+	if err != nil {
+		return merchant.Storefront{}, err
+	}
+	s.cache.put(host, cachedStorefront{s: sf, found: found}, s.TTL)
+	if !found {
+		return merchant.Storefront{}, merchant.ErrUnknownHost
+	}
+	return sf, nil
+}
+
+// queryHost reads the GSI1 host entry of a normalized host.
+func (s *Storefronts) queryHost(ctx context.Context, host string) (merchant.Storefront, bool, error) {
 	out, err := s.Table.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(s.Table.Name),
 		IndexName:              aws.String(GSI1),
@@ -58,20 +71,16 @@ func (s *Storefronts) ByHost(ctx context.Context, host string) (merchant.Storefr
 		Limit: aws.Int32(1),
 	})
 	if err != nil {
-		return merchant.Storefront{}, fmt.Errorf("resolve host %s: %w", host, err)
+		return merchant.Storefront{}, false, fmt.Errorf("resolve host %s: %w", host, err)
+	}
+	if len(out.Items) == 0 {
+		return merchant.Storefront{}, false, nil
 	}
 	var sf merchant.Storefront
-	found := len(out.Items) > 0
-	if found {
-		if err := decodeDoc(out.Items[0], &sf); err != nil {
-			return merchant.Storefront{}, err
-		}
+	if err := decodeDoc(out.Items[0], &sf); err != nil {
+		return merchant.Storefront{}, false, err
 	}
-	s.cache.put(host, cachedStorefront{s: sf, found: found}, s.TTL)
-	if !found {
-		return merchant.Storefront{}, merchant.ErrUnknownHost
-	}
-	return sf, nil
+	return sf, true, nil
 }
 
 // Save writes storefronts; each host must be unique across the deployment.

@@ -28,9 +28,6 @@ func OrdersAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
 // RepsAPI builds the sales reps function.
 func RepsAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
 
-// AdminAPI builds the back-office function.
-func AdminAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
-
 // ERPSync builds the function that applies ERP file chunks.
 func ERPSync(d Deps) QueueHandler { return refuse(d) }
 
