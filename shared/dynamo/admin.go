@@ -53,26 +53,11 @@ func (s *Storefronts) List(ctx context.Context, m merchant.ID) ([]merchant.Store
 	if err != nil {
 		return nil, err
 	}
-	var out []merchant.Storefront
-	pages := dynamodb.NewQueryPaginator(s.Table.Client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.Table.Name),
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: p + "#STOREFRONT"}},
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query storefronts of %s: %w", m, err)
-		}
-		for _, av := range page.Items {
-			var f merchant.Storefront
-			if err := decodeDoc(av, &f); err != nil {
-				return nil, err
-			}
-			out = append(out, f)
-		}
+	items, err := s.Table.partition(ctx, p+"#STOREFRONT", "")
+	if err != nil {
+		return nil, fmt.Errorf("storefronts of %s: %w", m, err)
 	}
-	return out, nil
+	return decodeAll[merchant.Storefront](items)
 }
 
 // HostOwner returns the storefront that holds host in the GSI1 host entry,

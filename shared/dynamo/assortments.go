@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -42,24 +41,13 @@ func (s *Assortments) All(ctx context.Context, m merchant.ID) (catalog.Assortmen
 	if err != nil {
 		return nil, err
 	}
-	as := catalog.Assortments{}
-	pages := dynamodb.NewQueryPaginator(s.Table.Client, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.Table.Name),
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
-	})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query assortments of %s: %w", m, err)
-		}
-		for _, av := range out.Items {
-			var a catalog.Assortment
-			if err := decodeDoc(av, &a); err != nil {
-				return nil, err
-			}
-			as = append(as, a)
-		}
+	items, err := s.Table.partition(ctx, pk, "")
+	if err != nil {
+		return nil, fmt.Errorf("assortments of %s: %w", m, err)
+	}
+	as, err := decodeAll[catalog.Assortment](items)
+	if err != nil {
+		return nil, err
 	}
 	s.cache.put(m, as, s.TTL)
 	return as, nil

@@ -52,29 +52,11 @@ func (c *Catalog) Categories(ctx context.Context, m merchant.ID) ([]catalog.Cate
 	if err != nil {
 		return nil, err
 	}
-	var cats []catalog.Category
-	p := dynamodb.NewQueryPaginator(c.Table.Client, &dynamodb.QueryInput{
-		TableName:              aws.String(c.Table.Name),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :cat)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":  &types.AttributeValueMemberS{Value: pk},
-			":cat": &types.AttributeValueMemberS{Value: "CAT#"},
-		},
-	})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query categories of %s: %w", m, err)
-		}
-		for _, av := range out.Items {
-			var cat catalog.Category
-			if err := decodeDoc(av, &cat); err != nil {
-				return nil, err
-			}
-			cats = append(cats, cat)
-		}
+	items, err := c.Table.partition(ctx, pk, "CAT#")
+	if err != nil {
+		return nil, fmt.Errorf("categories of %s: %w", m, err)
 	}
-	return cats, nil
+	return decodeAll[catalog.Category](items)
 }
 
 // cursor is the decoded form of a page cursor: the query it belongs to and

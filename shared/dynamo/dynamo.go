@@ -135,20 +135,25 @@ func key(pk, sk string) map[string]types.AttributeValue {
 // put writes items with BatchWriteItem, 25 at a time, retrying unprocessed
 // items. It is for loads (demo data, imports), not for conditional writes.
 func (t Table) put(ctx context.Context, items []item) error {
-	for start := 0; start < len(items); start += 25 {
-		end := min(start+25, len(items))
-		reqs := make([]types.WriteRequest, 0, end-start)
-		for _, it := range items[start:end] {
-			av, err := it.attributes()
-			if err != nil {
-				return err
-			}
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+	reqs := make([]types.WriteRequest, 0, len(items))
+	for _, it := range items {
+		av, err := it.attributes()
+		if err != nil {
+			return err
 		}
-		pending := map[string][]types.WriteRequest{t.Name: reqs}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+	}
+	return t.write(ctx, reqs)
+}
+
+// write sends put and delete requests with BatchWriteItem, 25 at a time,
+// retrying unprocessed ones with backoff.
+func (t Table) write(ctx context.Context, reqs []types.WriteRequest) error {
+	for start := 0; start < len(reqs); start += 25 {
+		pending := map[string][]types.WriteRequest{t.Name: reqs[start:min(start+25, len(reqs))]}
 		for attempt := 0; len(pending[t.Name]) > 0; attempt++ {
 			if attempt > 8 {
-				return fmt.Errorf("batch write: %d items still unprocessed", len(pending[t.Name]))
+				return fmt.Errorf("batch write: %d requests still unprocessed", len(pending[t.Name]))
 			}
 			out, err := t.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {
@@ -163,6 +168,43 @@ func (t Table) put(ctx context.Context, items []item) error {
 		}
 	}
 	return nil
+}
+
+// partition reads every item of a partition whose sort key starts with
+// skPrefix (all of them for ""), following pages.
+func (t Table) partition(ctx context.Context, pk, skPrefix string) ([]map[string]types.AttributeValue, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(t.Name),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+	}
+	if skPrefix != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :sk)")
+		in.ExpressionAttributeValues[":sk"] = &types.AttributeValueMemberS{Value: skPrefix}
+	}
+	var items []map[string]types.AttributeValue
+	pages := dynamodb.NewQueryPaginator(t.Client, in)
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", pk, err)
+		}
+		items = append(items, out.Items...)
+	}
+	return items, nil
+}
+
+// decodeAll decodes the documents of items.
+func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, av := range items {
+		var v T
+		if err := decodeDoc(av, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // get reads one item by key; found is false when it does not exist.

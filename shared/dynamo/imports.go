@@ -61,24 +61,9 @@ func (s *ImportJobs) Jobs(ctx context.Context, m merchant.ID) ([]erp.ImportJob, 
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.Table.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.Table.Name),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :j)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: pk},
-			":j":  &types.AttributeValueMemberS{Value: "JOB#"},
-		},
-	})
+	items, err := s.Table.partition(ctx, pk, "JOB#")
 	if err != nil {
-		return nil, fmt.Errorf("list import jobs of %s: %w", m, err)
+		return nil, fmt.Errorf("import jobs of %s: %w", m, err)
 	}
-	jobs := make([]erp.ImportJob, 0, len(out.Items))
-	for _, av := range out.Items {
-		var j erp.ImportJob
-		if err := decodeDoc(av, &j); err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, nil
+	return decodeAll[erp.ImportJob](items)
 }

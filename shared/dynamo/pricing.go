@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/comptoir/comptoir/shared/customer"
@@ -77,35 +75,26 @@ func (p *Pricing) RuleSet(ctx context.Context, m merchant.ID) (pricing.RuleSet, 
 		return pricing.RuleSet{}, err
 	}
 	rs := pricing.RuleSet{Policy: pricing.MostSpecific}
-	pages := dynamodb.NewQueryPaginator(p.Table.Client, &dynamodb.QueryInput{
-		TableName:              aws.String(p.Table.Name),
-		KeyConditionExpression: aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: pk},
-		},
-	})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return pricing.RuleSet{}, fmt.Errorf("query rules of %s: %w", m, err)
-		}
-		for _, av := range out.Items {
-			switch str(av, AttrType) {
-			case typeSettings:
-				var s settings
-				if err := decodeDoc(av, &s); err != nil {
-					return pricing.RuleSet{}, err
-				}
-				if s.Policy == pricing.BestPrice {
-					rs.Policy = s.Policy
-				}
-			case typeRule:
-				var r pricing.Rule
-				if err := decodeDoc(av, &r); err != nil {
-					return pricing.RuleSet{}, err
-				}
-				rs.Rules = append(rs.Rules, r)
+	items, err := p.Table.partition(ctx, pk, "")
+	if err != nil {
+		return pricing.RuleSet{}, fmt.Errorf("rules of %s: %w", m, err)
+	}
+	for _, av := range items {
+		switch str(av, AttrType) {
+		case typeSettings:
+			var s settings
+			if err := decodeDoc(av, &s); err != nil {
+				return pricing.RuleSet{}, err
 			}
+			if s.Policy == pricing.BestPrice {
+				rs.Policy = s.Policy
+			}
+		case typeRule:
+			var r pricing.Rule
+			if err := decodeDoc(av, &r); err != nil {
+				return pricing.RuleSet{}, err
+			}
+			rs.Rules = append(rs.Rules, r)
 		}
 	}
 	p.cache.put(m, rs, p.TTL)
@@ -150,7 +139,7 @@ func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID 
 	} else {
 		var wg sync.WaitGroup
 		var qErr, rErr error
-		wg.Go(func() { items, qErr = p.customerPartition(ctx, cpk) })
+		wg.Go(func() { items, qErr = p.Table.partition(ctx, cpk, "") })
 		if rpk != "" {
 			wg.Go(func() {
 				var rep customer.Rep
@@ -192,25 +181,6 @@ func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID 
 		return ct, pricing.ErrUnknownCustomer
 	}
 	return ct, nil
-}
-
-func (p *Pricing) customerPartition(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
-	var items []map[string]types.AttributeValue
-	pages := dynamodb.NewQueryPaginator(p.Table.Client, &dynamodb.QueryInput{
-		TableName:              aws.String(p.Table.Name),
-		KeyConditionExpression: aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: pk},
-		},
-	})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, out.Items...)
-	}
-	return items, nil
 }
 
 // SaveCustomerPrices writes customer price entries (scope customer).

@@ -193,30 +193,6 @@ func (c *Catalog) saveIndexed(ctx context.Context, m merchant.ID, products []cat
 	return c.Table.write(ctx, reqs)
 }
 
-// write sends put and delete requests with BatchWriteItem, 25 at a time,
-// retrying unprocessed ones.
-func (t Table) write(ctx context.Context, reqs []types.WriteRequest) error {
-	for start := 0; start < len(reqs); start += 25 {
-		pending := map[string][]types.WriteRequest{t.Name: reqs[start:min(start+25, len(reqs))]}
-		for attempt := 0; len(pending[t.Name]) > 0; attempt++ {
-			if attempt > 8 {
-				return fmt.Errorf("batch write: %d requests still unprocessed", len(pending[t.Name]))
-			}
-			out, err := t.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-			if err != nil {
-				return fmt.Errorf("batch write: %w", err)
-			}
-			pending = out.UnprocessedItems
-			if len(pending[t.Name]) > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
-}
-
 // searchCursor is the decoded form of a search cursor: the query it belongs
 // to, the part of the results it is in, and where that part resumes (the
 // last reference for reference matches, the last word entry's sort key
