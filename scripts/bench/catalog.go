@@ -106,6 +106,8 @@ func benchCatalog(ctx context.Context, o options) (*CatalogReport, string, func(
 		return nil, name, cleanup, fmt.Errorf("catalog: sign buyer token: %w", err)
 	}
 	refsBuyer, refsAnon := productRefs()
+	searchWords := []string{"vanne+inox", "pompe", "joint+torique", "cartouche", "raccords+inox", "flexible"}
+	searchRefs := []string{"VANNES-BILLE-1", "ETANCH-TORIQUES-2", "TUYAU-INOX", "FILTRE-CART-10", "VANNES-PAPILLON"}
 	page := "/catalog/categories/" + pageCategory + "/products?limit=" + strconv.Itoa(pageSize)
 	scenarios := []scenario{
 		{name: "Category page, 50 products — open storefront, anonymous", host: "hydro-be.localhost", path: func(int) string { return page }, items: pageSize, prices: true},
@@ -113,6 +115,9 @@ func benchCatalog(ctx context.Context, o options) (*CatalogReport, string, func(
 		{name: "Product detail — partially open storefront, buyer", host: "hydro-fr.localhost", token: buyer, path: func(i int) string { return "/catalog/products/" + refsBuyer[i%len(refsBuyer)] }, items: -1, prices: true},
 		{name: "Product detail — partially open storefront, anonymous", host: "hydro-fr.localhost", path: func(i int) string { return "/catalog/products/" + refsAnon[i%len(refsAnon)] }, items: -1},
 		{name: "Category tree — partially open storefront, anonymous", host: "hydro-fr.localhost", path: func(int) string { return "/catalog/categories" }, items: -1},
+		{name: "Category tree — partially open storefront, buyer", host: "hydro-fr.localhost", token: buyer, path: func(int) string { return "/catalog/categories" }, items: -1},
+		{name: "Search by name words, 20 hits — partially open storefront, buyer", host: "hydro-fr.localhost", token: buyer, path: func(i int) string { return "/catalog/search?limit=20&q=" + searchWords[i%len(searchWords)] }, items: -1, prices: true},
+		{name: "Search by reference prefix, 20 hits — open storefront, anonymous", host: "hydro-be.localhost", path: func(i int) string { return "/catalog/search?limit=20&q=" + searchRefs[i%len(searchRefs)] }, items: -1, prices: true},
 	}
 	runs := len(scenarios) + 3 // + raw query, and the two sequential runs
 	budget := o.maxDuration / time.Duration(runs)
@@ -374,6 +379,21 @@ func check(sc scenario, body []byte) (int, error) {
 		}
 		if len(page.Items) < sc.items-2 || len(page.Items) > sc.items || page.NextCursor == "" {
 			return 0, fmt.Errorf("page of %d products (next cursor %q), want about %d and more pages", len(page.Items), page.NextCursor, sc.items)
+		}
+		for _, p := range page.Items {
+			if (p.Price != nil) != sc.prices {
+				return 0, fmt.Errorf("%s: price shown = %v, want %v", p.Ref, p.Price != nil, sc.prices)
+			}
+		}
+		return len(page.Items), nil
+	}
+	if strings.HasPrefix(sc.path(0), "/catalog/search") {
+		var page httpapi.ProductPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			return 0, fmt.Errorf("decode search page: %w", err)
+		}
+		if len(page.Items) == 0 {
+			return 0, fmt.Errorf("search %s found nothing", sc.path(0))
 		}
 		for _, p := range page.Items {
 			if (p.Price != nil) != sc.prices {

@@ -152,6 +152,10 @@ func TestCatalogAPI_PortalModesAndCallers(t *testing.T) {
 		{"partially open, buyer", frHost, buyerTok, want{status: 200, sav: true, prices: true, proOnly: true}},
 		{"partially open, rep", frHost, repTok, want{status: 200, sav: true, prices: true, proOnly: true}},
 		{"partially open, staff", frHost, staffTok, want{status: 200, sav: true, prices: true, proOnly: true}},
+		{"partially open, consumer", frHost, f.token(t, buyerOf("P0001")), want{status: 200, sav: true, prices: true}},
+		{"partially open, pro of price category 2", frHost, f.token(t, buyerOf("C0003")), want{status: 200, sav: true, prices: true, proOnly: true}},
+		{"partially open, buying-group member", frHost, f.token(t, buyerOf("C0002")), want{status: 200, sav: true, prices: true, proOnly: true}},
+		{"closed, consumer", deHost, f.token(t, buyerOf("P0001")), want{status: 200, sav: true, prices: true}},
 		{"open, anonymous", beHost, "", want{status: 200, sav: true, prices: true}},
 		{"other merchant's token", frHost, otherMerchantTok, want{status: 401, problemFor: "invalid-token"}},
 		{"unknown host", "shop.nowhere.test", "", want{status: 404, problemFor: "unknown-storefront"}},
@@ -192,6 +196,15 @@ func TestCatalogAPI_PortalModesAndCallers(t *testing.T) {
 			}
 			if sawPro != c.want.proOnly {
 				t.Errorf("pro-only products listed = %v, want %v", sawPro, c.want.proOnly)
+			}
+			// The same rules hold on the product detail and in search.
+			detail := f.get(t, c.host, "/catalog/products/"+demo.PumpRef, c.token)
+			if (detail.status == 200) != c.want.proOnly {
+				t.Errorf("pro-only product detail status %d", detail.status)
+			}
+			hits := decode[httpapi.ProductPage](t, f.get(t, c.host, "/catalog/search?q="+demo.PumpRef, c.token))
+			if (len(hits.Items) > 0) != c.want.proOnly {
+				t.Errorf("search for the pro-only pump found %d", len(hits.Items))
 			}
 		})
 	}
