@@ -46,7 +46,7 @@ func (fs *Functions) Deps(ctx context.Context, folder string) (wiring.Deps, erro
 	if err != nil {
 		return wiring.Deps{}, fmt.Errorf("load %s: %w", folder, err)
 	}
-	d.DynamoDB, d.SQS, d.S3 = fs.Clients.DynamoDB, fs.Clients.SQS, fs.Clients.S3
+	d.DynamoDB = fs.Clients.DynamoDB
 	return d, nil
 }
 

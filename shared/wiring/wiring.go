@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/comptoir/comptoir/shared/auth"
@@ -35,31 +33,29 @@ type QueueHandler = func(context.Context, events.SQSEvent) (events.SQSEventRespo
 // Env is a function's configuration, read from its environment variables as
 // set in template.yaml.
 type Env struct {
-	Function    string
-	TableName   string
-	ERPBucket   string
-	QueueURLs   map[string]string
-	Issuer      string
-	Audience    string
-	JWKSURL     string
-	CacheTTL    time.Duration
-	LogLevel    slog.Level
-	S3PathStyle bool
+	Function  string
+	TableName string
+	ERPBucket string
+	QueueURLs map[string]string
+	Issuer    string
+	Audience  string
+	JWKSURL   string
+	CacheTTL  time.Duration
+	LogLevel  slog.Level
 }
 
 // ReadEnv reads a function's configuration with getenv (os.Getenv in Lambda,
 // the template's variables in the local runner).
 func ReadEnv(function string, getenv func(string) string) (Env, error) {
 	e := Env{
-		Function:    function,
-		TableName:   getenv("TABLE_NAME"),
-		ERPBucket:   getenv("ERP_BUCKET"),
-		Issuer:      getenv("AUTH_ISSUER"),
-		Audience:    getenv("AUTH_AUDIENCE"),
-		JWKSURL:     getenv("AUTH_JWKS_URL"),
-		CacheTTL:    time.Minute,
-		S3PathStyle: getenv("S3_PATH_STYLE") == "true",
-		QueueURLs:   map[string]string{},
+		Function:  function,
+		TableName: getenv("TABLE_NAME"),
+		ERPBucket: getenv("ERP_BUCKET"),
+		Issuer:    getenv("AUTH_ISSUER"),
+		Audience:  getenv("AUTH_AUDIENCE"),
+		JWKSURL:   getenv("AUTH_JWKS_URL"),
+		CacheTTL:  time.Minute,
+		QueueURLs: map[string]string{},
 	}
 	for _, q := range []string{"ERP_SYNC_QUEUE_URL", "STOCK_UPDATE_QUEUE_URL", "VAT_THRESHOLD_QUEUE_URL", "ORDER_EXPORT_QUEUE_URL"} {
 		if v := getenv(q); v != "" {
@@ -85,12 +81,12 @@ func ReadEnv(function string, getenv func(string) string) (Env, error) {
 }
 
 // Deps are the clients and settings a handler is built from. Building them
-// makes no network call: Lambda init stays small.
+// makes no network call, and only the DynamoDB client is built: Lambda init
+// stays small. Functions that send to a queue or read the bucket will add
+// their client here when they are built.
 type Deps struct {
 	Env      Env
 	DynamoDB *dynamodb.Client
-	SQS      *sqs.Client
-	S3       *s3.Client
 	Logger   *slog.Logger
 }
 
@@ -109,8 +105,6 @@ func Load(ctx context.Context, function string, getenv func(string) string) (Dep
 	return Deps{
 		Env:      env,
 		DynamoDB: dynamodb.NewFromConfig(cfg, dynamo.CountRoundTrips),
-		SQS:      sqs.NewFromConfig(cfg),
-		S3:       s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = env.S3PathStyle }),
 		Logger:   logging.New(os.Stdout, function, env.LogLevel),
 	}, nil
 }

@@ -15,7 +15,7 @@ func TestReadEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.TableName != "t" || e.CacheTTL != 30*time.Second || e.LogLevel != slog.LevelDebug || !e.S3PathStyle || e.QueueURLs["ERP_SYNC_QUEUE_URL"] != "http://q" {
+	if e.TableName != "t" || e.CacheTTL != 30*time.Second || e.LogLevel != slog.LevelDebug || e.QueueURLs["ERP_SYNC_QUEUE_URL"] != "http://q" {
 		t.Errorf("env %+v", e)
 	}
 	for name, bad := range map[string]map[string]string{
