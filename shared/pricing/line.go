@@ -3,6 +3,7 @@ package pricing
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 
@@ -28,6 +29,8 @@ type lineCtx struct {
 	ruleBlock []string
 	// lost are the price entries that could not be used, explained.
 	lost []NotApplied
+	// quiet skips building explanations (see say).
+	quiet bool
 	// orderWhy memoises, per rule, the explanation of an order-amount
 	// tier, the same for every line of the request.
 	orderWhy map[string]orderTier
@@ -88,6 +91,15 @@ func (l *lineCtx) percentStep(id, name, kind string, pct, current decimal.Decima
 	return Applied{Rule: id, Name: name, Kind: kind, Percent: pct, Amount: amount, Reason: reason}, current.Sub(amount)
 }
 
+// say returns the explanation f builds, or "" while the line is priced
+// quietly (best-price offers that may lose: only the winner is explained).
+func (l *lineCtx) say(f func() string) string {
+	if l.quiet {
+		return ""
+	}
+	return f()
+}
+
 // ruleStep computes what rule r does to a line amount of current. For a net
 // price it returns the net total and net=true. ok is false, with a reason,
 // when the rule's condition is not met.
@@ -95,21 +107,21 @@ func (l *lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, t
 	units := l.unitsDec
 	switch r.Kind {
 	case Percent:
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, r.Percent.String()+"% off")
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, l.say(func() string { return r.Percent.String() + "% off" }))
 		return a, total, false, "", true
 	case QuantityTiers:
 		b, found := pickBreak(r.Tiers, units)
 		if !found {
-			return a, current, false, fmt.Sprintf("%d units is below the first quantity break", l.units), false
+			return a, current, false, l.say(func() string { return strconv.FormatInt(l.units, 10) + " units is below the first quantity break" }), false
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, b.Value.String()+"% from "+b.From.String()+" units")
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, l.say(func() string { return b.Value.String() + "% from " + b.From.String() + " units" }))
 		return a, total, false, "", true
 	case LineAmountTiers:
 		b, found := pickBreak(r.Tiers, current)
 		if !found {
-			return a, current, false, "line amount " + current.String() + " is below the first amount break", false
+			return a, current, false, l.say(func() string { return "line amount " + current.String() + " is below the first amount break" }), false
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, b.Value.String()+"% for a line of "+b.From.String()+" or more")
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, l.say(func() string { return b.Value.String() + "% for a line of " + b.From.String() + " or more" }))
 		return a, total, false, "", true
 	case OrderAmountTiers:
 		t, ok := l.orderWhy[r.ID]
@@ -130,30 +142,39 @@ func (l *lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, t
 		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), t.b.Value, current, t.reason)
 		return a, total, false, "", true
 	case NetPrice:
-		netUnit, why := r.Price, "net price"
+		netUnit, from := r.Price, ""
 		if len(r.Tiers) > 0 {
 			b, found := pickBreak(r.Tiers, units)
 			switch {
 			case found:
-				netUnit, why = b.Value, "net price from "+b.From.String()+" units"
+				netUnit, from = b.Value, b.From.String()
 			case r.Price.IsZero():
-				return a, current, false, fmt.Sprintf("%d units is below the first net price break", l.units), false
+				return a, current, false, l.say(func() string { return strconv.FormatInt(l.units, 10) + " units is below the first net price break" }), false
 			}
 		}
 		if netUnit.IsNegative() || netUnit.IsZero() && len(r.Tiers) == 0 {
 			return a, current, false, "net price rule without a price", false
 		}
 		total = l.round(netUnit.Mul(units))
-		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: gross.Sub(total), Reason: why + " " + netUnit.String() + " per unit, final"}, total, true, "", true
+		why := l.say(func() string {
+			if from != "" {
+				return "net price from " + from + " units " + netUnit.String() + " per unit, final"
+			}
+			return "net price " + netUnit.String() + " per unit, final"
+		})
+		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: gross.Sub(total), Reason: why}, total, true, "", true
 	case PackagingDiscount:
 		if r.Price.IsPositive() {
 			total = l.round(r.Price.Mul(decimal.NewFromInt(l.line.Quantity)))
 			if !total.LessThan(current) {
-				return a, current, false, fmt.Sprintf("the %s price %s is not lower than the line amount", r.Packaging, r.Price), false
+				return a, current, false, l.say(func() string {
+					return "the " + string(r.Packaging) + " price " + r.Price.String() + " is not lower than the line amount"
+				}), false
 			}
-			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: current.Sub(total), Reason: string(r.Packaging) + " priced " + r.Price.String() + " each"}, total, false, "", true
+			why := l.say(func() string { return string(r.Packaging) + " priced " + r.Price.String() + " each" })
+			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: current.Sub(total), Reason: why}, total, false, "", true
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, r.Percent.String()+"% off by "+string(r.Packaging))
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, l.say(func() string { return r.Percent.String() + "% off by " + string(r.Packaging) }))
 		return a, total, false, "", true
 	}
 	return a, current, false, fmt.Sprintf("unknown rule kind %q", r.Kind), false
@@ -170,17 +191,19 @@ func (l *lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, de
 	switch e.Mode {
 	case Simple:
 		if e.Discount.IsPositive() {
-			a, t := l.percentStep("source", name, "source-percent", e.Discount, current, e.Discount.String()+"% off the "+s.String()+" price")
+			a, t := l.percentStep("source", name, "source-percent", e.Discount, current, l.say(func() string { return e.Discount.String() + "% off the " + s.String() + " price" }))
 			return a, t, true
 		}
 	case QuantityDiscount:
 		if b, ok := pickBreak(e.Breaks, l.unitsDec); ok && b.Value.IsPositive() {
-			a, t := l.percentStep("source", name, "source-quantity-break", b.Value, current, b.Value.String()+"% from "+b.From.String()+" units ("+s.String()+")")
+			a, t := l.percentStep("source", name, "source-quantity-break", b.Value, current, l.say(func() string { return b.Value.String() + "% from " + b.From.String() + " units (" + s.String() + ")" }))
 			return a, t, true
 		}
 	case AmountDiscount:
 		if b, ok := pickBreak(e.Breaks, current); ok && b.Value.IsPositive() {
-			a, t := l.percentStep("source", name, "source-amount-break", b.Value, current, b.Value.String()+"% for a line of "+b.From.String()+" or more ("+s.String()+")")
+			a, t := l.percentStep("source", name, "source-amount-break", b.Value, current, l.say(func() string {
+				return b.Value.String() + "% for a line of " + b.From.String() + " or more (" + s.String() + ")"
+			}))
 			return a, t, true
 		}
 	}
@@ -257,47 +280,88 @@ func (l *lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 	return r
 }
 
-// offer is one candidate price under the best-price policy: a source alone,
-// or a source with a single discount.
-type offer struct {
-	source  Source
-	gross   decimal.Decimal
-	applied []Applied
-	total   decimal.Decimal
-	net     bool
+// rulePercent returns the rate a percentage rule takes off a line of amount
+// gross: isPct is false for rules that set a price (net price, price per
+// package), ok is false when the rule's condition is not met.
+func (l *lineCtx) rulePercent(r Rule, gross decimal.Decimal) (pct decimal.Decimal, ok, isPct bool) {
+	switch r.Kind {
+	case Percent:
+		return r.Percent, true, true
+	case QuantityTiers:
+		b, found := pickBreak(r.Tiers, l.unitsDec)
+		return b.Value, found, true
+	case LineAmountTiers:
+		b, found := pickBreak(r.Tiers, gross)
+		return b.Value, found, true
+	case OrderAmountTiers:
+		b, found := pickBreak(r.Tiers, l.orderGross)
+		return b.Value, found, true
+	case PackagingDiscount:
+		if !r.Price.IsPositive() {
+			return r.Percent, true, true
+		}
+	}
+	return decimal.Zero, false, false
 }
 
+// offer is one candidate price under the best-price policy: a source alone,
+// or a source with a single discount (its own, or rule number rule).
+type offer struct {
+	source int
+	// rule is the rule's index, noRule for the source alone, ownDiscount
+	// for the source's own discount.
+	rule  int
+	gross decimal.Decimal
+	total decimal.Decimal
+	net   bool
+}
+
+const (
+	noRule      = -1
+	ownDiscount = -2
+)
+
 // bestPrice prices the line with the lowest offer; discounts never stack.
+// Offers are compared quietly; only the winner's discount is explained.
 func (l *lineCtx) bestPrice(sources []Source, rules []Rule) result {
-	var offers []offer
-	blocked := map[string]string{}
-	for _, s := range sources {
+	offers := make([]offer, 0, 4*len(sources))
+	produced := make([]bool, len(rules))
+	l.quiet = true
+	for si, s := range sources {
 		gross := grossOf(s, l.units, l.req.Currency)
-		offers = append(offers, offer{source: s, gross: gross, total: gross, net: s.Net})
+		offers = append(offers, offer{source: si, rule: noRule, gross: gross, total: gross, net: s.Net})
 		if s.Net || l.product.NoDiscount {
 			continue
 		}
-		if a, t, ok := l.sourceDiscount(s, gross); ok {
-			offers = append(offers, offer{source: s, gross: gross, applied: []Applied{a}, total: t})
+		if _, t, ok := l.sourceDiscount(s, gross); ok {
+			offers = append(offers, offer{source: si, rule: ownDiscount, gross: gross, total: t})
 		}
+		// Percentage rules on the same gross are compared by their rate: the
+		// highest rate gives the lowest total, so only it is computed.
+		bestPct, bestRule := decimal.Zero, noRule
 		for i, rule := range rules {
-			if !l.matches(rule) {
+			if !l.matches(rule) || l.blocker(i, rule) != "" {
 				continue
 			}
-			if why := l.blocker(i, rule); why != "" {
-				blocked[rule.ID] = why
-				continue
-			}
-			a, t, net, why, ok := l.ruleStep(rule, gross, gross)
-			if !ok {
-				if _, seen := blocked[rule.ID]; !seen {
-					blocked[rule.ID] = why
+			if pct, ok, isPct := l.rulePercent(rule, gross); isPct {
+				if ok {
+					produced[i] = true
+					if bestRule == noRule || pct.GreaterThan(bestPct) {
+						bestPct, bestRule = pct, i
+					}
 				}
 				continue
 			}
-			offers = append(offers, offer{source: s, gross: gross, applied: []Applied{a}, total: t, net: net})
+			if _, t, net, _, ok := l.ruleStep(rule, gross, gross); ok {
+				offers = append(offers, offer{source: si, rule: i, gross: gross, total: t, net: net})
+				produced[i] = true
+			}
+		}
+		if bestRule != noRule {
+			offers = append(offers, offer{source: si, rule: bestRule, gross: gross, total: gross.Sub(l.round(percentOf(gross, clampPercent(bestPct))))})
 		}
 	}
+	l.quiet = false
 	best := 0
 	for i, o := range offers[1:] {
 		if o.total.LessThan(offers[best].total) {
@@ -305,38 +369,41 @@ func (l *lineCtx) bestPrice(sources []Source, rules []Rule) result {
 		}
 	}
 	win := offers[best]
-	r := result{source: win.source, gross: win.gross, total: win.total, applied: win.applied, net: win.net, notApplied: l.lost}
-	describe := fmt.Sprintf("%s at %s", win.source, win.total)
-	if len(win.applied) > 0 {
-		describe = fmt.Sprintf("%s with %s at %s", win.source, win.applied[0].Rule, win.total)
+	src := sources[win.source]
+	r := result{source: src, gross: win.gross, total: win.total, net: win.net, notApplied: l.lost}
+	describe := src.String() + " at " + win.total.String()
+	switch win.rule {
+	case ownDiscount:
+		a, _, _ := l.sourceDiscount(src, win.gross)
+		r.applied = []Applied{a}
+		describe = src.String() + " with its own discount at " + win.total.String()
+	case noRule:
+	default:
+		a, _, _, _, _ := l.ruleStep(rules[win.rule], win.gross, win.gross)
+		r.applied = []Applied{a}
+		describe = src.String() + " with " + rules[win.rule].ID + " at " + win.total.String()
 	}
-	seenSource := map[string]bool{win.source.String(): true}
-	seenRule := map[string]bool{}
-	for _, a := range win.applied {
-		seenRule[a.Rule] = true
-	}
-	for _, o := range offers {
-		if id := o.source.String(); !seenSource[id] {
-			seenSource[id] = true
-			r.notApplied = append(r.notApplied, NotApplied{"source", id, "best price: the lowest offer is " + describe})
-		}
-		for _, a := range o.applied {
-			if !seenRule[a.Rule] {
-				seenRule[a.Rule] = true
-				r.notApplied = append(r.notApplied, NotApplied{"rule", a.Rule, "best price: discounts do not stack; the lowest offer is " + describe})
-			}
+	for si, s := range sources {
+		if si != win.source {
+			r.notApplied = append(r.notApplied, NotApplied{"source", s.String(), "best price: the lowest offer is " + describe})
 		}
 	}
-	for _, rule := range rules {
-		if seenRule[rule.ID] || !l.matches(rule) {
+	for i, rule := range rules {
+		if i == win.rule || !l.matches(rule) {
 			continue
 		}
-		seenRule[rule.ID] = true
-		why := blocked[rule.ID]
-		if l.product.NoDiscount {
+		var why string
+		switch {
+		case l.product.NoDiscount:
 			why = "the product is hors remise: excluded from every discount"
-		} else if win.source.Net && why == "" {
+		case l.blocker(i, rule) != "":
+			why = l.blocker(i, rule)
+		case produced[i]:
+			why = "best price: discounts do not stack; the lowest offer is " + describe
+		case src.Net:
 			why = "the net price is final"
+		default:
+			_, _, _, why, _ = l.ruleStep(rule, win.gross, win.gross)
 		}
 		if why != "" {
 			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
