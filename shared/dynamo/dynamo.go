@@ -221,3 +221,16 @@ func (t Table) get(ctx context.Context, pk, sk string, v any) (found bool, err e
 	}
 	return true, decodeDoc(out.Item, v)
 }
+
+// remove deletes one item; found says whether it existed.
+func (t Table) remove(ctx context.Context, pk, sk string) (found bool, err error) {
+	out, err := t.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:    aws.String(t.Name),
+		Key:          key(pk, sk),
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return false, err
+	}
+	return len(out.Attributes) > 0, nil
+}

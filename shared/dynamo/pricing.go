@@ -219,3 +219,43 @@ func (p *Pricing) SaveRuleSet(ctx context.Context, m merchant.ID, rs pricing.Rul
 	p.cache.drop(m)
 	return nil
 }
+
+// SavePolicy stores the merchant's precedence policy.
+func (p *Pricing) SavePolicy(ctx context.Context, m merchant.ID, policy pricing.Policy) error {
+	pk, err := rulesPK(m)
+	if err != nil {
+		return err
+	}
+	if err := p.Table.put(ctx, []item{{PK: pk, SK: "SETTINGS", Type: typeSettings, Doc: settings{Policy: policy}}}); err != nil {
+		return err
+	}
+	p.cache.drop(m)
+	return nil
+}
+
+// SaveRule creates or replaces one discount rule.
+func (p *Pricing) SaveRule(ctx context.Context, m merchant.ID, r pricing.Rule) error {
+	pk, err := rulesPK(m)
+	if err != nil {
+		return err
+	}
+	if err := p.Table.put(ctx, []item{{PK: pk, SK: "RULE#" + r.ID, Type: typeRule, Doc: r}}); err != nil {
+		return err
+	}
+	p.cache.drop(m)
+	return nil
+}
+
+// DeleteRule removes one discount rule; found is false when there was none.
+func (p *Pricing) DeleteRule(ctx context.Context, m merchant.ID, id string) (found bool, err error) {
+	pk, err := rulesPK(m)
+	if err != nil {
+		return false, err
+	}
+	found, err = p.Table.remove(ctx, pk, "RULE#"+id)
+	if err != nil {
+		return false, fmt.Errorf("delete rule %s: %w", id, err)
+	}
+	p.cache.drop(m)
+	return found, nil
+}

@@ -64,6 +64,7 @@ type AdminAPI struct {
 	Catalog     CatalogAdmin
 	Storefronts StorefrontAdmin
 	Assortments AssortmentAdmin
+	Pricing     PricingAdmin
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -97,6 +98,10 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("DELETE /admin/assortments/{scope}/{scopeId}", a.staff(a.deleteAssortment))
 	rt.Handle("GET /admin/storefronts", a.staff(a.storefronts))
 	rt.Handle("PUT /admin/storefronts/{id}", a.staff(a.putStorefront))
+	rt.Handle("GET /admin/pricing", a.staff(a.pricingSettings))
+	rt.Handle("PUT /admin/pricing/policy", a.staff(a.putPolicy))
+	rt.Handle("PUT /admin/pricing/rules/{id}", a.staff(a.putRule))
+	rt.Handle("DELETE /admin/pricing/rules/{id}", a.staff(a.deleteRule))
 	return rt
 }
 

@@ -59,10 +59,11 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	admin := &httpapi.AdminAPI{
 		Pipeline: pipeline("admin", adminFronts), Catalog: &dynamo.Catalog{Table: tbl},
 		Storefronts: adminFronts, Assortments: &dynamo.Assortments{Table: tbl, TTL: time.Minute},
+		Pricing: &dynamo.Pricing{Table: tbl, TTL: time.Minute},
 	}
 	cat := &httpapi.CatalogAPI{
 		Pipeline: pipeline("catalog", &dynamo.Storefronts{Table: tbl}), Catalog: &dynamo.Catalog{Table: tbl},
-		Prices: &dynamo.Pricing{Table: tbl, TTL: time.Minute}, Assortments: &dynamo.Assortments{Table: tbl},
+		Prices: &dynamo.Pricing{Table: tbl}, Assortments: &dynamo.Assortments{Table: tbl},
 		Now: func() time.Time { return fixtureDay },
 	}
 	f := &adminFixture{admin: admin.Routes(), catalog: cat.Routes(), issuer: iss}
@@ -640,6 +641,7 @@ func adminRoutes(tbl dynamo.Table) http.Handler {
 	return (&httpapi.AdminAPI{
 		Pipeline: &httpapi.Pipeline{Function: "admin", Storefronts: fronts, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))},
 		Catalog:  &dynamo.Catalog{Table: tbl}, Storefronts: fronts, Assortments: &dynamo.Assortments{Table: tbl},
+		Pricing: &dynamo.Pricing{Table: tbl},
 	}).Routes()
 }
 
@@ -672,6 +674,14 @@ func TestAdminAPI_ResponsesConformToTheContract(t *testing.T) {
 		{"PUT", "/admin/products/CONTRAT-2", f.staff, jsonObject{"names": jsonObject{"fr": "x"}}, 400, false},
 		{"GET", "/admin/categories", "", nil, 401, false},
 		{"GET", "/admin/categories", buyerTok, nil, 403, true},
+		{"GET", "/admin/pricing", f.staff, nil, 200, true},
+		{"PUT", "/admin/pricing/rules/PALIER-X", f.staff, jsonObject{"name": "Paliers", "kind": "quantity-tiers", "priority": 3, "stop": true,
+			"who": jsonObject{"priceCategory": "2"}, "target": jsonObject{"family": "VANNES"},
+			"tiers": []jsonObject{{"from": "10", "value": "4"}}, "validity": jsonObject{"from": "2026-01-01T00:00:00Z"}}, 201, true},
+		{"PUT", "/admin/pricing/rules/PALIER-X", f.staff, jsonObject{"kind": "quantity-tiers"}, 400, true},
+		{"PUT", "/admin/pricing/policy", f.staff, jsonObject{"policy": "best-price"}, 200, true},
+		{"DELETE", "/admin/pricing/rules/PALIER-X", f.staff, nil, 204, true},
+		{"DELETE", "/admin/pricing/rules/PALIER-X", f.staff, nil, 404, true},
 	}
 	for _, tc := range cases {
 		var body []byte

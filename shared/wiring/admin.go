@@ -6,7 +6,8 @@ import (
 )
 
 // AdminAPI builds the back-office function: the category tree, products,
-// assortments and storefronts of the caller's merchant, for its staff.
+// assortments, storefronts, discount rules and precedence policy of the
+// caller's merchant, for its staff.
 // Its pipeline resolves hosts with the same storefront store that the
 // admin routes write through, so a storefront write drops this process's
 // cached copy; its assortments are read uncached. The other functions see
@@ -20,6 +21,7 @@ func AdminAPI(d Deps) APIHandler {
 		Catalog:     &dynamo.Catalog{Table: d.table()},
 		Storefronts: storefronts,
 		Assortments: &dynamo.Assortments{Table: d.table()},
+		Pricing:     &dynamo.Pricing{Table: d.table()},
 	}
 	return serve(api.Routes())
 }
