@@ -3,7 +3,7 @@
 #   make dev     run everything locally (DynamoDB Local, fauxqs, local API on :3000)
 #   make test    gofmt, go vet and every test (-race) against a private local stack
 #   make build   stripped linux/arm64 bootstrap of every function in .build/<f>/bootstrap
-#   make bench   run the benchmarks (scripts/bench)
+#   make bench   run the benchmarks on a private local stack; report in bench/out/
 #   make fmt / vet / clean
 #
 # SAM: with `BuildMethod: makefile` and this directory as CodeUri, `sam build`
@@ -37,7 +37,7 @@ $(BOOTSTRAPS): .build/%/bootstrap:
 	$(GOBUILD_LAMBDA) -o $@ ./functions/$*
 
 bench:
-	$(GO) run ./scripts/bench
+	bash scripts/bench.sh
 
 fmt:
 	gofmt -w $$(find . -name '*.go' -not -path './node_modules/*' -not -path './.build/*' -not -path './.local/*')
