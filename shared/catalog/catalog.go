@@ -6,6 +6,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,6 +167,20 @@ func InheritRestrictions(cats []Category) []Category {
 		out[i] = c
 	}
 	return out
+}
+
+// SortTree orders categories as a tree is listed: by parent, then position,
+// then id.
+func SortTree(cats []Category) {
+	slices.SortFunc(cats, func(a, b Category) int {
+		if a.ParentID != b.ParentID {
+			return strings.Compare(a.ParentID, b.ParentID)
+		}
+		if a.Position != b.Position {
+			return a.Position - b.Position
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }
 
 // Lineage returns a category and its ancestors, nearest first.

@@ -128,3 +128,15 @@ func TestAssortments(t *testing.T) {
 		t.Error("no assortment shows everything")
 	}
 }
+
+func TestSortTree(t *testing.T) {
+	cats := []Category{{ID: "B", ParentID: "A", Position: 2}, {ID: "A"}, {ID: "C", ParentID: "A", Position: 1}, {ID: "D", ParentID: "A", Position: 1}}
+	SortTree(cats)
+	var got string
+	for _, c := range cats {
+		got += c.ID
+	}
+	if got != "ACDB" {
+		t.Fatalf("order %s, want ACDB", got)
+	}
+}

@@ -140,15 +140,7 @@ func (a *AdminAPI) categories(w http.ResponseWriter, r *Request) error {
 	if cats == nil {
 		cats = []catalog.Category{}
 	}
-	sort.Slice(cats, func(i, j int) bool {
-		if cats[i].ParentID != cats[j].ParentID {
-			return cats[i].ParentID < cats[j].ParentID
-		}
-		if cats[i].Position != cats[j].Position {
-			return cats[i].Position < cats[j].Position
-		}
-		return cats[i].ID < cats[j].ID
-	})
+	catalog.SortTree(cats)
 	return writeJSON(w, http.StatusOK, map[string]any{"categories": cats})
 }
 

@@ -174,46 +174,22 @@ func (a *CatalogAPI) categories(w http.ResponseWriter, r *Request) error {
 			visible = append(visible, c)
 		}
 	}
+	catalog.SortTree(visible)
 	out := make([]CategoryView, 0, len(visible))
 	for _, c := range visible {
 		name, lang := catalog.Text(c.Names, chain)
 		out = append(out, CategoryView{ID: c.ID, ParentID: c.ParentID, Name: name, Language: lang, Position: c.Position})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].ParentID != out[j].ParentID {
-			return out[i].ParentID < out[j].ParentID
-		}
-		if out[i].Position != out[j].Position {
-			return out[i].Position < out[j].Position
-		}
-		return out[i].ID < out[j].ID
-	})
 	return writeJSON(w, http.StatusOK, map[string]any{"categories": out})
 }
 
-// visibleCategories drops the categories the audience may not see, and every
-// descendant of one.
+// visibleCategories drops the categories the audience may not see. A
+// restriction is stored on every category below a restricted one
+// (catalog.InheritRestrictions), so each category decides alone.
 func visibleCategories(cats []catalog.Category, aud catalog.Audience) []catalog.Category {
-	byID := make(map[string]catalog.Category, len(cats))
-	for _, c := range cats {
-		byID[c.ID] = c
-	}
-	visible := func(c catalog.Category) bool {
-		for depth := 0; depth < 64; depth++ {
-			if !aud.SeesCategory(c) {
-				return false
-			}
-			parent, ok := byID[c.ParentID]
-			if c.ParentID == "" || !ok {
-				return true
-			}
-			c = parent
-		}
-		return false
-	}
 	out := make([]catalog.Category, 0, len(cats))
 	for _, c := range cats {
-		if visible(c) {
+		if aud.SeesCategory(c) {
 			out = append(out, c)
 		}
 	}
