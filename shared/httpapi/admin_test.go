@@ -50,9 +50,9 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	t.Cleanup(jwks.Close)
 	pipeline := func(function string, storefronts httpapi.StorefrontResolver) *httpapi.Pipeline {
 		return &httpapi.Pipeline{
-			Function: function, Storefronts: storefronts,
-			Tokens: &auth.Verifier{Issuer: iss.Issuer, Audience: iss.Audience, Keys: &auth.JWKS{URL: jwks.URL}},
-			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+			Storefronts: storefronts,
+			Tokens:      &auth.Verifier{Issuer: iss.Issuer, Audience: iss.Audience, Keys: &auth.JWKS{URL: jwks.URL}},
+			Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		}
 	}
 	adminFronts := &dynamo.Storefronts{Table: tbl, TTL: time.Minute}
@@ -639,7 +639,7 @@ func TestAdminAPI_RefusesInvalidInputListingEveryField(t *testing.T) {
 func adminRoutes(tbl dynamo.Table) http.Handler {
 	fronts := &dynamo.Storefronts{Table: tbl}
 	return (&httpapi.AdminAPI{
-		Pipeline: &httpapi.Pipeline{Function: "admin", Storefronts: fronts, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))},
+		Pipeline: &httpapi.Pipeline{Storefronts: fronts, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))},
 		Catalog:  &dynamo.Catalog{Table: tbl}, Storefronts: fronts, Assortments: &dynamo.Assortments{Table: tbl},
 		Pricing: &dynamo.Pricing{Table: tbl},
 	}).Routes()

@@ -52,7 +52,6 @@ func newCatalogFixture(t *testing.T) *catalogFixture {
 	t.Cleanup(jwks.Close)
 	pipeline := func(function string) *httpapi.Pipeline {
 		return &httpapi.Pipeline{
-			Function:    function,
 			Storefronts: &dynamo.Storefronts{Table: tbl, TTL: time.Minute},
 			Tokens:      &auth.Verifier{Issuer: iss.Issuer, Audience: iss.Audience, Keys: &auth.JWKS{URL: jwks.URL}},
 			Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),

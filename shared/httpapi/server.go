@@ -47,7 +47,6 @@ type HandlerFunc func(w http.ResponseWriter, r *Request) error
 
 // Pipeline is the request path shared by every API function.
 type Pipeline struct {
-	Function    string
 	Storefronts StorefrontResolver
 	Tokens      TokenVerifier
 	Logger      *slog.Logger

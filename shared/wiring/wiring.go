@@ -150,7 +150,6 @@ func (d Deps) table() dynamo.Table { return dynamo.Table{Client: d.DynamoDB, Nam
 // pipeline returns the shared HTTP request pipeline of an API function.
 func (d Deps) pipeline() *httpapi.Pipeline {
 	return &httpapi.Pipeline{
-		Function:    d.Env.Function,
 		Storefronts: &dynamo.Storefronts{Table: d.table(), TTL: d.Env.CacheTTL},
 		Tokens: &auth.Verifier{
 			Issuer: d.Env.Issuer, Audience: d.Env.Audience, Leeway: 30 * time.Second,
