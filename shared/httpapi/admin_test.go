@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -22,7 +21,6 @@ import (
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/tariff"
-	"github.com/comptoir/comptoir/shared/testenv"
 )
 
 // adminFixture is the admin API beside the catalog API over a fresh table
@@ -38,31 +36,16 @@ type adminFixture struct {
 
 func newAdminFixture(t *testing.T) *adminFixture {
 	t.Helper()
-	tbl := testenv.Table(t)
-	if _, err := demo.Load(context.Background(), tbl); err != nil {
-		t.Fatal(err)
-	}
-	iss, err := auth.NewDevIssuer("https://issuer.test", "comptoir-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks := httptest.NewServer(iss)
-	t.Cleanup(jwks.Close)
-	pipeline := func(function string, storefronts httpapi.StorefrontResolver) *httpapi.Pipeline {
-		return &httpapi.Pipeline{
-			Storefronts: storefronts,
-			Tokens:      &auth.Verifier{Issuer: iss.Issuer, Audience: iss.Audience, Keys: &auth.JWKS{URL: jwks.URL}},
-			Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		}
-	}
+	b := newDemoBackend(t)
+	tbl, iss, pipeline := b.table, b.issuer, b.pipeline
 	adminFronts := &dynamo.Storefronts{Table: tbl, TTL: time.Minute}
 	admin := &httpapi.AdminAPI{
-		Pipeline: pipeline("admin", adminFronts), Catalog: &dynamo.Catalog{Table: tbl},
+		Pipeline: pipeline(adminFronts), Catalog: &dynamo.Catalog{Table: tbl},
 		Storefronts: adminFronts, Assortments: &dynamo.Assortments{Table: tbl, TTL: time.Minute},
 		Pricing: &dynamo.Pricing{Table: tbl, TTL: time.Minute},
 	}
 	cat := &httpapi.CatalogAPI{
-		Pipeline: pipeline("catalog", &dynamo.Storefronts{Table: tbl}), Catalog: &dynamo.Catalog{Table: tbl},
+		Pipeline: pipeline(&dynamo.Storefronts{Table: tbl}), Catalog: &dynamo.Catalog{Table: tbl},
 		Prices: &dynamo.Pricing{Table: tbl}, Assortments: &dynamo.Assortments{Table: tbl},
 		Now: func() time.Time { return fixtureDay },
 	}

@@ -38,7 +38,15 @@ type catalogFixture struct {
 // fixtureDay is the clock of the fixture's APIs.
 var fixtureDay = time.Date(time.Now().Year(), 11, 26, 12, 0, 0, 0, time.UTC)
 
-func newCatalogFixture(t *testing.T) *catalogFixture {
+// demoBackend is a fresh table loaded with the demo, and a dev issuer whose
+// JWKS the fixtures' pipelines verify tokens against.
+type demoBackend struct {
+	table   dynamo.Table
+	issuer  *auth.DevIssuer
+	jwksURL string
+}
+
+func newDemoBackend(t *testing.T) demoBackend {
 	t.Helper()
 	tbl := testenv.Table(t)
 	if _, err := demo.Load(context.Background(), tbl); err != nil {
@@ -50,18 +58,28 @@ func newCatalogFixture(t *testing.T) *catalogFixture {
 	}
 	jwks := httptest.NewServer(iss)
 	t.Cleanup(jwks.Close)
-	pipeline := func(function string) *httpapi.Pipeline {
-		return &httpapi.Pipeline{
-			Storefronts: &dynamo.Storefronts{Table: tbl, TTL: time.Minute},
-			Tokens:      &auth.Verifier{Issuer: iss.Issuer, Audience: iss.Audience, Keys: &auth.JWKS{URL: jwks.URL}},
-			Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		}
+	return demoBackend{table: tbl, issuer: iss, jwksURL: jwks.URL}
+}
+
+// pipeline is a request pipeline resolving hosts with storefronts.
+func (b demoBackend) pipeline(storefronts httpapi.StorefrontResolver) *httpapi.Pipeline {
+	return &httpapi.Pipeline{
+		Storefronts: storefronts,
+		Tokens:      &auth.Verifier{Issuer: b.issuer.Issuer, Audience: b.issuer.Audience, Keys: &auth.JWKS{URL: b.jwksURL}},
+		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
+}
+
+func newCatalogFixture(t *testing.T) *catalogFixture {
+	t.Helper()
+	b := newDemoBackend(t)
+	tbl, iss := b.table, b.issuer
+	pipeline := func() *httpapi.Pipeline { return b.pipeline(&dynamo.Storefronts{Table: tbl, TTL: time.Minute}) }
 	prices := &dynamo.Pricing{Table: tbl, TTL: time.Minute}
 	now := func() time.Time { return fixtureDay }
 	assortments := &dynamo.Assortments{Table: tbl, TTL: time.Minute}
-	api := &httpapi.CatalogAPI{Pipeline: pipeline("catalog"), Catalog: &dynamo.Catalog{Table: tbl}, Prices: prices, Assortments: assortments, Now: now}
-	quotes := &httpapi.PricingAPI{Pipeline: pipeline("pricing"), Now: now,
+	api := &httpapi.CatalogAPI{Pipeline: pipeline(), Catalog: &dynamo.Catalog{Table: tbl}, Prices: prices, Assortments: assortments, Now: now}
+	quotes := &httpapi.PricingAPI{Pipeline: pipeline(), Now: now,
 		Quoter: &pricing.Quoter{Store: prices, Products: &dynamo.Catalog{Table: tbl}, Assortments: assortments}}
 	return &catalogFixture{handler: api.Routes(), pricing: quotes.Routes(), issuer: iss, data: demo.Build(), table: tbl}
 }
