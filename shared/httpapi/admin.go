@@ -318,6 +318,12 @@ func (a *AdminAPI) deleteCategory(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
+// lazyRegexp compiles a pattern on first use rather than in every API
+// function's init: only the admin function matches these.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
+
 // ---------------------------------------------------------------- products
 
 // ProductInput is the body of PUT /admin/products/{ref}. Tariffs are not
@@ -362,8 +368,8 @@ func (in *ProductInput) fields() map[string]any {
 
 var (
 	// decimalText is a plain non-negative decimal: no sign, no exponent.
-	decimalText = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,6})?$`)
-	taxCategory = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	decimalText = lazyRegexp(`^[0-9]{1,12}(\.[0-9]{1,6})?$`)
+	taxCategory = lazyRegexp(`^[a-z][a-z0-9-]{0,31}$`)
 )
 
 // validate checks every field that needs no storage read, and returns the
@@ -425,11 +431,11 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 	if !fe.has("orderMultiple") && in.OrderMultiple < 1 {
 		fe.add("orderMultiple", "must be at least 1")
 	}
-	if !fe.has("taxCategory") && !taxCategory.MatchString(in.TaxCategory) {
+	if !fe.has("taxCategory") && !taxCategory().MatchString(in.TaxCategory) {
 		fe.add("taxCategory", "is required: lowercase letters, digits and '-', such as standard")
 	}
 	if !fe.has("basePrice") {
-		if decimalText.MatchString(in.BasePrice) {
+		if decimalText().MatchString(in.BasePrice) {
 			base = decimal.RequireFromString(in.BasePrice)
 		} else {
 			fe.add("basePrice", "is required: a decimal string of 0 or more such as \"12.50\" (at most 12 digits and 6 decimals)")
@@ -459,7 +465,7 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 			if l.Kind != catalog.Mandatory && l.Kind != catalog.Optional {
 				fe.add(field+".kind", "must be mandatory or optional")
 			}
-			if decimalText.MatchString(l.Ratio) && decimal.RequireFromString(l.Ratio).IsPositive() {
+			if decimalText().MatchString(l.Ratio) && decimal.RequireFromString(l.Ratio).IsPositive() {
 				ratios[i] = decimal.RequireFromString(l.Ratio)
 			} else {
 				fe.add(field+".ratio", "must be a decimal string greater than 0, such as \"1\"")
@@ -719,9 +725,9 @@ type StorefrontInput struct {
 }
 
 var (
-	hostName    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
-	langCode    = regexp.MustCompile(`^[a-z]{2,3}$`)
+	hostName    = lazyRegexp(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	countryCode = lazyRegexp(`^[A-Z]{2}$`)
+	langCode    = lazyRegexp(`^[a-z]{2,3}$`)
 )
 
 func (a *AdminAPI) storefronts(w http.ResponseWriter, r *Request) error {
@@ -755,14 +761,14 @@ func (a *AdminAPI) putStorefront(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	host := strings.ToLower(strings.TrimSpace(in.Host))
-	if !fe.has("host") && (len(host) > 253 || !hostName.MatchString(host)) {
+	if !fe.has("host") && (len(host) > 253 || !hostName().MatchString(host)) {
 		fe.add("host", "is required: a host name without scheme, port or path, such as shop.example.fr")
 	}
 	in.Country, in.Language, in.Currency = strings.ToUpper(in.Country), strings.ToLower(in.Language), strings.ToUpper(in.Currency)
-	if !fe.has("country") && !countryCode.MatchString(in.Country) {
+	if !fe.has("country") && !countryCode().MatchString(in.Country) {
 		fe.add("country", "is required: an ISO 3166 alpha-2 code such as FR")
 	}
-	if !fe.has("language") && !langCode.MatchString(in.Language) {
+	if !fe.has("language") && !langCode().MatchString(in.Language) {
 		fe.add("language", "is required: a language code such as fr")
 	}
 	if !fe.has("currency") && !money.ValidCurrency(in.Currency) {
@@ -866,7 +872,7 @@ func (fe *fieldErrors) texts(field string, texts map[string]string, maxLen int, 
 	for _, l := range sortedKeys(texts) {
 		t := texts[l]
 		switch {
-		case !langCode.MatchString(l):
+		case !langCode().MatchString(l):
 			fe.add(field+"."+l, "not a language code (2 or 3 lowercase letters)")
 		case len([]rune(t)) > maxLen:
 			fe.add(field+"."+l, fmt.Sprintf("at most %d characters", maxLen))
