@@ -1,0 +1,269 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/money"
+	"github.com/shopspring/decimal"
+)
+
+// ProductInput is the body of PUT /admin/products/{ref}. Tariffs are not
+// part of it (the ERP feeds them) and families are computed from the tree.
+type ProductInput struct {
+	Names         map[string]string   `json:"names"`
+	Descriptions  map[string]string   `json:"descriptions,omitempty"`
+	CategoryID    string              `json:"categoryId"`
+	EAN           string              `json:"ean,omitempty"`
+	Attributes    map[string]string   `json:"attributes,omitempty"`
+	Images        []string            `json:"images,omitempty"`
+	Packagings    []catalog.Packaging `json:"packagings"`
+	MinOrderQty   int                 `json:"minOrderQty"`
+	OrderMultiple int                 `json:"orderMultiple"`
+	TaxCategory   string              `json:"taxCategory"`
+	// BasePrice is a decimal string, excluding VAT.
+	BasePrice  string      `json:"basePrice"`
+	Currency   string      `json:"currency"`
+	Inactive   bool        `json:"inactive,omitempty"`
+	ProOnly    bool        `json:"proOnly,omitempty"`
+	NoDiscount bool        `json:"noDiscount,omitempty"`
+	Links      []LinkInput `json:"links,omitempty"`
+}
+
+// LinkInput is a linked article in a product body; Ratio is a decimal
+// string.
+type LinkInput struct {
+	Ref   string           `json:"ref"`
+	Kind  catalog.LinkKind `json:"kind"`
+	Ratio string           `json:"ratio"`
+}
+
+func (in *ProductInput) fields() map[string]any {
+	return map[string]any{
+		"names": &in.Names, "descriptions": &in.Descriptions, "categoryId": &in.CategoryID, "ean": &in.EAN,
+		"attributes": &in.Attributes, "images": &in.Images, "packagings": &in.Packagings,
+		"minOrderQty": &in.MinOrderQty, "orderMultiple": &in.OrderMultiple, "taxCategory": &in.TaxCategory,
+		"basePrice": &in.BasePrice, "currency": &in.Currency, "inactive": &in.Inactive, "proOnly": &in.ProOnly,
+		"noDiscount": &in.NoDiscount, "links": &in.Links,
+	}
+}
+
+var (
+	// decimalText is a plain non-negative decimal: no sign, no exponent.
+	decimalText = lazyRegexp(`^[0-9]{1,12}(\.[0-9]{1,6})?$`)
+	taxCategory = lazyRegexp(`^[a-z][a-z0-9-]{0,31}$`)
+)
+
+// validate checks every field that needs no storage read, and returns the
+// parsed base price and link ratios.
+func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Decimal, ratios []decimal.Decimal) {
+	fe.texts("names", in.Names, maxNameLen, true)
+	fe.texts("descriptions", in.Descriptions, maxDescriptionLen, false)
+	if !fe.has("categoryId") && !catalog.ValidID(in.CategoryID) {
+		fe.add("categoryId", "is required: a category id")
+	}
+	if in.EAN != "" && !fe.has("ean") && !ValidEAN13(in.EAN) {
+		fe.add("ean", "must be 13 digits with a valid check digit, or empty")
+	}
+	if len(in.Attributes) > maxAttributes {
+		fe.add("attributes", fmt.Sprintf("at most %d attributes", maxAttributes))
+	}
+	for _, k := range sortedKeys(in.Attributes) {
+		if k == "" || len(k) > 64 || strings.TrimSpace(k) != k {
+			fe.add("attributes."+k, "an attribute name is 1 to 64 characters without surrounding spaces")
+		} else if len(in.Attributes[k]) > maxAttributeLen {
+			fe.add("attributes."+k, fmt.Sprintf("at most %d bytes", maxAttributeLen))
+		}
+	}
+	if len(in.Images) > maxImages {
+		fe.add("images", fmt.Sprintf("at most %d images", maxImages))
+	}
+	for i, img := range in.Images {
+		u, err := url.Parse(img)
+		if err != nil || len(img) > maxURLLen || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fe.add(fmt.Sprintf("images[%d]", i), "must be an absolute http(s) URL")
+		}
+	}
+	if !fe.has("packagings") {
+		switch {
+		case len(in.Packagings) == 0:
+			fe.add("packagings", "at least one packaging is required")
+		case len(in.Packagings) > maxPackagings:
+			fe.add("packagings", fmt.Sprintf("at most %d packagings", maxPackagings))
+		}
+		seen := map[catalog.Packaging]bool{}
+		for i, p := range in.Packagings {
+			field := fmt.Sprintf("packagings[%d]", i)
+			switch {
+			case p.Kind != catalog.Unit && p.Kind != catalog.Lot && p.Kind != catalog.Pallet:
+				fe.add(field+".kind", "must be unit, lot or pallet")
+			case p.Units < 1:
+				fe.add(field+".units", "must be at least 1")
+			case p.Kind == catalog.Unit && p.Units != 1:
+				fe.add(field+".units", "a unit packaging holds 1 unit")
+			case seen[p]:
+				fe.add(field, "listed twice")
+			}
+			seen[p] = true
+		}
+	}
+	if !fe.has("minOrderQty") && in.MinOrderQty < 1 {
+		fe.add("minOrderQty", "must be at least 1")
+	}
+	if !fe.has("orderMultiple") && in.OrderMultiple < 1 {
+		fe.add("orderMultiple", "must be at least 1")
+	}
+	if !fe.has("taxCategory") && !taxCategory().MatchString(in.TaxCategory) {
+		fe.add("taxCategory", "is required: lowercase letters, digits and '-', such as standard")
+	}
+	if !fe.has("basePrice") {
+		if decimalText().MatchString(in.BasePrice) {
+			base = decimal.RequireFromString(in.BasePrice)
+		} else {
+			fe.add("basePrice", "is required: a decimal string of 0 or more such as \"12.50\" (at most 12 digits and 6 decimals)")
+		}
+	}
+	in.Currency = strings.ToUpper(in.Currency)
+	if !fe.has("currency") && !money.ValidCurrency(in.Currency) {
+		fe.add("currency", "is required: an ISO 4217 code such as EUR")
+	}
+	if !fe.has("links") {
+		if len(in.Links) > maxLinks {
+			fe.add("links", fmt.Sprintf("at most %d linked articles", maxLinks))
+		}
+		seen := map[string]bool{}
+		ratios = make([]decimal.Decimal, len(in.Links))
+		for i, l := range in.Links {
+			field := fmt.Sprintf("links[%d]", i)
+			switch {
+			case !catalog.ValidRef(l.Ref):
+				fe.add(field+".ref", "must be a product reference")
+			case l.Ref == ref:
+				fe.add(field+".ref", "a product cannot be linked to itself")
+			case seen[l.Ref]:
+				fe.add(field+".ref", "linked twice")
+			}
+			seen[l.Ref] = true
+			if l.Kind != catalog.Mandatory && l.Kind != catalog.Optional {
+				fe.add(field+".kind", "must be mandatory or optional")
+			}
+			if decimalText().MatchString(l.Ratio) && decimal.RequireFromString(l.Ratio).IsPositive() {
+				ratios[i] = decimal.RequireFromString(l.Ratio)
+			} else {
+				fe.add(field+".ratio", "must be a decimal string greater than 0, such as \"1\"")
+			}
+		}
+	}
+	return base, ratios
+}
+
+// ValidEAN13 reports whether s is 13 digits whose last one is the EAN-13
+// check digit of the first twelve.
+func ValidEAN13(s string) bool {
+	if len(s) != 13 {
+		return false
+	}
+	sum := 0
+	for i := range 12 {
+		d := int(s[i]) - '0'
+		if d < 0 || d > 9 {
+			return false
+		}
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return int(s[12]) == '0'+(10-sum%10)%10
+}
+
+func (a *AdminAPI) product(w http.ResponseWriter, r *Request) error {
+	ref := r.PathValue("ref")
+	if !catalog.ValidRef(ref) {
+		return NotFound("no product " + strconv.Quote(ref))
+	}
+	p, err := a.Catalog.Product(r.Context(), r.Merchant(), ref)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return NotFound("no product " + strconv.Quote(ref))
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// putProduct creates or replaces a product. What the body does not hold is
+// kept from the stored product: its tariffs, and any field the back office
+// does not manage. Families are computed from the stored tree.
+func (a *AdminAPI) putProduct(w http.ResponseWriter, r *Request) error {
+	ref := r.PathValue("ref")
+	fe := &fieldErrors{}
+	if !catalog.ValidRef(ref) {
+		fe.add("ref", "must be 1 to 64 printable characters without spaces or '#'")
+	}
+	var in ProductInput
+	if err := decodeFields(r.Request, fe, in.fields()); err != nil {
+		return err
+	}
+	base, ratios := in.validate(ref, fe)
+	if fe.has("ref") || fe.decoding {
+		return fe.err()
+	}
+	refs := []string{ref}
+	for _, l := range in.Links {
+		if catalog.ValidRef(l.Ref) && !slices.Contains(refs, l.Ref) {
+			refs = append(refs, l.Ref)
+		}
+	}
+	var (
+		cats         []catalog.Category
+		stored       map[string]catalog.Product
+		catErr, pErr error
+		wg           sync.WaitGroup
+	)
+	wg.Go(func() { cats, catErr = a.Catalog.Categories(r.Context(), r.Merchant()) })
+	wg.Go(func() { stored, pErr = a.Catalog.Products(r.Context(), r.Merchant(), refs) })
+	wg.Wait()
+	if err := errors.Join(catErr, pErr); err != nil {
+		return err
+	}
+	if !fe.has("categoryId") && !slices.ContainsFunc(cats, func(c catalog.Category) bool { return c.ID == in.CategoryID }) {
+		fe.add("categoryId", "no category "+strconv.Quote(in.CategoryID))
+	}
+	for i, l := range in.Links {
+		if field := fmt.Sprintf("links[%d].ref", i); !fe.has(field) {
+			if _, ok := stored[l.Ref]; !ok {
+				fe.add(field, "no product "+strconv.Quote(l.Ref))
+			}
+		}
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	p, found := stored[ref]
+	p.Ref, p.EAN, p.CategoryID = ref, in.EAN, in.CategoryID
+	p.Names, p.Descriptions, p.Attributes, p.Images = in.Names, in.Descriptions, in.Attributes, in.Images
+	p.Packagings, p.MinOrderQty, p.OrderMultiple = in.Packagings, in.MinOrderQty, in.OrderMultiple
+	p.TaxCategory, p.BasePrice, p.Currency = in.TaxCategory, base, in.Currency
+	p.Inactive, p.ProOnly, p.NoDiscount = in.Inactive, in.ProOnly, in.NoDiscount
+	p.Links = nil
+	for i, l := range in.Links {
+		p.Links = append(p.Links, catalog.LinkedArticle{Ref: l.Ref, Kind: l.Kind, Ratio: ratios[i]})
+	}
+	p.Families = catalog.Lineage(cats, p.CategoryID)
+	if doc, err := json.Marshal(p); err != nil || len(doc) > maxProductDocBytes {
+		return fe.add("body", fmt.Sprintf("the product, tariffs included, would exceed %d KiB", maxProductDocBytes>>10)).err()
+	}
+	if err := a.Catalog.SaveProducts(r.Context(), r.Merchant(), []catalog.Product{p}); err != nil {
+		return err
+	}
+	return writeJSON(w, createdOr(found), p)
+}
