@@ -21,14 +21,8 @@ import (
 //	stock level     PK=M#<m>#P#<ref>      SK=STOCK#<warehouse>  (beside the product)
 type Accounts struct{ Table Table }
 
-// Merchant is a tenant of the deployment.
-type Merchant struct {
-	ID              merchant.ID `json:"id"`
-	Name            string      `json:"name"`
-	Country         string      `json:"country"`
-	DefaultLanguage string      `json:"defaultLanguage"`
-	Currency        string      `json:"currency"`
-}
+// Merchant is a tenant of the deployment, stored in its merchant item.
+type Merchant = merchant.Merchant
 
 // Batch gathers the items of several entities of one merchant, to be written
 // in one batched load.
