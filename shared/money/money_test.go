@@ -1,9 +1,11 @@
 package money
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
 )
 
 func TestRound(t *testing.T) {
@@ -20,7 +22,162 @@ func TestRound(t *testing.T) {
 			t.Errorf("Round(%s %s) = %s, want %s", c.amount, c.currency, got, c.want)
 		}
 	}
-	if MinorUnits("jpy") != 0 || MinorUnits("TND") != 3 || MinorUnits("EUR") != 2 {
-		t.Error("minor units")
+}
+
+func TestMinorUnits_FollowISO4217(t *testing.T) {
+	cases := map[string]int32{"EUR": 2, "eur": 2, "USD": 2, "JPY": 0, "jpy": 0, "KRW": 0, "XOF": 0, "KWD": 3, "TND": 3, "BHD": 3, "IQD": 3, "CLF": 4, "COP": 2, "IDR": 2}
+	for c, want := range cases {
+		if got := MinorUnits(c); got != want {
+			t.Errorf("MinorUnits(%s) = %d, want %d", c, got, want)
+		}
 	}
+}
+
+func TestValidCurrency_OnlyCurrenciesInUse(t *testing.T) {
+	cases := map[string]bool{
+		"EUR": true, "USD": true, "CHF": true, "JPY": true, "KWD": true, "GBP": true, "XOF": true, "VES": true,
+		"XYZ": false, "AAA": false, // well formed, not ISO 4217
+		"XXX": false, "XTS": false, "XAU": false, "XDR": false, // no currency, test, metal, drawing right
+		"FRF": false, "DEM": false, // withdrawn
+		"eur": false, "EU": false, "EURO": false, "": false, "E1R": false, "ÉUR": false,
+	}
+	for c, want := range cases {
+		if got := ValidCurrency(c); got != want {
+			t.Errorf("ValidCurrency(%q) = %v, want %v", c, got, want)
+		}
+	}
+}
+
+// Every currency ValidCurrency accepts has a minor unit of 0, 2 or 3
+// decimals, and the ones that are not 2 are ISO's, whatever CLDR says.
+func TestValidCurrency_EveryAcceptedCurrencyHasAMinorUnit(t *testing.T) {
+	n := 0
+	for it := currency.Query(); it.Next(); {
+		c := it.Unit().String()
+		if !ValidCurrency(c) {
+			t.Errorf("%s is legal tender but refused", c)
+		}
+		if m := MinorUnits(c); m != 0 && m != 2 && m != 3 {
+			t.Errorf("%s has %d decimals", c, m)
+		}
+		n++
+	}
+	if n < 100 {
+		t.Fatalf("only %d currencies in use", n)
+	}
+}
+
+func TestAmount_PrintsTheCurrencysMinorUnits(t *testing.T) {
+	cases := []struct{ amount, currency, want string }{
+		{"808.4", "EUR", "808.40"},
+		{"8084", "EUR", "8084.00"},
+		{"0", "EUR", "0.00"},
+		{"1663.2", "EUR", "1663.20"},
+		{"808", "JPY", "808"},
+		{"808.4", "KWD", "808.400"},
+		{"0.3125", "EUR", "0.3125"},  // a unit price keeps its decimals
+		{"12.3000", "EUR", "12.30"},  // but not trailing zeros beyond the minor unit
+		{"12.3450", "EUR", "12.345"}, // nor beyond its own decimals
+		{"808.4", "JPY", "808.4"},
+		{"-2.5", "EUR", "-2.50"},
+		{"1E+3", "EUR", "1000.00"},
+	}
+	for _, c := range cases {
+		a := AmountIn(decimal.RequireFromString(c.amount), c.currency)
+		b, err := json.Marshal(struct {
+			A Amount `json:"a"`
+		}{a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"a":"` + c.want + `"}`; string(b) != want {
+			t.Errorf("%s %s marshals as %s, want %s", c.amount, c.currency, b, want)
+		}
+		if a.String() != c.want {
+			t.Errorf("%s %s prints as %s, want %s", c.amount, c.currency, a, c.want)
+		}
+	}
+}
+
+func TestAmount_DecodesWhatItPrints(t *testing.T) {
+	var got struct {
+		A Amount `json:"a"`
+	}
+	if err := json.Unmarshal([]byte(`{"a":"808.40"}`), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.A.Equal(decimal.RequireFromString("808.4")) {
+		t.Errorf("decoded %s", got.A.Decimal)
+	}
+}
+
+func TestParse_PlainDecimalsWithinBounds(t *testing.T) {
+	type parser func(string) (decimal.Decimal, error)
+	cases := []struct {
+		name  string
+		parse parser
+		in    string
+		ok    bool
+	}{
+		{"price", ParsePrice, "12.50", true},
+		{"price, whole", ParsePrice, "850", true},
+		{"price, four decimals", ParsePrice, "0.0001", true},
+		{"price, twelve digits", ParsePrice, "999999999999.9999", true},
+		{"price zero", ParsePrice, "0", false},
+		{"price, five decimals", ParsePrice, "0.00001", false},
+		{"price, thirteen digits", ParsePrice, "1000000000000", false},
+		{"price with exponent", ParsePrice, "1e9999", false},
+		{"price with upper-case exponent", ParsePrice, "1E3", false},
+		{"negative price", ParsePrice, "-5", false},
+		{"price with plus", ParsePrice, "+5", false},
+		{"price with spaces", ParsePrice, " 5", false},
+		{"price without integer part", ParsePrice, ".5", false},
+		{"price ending with a point", ParsePrice, "5.", false},
+		{"price with a comma", ParsePrice, "5,5", false},
+		{"empty price", ParsePrice, "", false},
+		{"not a number", ParsePrice, "NaN", false},
+		{"amount zero", ParseAmount, "0", true},
+		{"amount", ParseAmount, "5000", true},
+		{"negative amount", ParseAmount, "-1", false},
+		{"percent", ParsePercent, "12.5", true},
+		{"percent zero", ParsePercent, "0", true},
+		{"percent hundred", ParsePercent, "100", true},
+		{"percent hundred with decimals", ParsePercent, "100.00", true},
+		{"percent over hundred", ParsePercent, "100.01", false},
+		{"percent far over", ParsePercent, "130", false},
+		{"percent huge", ParsePercent, "99999999999999999999", false},
+		{"percent exponent", ParsePercent, "1e1", false},
+		{"negative percent", ParsePercent, "-5", false},
+		{"percent, five decimals", ParsePercent, "1.00001", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := c.parse(c.in)
+			if (err == nil) != c.ok {
+				t.Fatalf("%q: %v, error %v", c.in, d, err)
+			}
+			if err == nil && !d.Equal(decimal.RequireFromString(c.in)) {
+				t.Errorf("%q parsed as %s", c.in, d)
+			}
+			if err != nil && err.Error() == "" {
+				t.Error("no reason given")
+			}
+		})
+	}
+}
+
+func FuzzParsePrice(f *testing.F) {
+	for _, s := range []string{"12.50", "1e9999", "-1", "0.00001", "999999999999.9999"} {
+		f.Add(s)
+	}
+	limit := decimal.New(1, MaxIntegerDigits)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParsePrice(s)
+		if err != nil {
+			return
+		}
+		if !d.IsPositive() || !d.LessThan(limit) || d.Exponent() < -MaxDecimals || len(s) > MaxIntegerDigits+1+MaxDecimals {
+			t.Fatalf("%q accepted as %s", s, d)
+		}
+	})
 }
