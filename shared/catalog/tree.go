@@ -39,6 +39,9 @@ var (
 	// ErrTooManyChanges: the change would rewrite more than
 	// MaxCategoryChanges categories at once.
 	ErrTooManyChanges = errors.New("too many categories changed at once")
+	// ErrTreeConflict: other changes kept changing the tree while this one
+	// was being saved, and it gave up. Trying again later may succeed.
+	ErrTreeConflict = errors.New("the category tree was changed concurrently")
 )
 
 // TreeError is a change the tree rules refuse: Field names the input at
@@ -285,4 +288,67 @@ type TreeRepository interface {
 	// from change is returned as is and nothing is saved. Deleting a
 	// category that still holds products fails with ErrHasProducts.
 	UpdateTree(ctx context.Context, m merchant.ID, change func(t *Tree) error) error
+}
+
+// FamilyStore is what RefreshFamilies needs from storage.
+type FamilyStore interface {
+	TreeRepository
+	ProductStore
+	// ProductRefs returns the references of the products filed directly in
+	// a category, inactive ones included.
+	ProductRefs(ctx context.Context, m merchant.ID, categoryID string) ([]string, error)
+}
+
+// maxRefreshRounds bounds how many times RefreshFamilies starts again
+// because the tree changed again while it ran.
+const maxRefreshRounds = 4
+
+// errProductGone aborts the refresh of a product that no longer exists.
+var errProductGone = errors.New("product gone")
+
+// RefreshFamilies gives the products filed in the refiled categories of a
+// change (Tree.Refiled) their families in tree, the tree as saved. Each
+// product is saved through UpdateProduct, so that an edit of the product
+// made meanwhile is kept, and a product whose families are already right is
+// not written. When it is done, it reads the tree again: if another change
+// moved one of these categories meanwhile, its own refresh may have run
+// before this one, so this one starts again with the new tree, up to
+// maxRefreshRounds times. The last refresh to finish thus always leaves the
+// families of the current tree.
+func RefreshFamilies(ctx context.Context, store FamilyStore, m merchant.ID, tree *Tree, refiled []string) error {
+	for round := 0; len(refiled) > 0; round++ {
+		if round >= maxRefreshRounds {
+			return fmt.Errorf("refresh families: the tree kept changing: %w", ErrTreeConflict)
+		}
+		for _, id := range refiled {
+			refs, err := store.ProductRefs(ctx, m, id)
+			if err != nil {
+				return fmt.Errorf("refresh families of %s: %w", id, err)
+			}
+			for _, ref := range refs {
+				_, _, err := store.UpdateProduct(ctx, m, ref, func(p *Product, exists bool) error {
+					if !exists {
+						return errProductGone
+					}
+					p.Families, _ = tree.Families(*p)
+					return nil
+				})
+				if err != nil && !errors.Is(err, errProductGone) {
+					return fmt.Errorf("refresh families of %s: %w", ref, err)
+				}
+			}
+		}
+		var now *Tree
+		if err := store.UpdateTree(ctx, m, func(t *Tree) error { now = t; return nil }); err != nil {
+			return fmt.Errorf("refresh families: read the tree again: %w", err)
+		}
+		var again []string
+		for _, id := range refiled {
+			if !slices.Equal(tree.Lineage(id), now.Lineage(id)) {
+				again = append(again, id)
+			}
+		}
+		tree, refiled = now, again
+	}
+	return nil
 }

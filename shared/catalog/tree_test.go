@@ -1,11 +1,14 @@
 package catalog
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/comptoir/comptoir/shared/merchant"
 )
 
 // sampleTree is:
@@ -306,5 +309,104 @@ func TestTree_SubtreeListsParentsFirst(t *testing.T) {
 	}
 	if got := tree.Subtree("NOPE"); got != nil {
 		t.Errorf("Subtree(NOPE) = %v", got)
+	}
+}
+
+// memoryFamilies is an in-memory FamilyStore: a tree, products by
+// reference, and a hook run when the tree is read again.
+type memoryFamilies struct {
+	cats     []Category
+	products map[string]Product
+	saves    int
+	onReread func(m *memoryFamilies)
+}
+
+func (s *memoryFamilies) UpdateTree(_ context.Context, _ merchant.ID, change func(*Tree) error) error {
+	if s.onReread != nil {
+		s.onReread(s)
+		s.onReread = nil
+	}
+	t := NewTree(s.cats)
+	if err := change(t); err != nil {
+		return err
+	}
+	s.cats = t.Categories()
+	return nil
+}
+
+func (s *memoryFamilies) UpdateProduct(_ context.Context, _ merchant.ID, ref string, update func(*Product, bool) error) (Product, bool, error) {
+	p, ok := s.products[ref]
+	if !ok {
+		p = Product{Ref: ref}
+	}
+	before := slices.Clone(p.Families)
+	if err := update(&p, ok); err != nil {
+		return Product{}, false, err
+	}
+	if !slices.Equal(before, p.Families) {
+		s.saves++
+	}
+	s.products[ref] = p
+	return p, !ok, nil
+}
+
+func (s *memoryFamilies) ProductRefs(_ context.Context, _ merchant.ID, categoryID string) ([]string, error) {
+	var out []string
+	for ref, p := range s.products {
+		if p.CategoryID == categoryID {
+			out = append(out, ref)
+		}
+	}
+	out = append(out, "GONE-"+categoryID) // listed by a stale index, no longer stored
+	slices.Sort(out)
+	return out, nil
+}
+
+func TestRefreshFamilies_FollowsTheTreeAsItStandsAtTheEnd(t *testing.T) {
+	store := &memoryFamilies{cats: sampleTree(), products: map[string]Product{
+		"ACIDE-1":  {Ref: "ACIDE-1", CategoryID: "POMPES-ACIDE", Families: []string{"POMPES-ACIDE", "POMPES-CHIMIE", "POMPES"}, Names: map[string]string{"fr": "kept"}},
+		"CHIMIE-1": {Ref: "CHIMIE-1", CategoryID: "POMPES-CHIMIE", Families: []string{"POMPES-CHIMIE", "POMPES"}},
+		"BILLE-1":  {Ref: "BILLE-1", CategoryID: "VANNES-BILLE", Families: []string{"VANNES-BILLE", "VANNES"}},
+	}}
+	// POMPES-CHIMIE moves under VANNES.
+	var moved *Tree
+	if err := store.UpdateTree(context.Background(), "m", func(tr *Tree) error {
+		_, err := tr.Put(Category{ID: "POMPES-CHIMIE", ParentID: "VANNES"})
+		moved = tr
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	refiled := moved.Refiled()
+	// Meanwhile another change moves it under SAV; its own refresh ran
+	// before this one's writes.
+	store.onReread = func(s *memoryFamilies) {
+		tr := NewTree(s.cats)
+		if _, err := tr.Put(Category{ID: "POMPES-CHIMIE", ParentID: "SAV"}); err != nil {
+			t.Fatal(err)
+		}
+		s.cats = tr.Categories()
+	}
+	if err := RefreshFamilies(context.Background(), store, "m", moved, refiled); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"ACIDE-1":  {"POMPES-ACIDE", "POMPES-CHIMIE", "SAV"},
+		"CHIMIE-1": {"POMPES-CHIMIE", "SAV"},
+		"BILLE-1":  {"VANNES-BILLE", "VANNES"},
+	}
+	for ref, f := range want {
+		if got := store.products[ref].Families; !slices.Equal(got, f) {
+			t.Errorf("%s families %v, want %v", ref, got, f)
+		}
+	}
+	if store.products["ACIDE-1"].Names["fr"] != "kept" {
+		t.Error("the refresh lost the rest of the product")
+	}
+	if _, ok := store.products["GONE-POMPES-ACIDE"]; ok {
+		t.Error("the refresh created a product that is gone")
+	}
+	if store.saves != 4 {
+		t.Errorf("%d product saves, want 4 (2 products, 2 rounds)", store.saves)
 	}
 }
