@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/dynamo"
@@ -123,12 +125,28 @@ func TestBootstraps(t *testing.T) {
 	})
 
 	t.Run("erp-ingest", func(t *testing.T) {
-		env := append(slices.Clone(baseEnv), "ERP_BUCKET=comptoir-erp", "S3_PATH_STYLE=true")
+		// The sample notification names hydro/inbox/F_ARTICLE.csv, 127 bytes
+		// with this content's MD5 as ETag, in the bucket comptoir-erp:
+		// the handler checks the bucket, the merchant and the object.
+		const content = "AR_Ref;AR_Design;FA_CodeFamille;AR_PrixVen\r\nVAN-PVC-50;Vanne PVC 50 mm;VANNES;18.40\r\nRAC-PE-32;Raccord PE 32 mm;RACCORDS;3.15\r\n"
+		s3c := testenv.S3(t)
+		bucket := testenv.UniqueName("erp")
+		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatalf("create bucket: %v", err)
+		}
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("hydro/inbox/F_ARTICLE.csv"), Body: strings.NewReader(content)}); err != nil {
+			t.Fatalf("put object: %v", err)
+		}
+		acc := &dynamo.Accounts{Table: tbl}
+		if err := acc.Save(ctx, acc.NewBatch("hydro").Merchant(dynamo.Merchant{ID: "hydro", Name: "Hydro"})); err != nil {
+			t.Fatalf("save merchant: %v", err)
+		}
+		env := append(slices.Clone(baseEnv), "ERP_BUCKET="+bucket, "S3_PATH_STYLE=true")
 		if q := os.Getenv("COMPTOIR_SQS_ENDPOINT"); q != "" {
 			env = append(env, "ERP_SYNC_QUEUE_URL="+q+"/123456789012/comptoir-erp-sync")
 		}
 		fn := startFunction(t, bin["erp-ingest"], env)
-		event := readFixture(t, "s3-erp-object-created.json")
+		event := withBucket(t, readFixture(t, "s3-erp-object-created.json"), bucket)
 
 		var resp events.SQSEventResponse
 		cold := fn.invoke(t, event, &resp)
@@ -149,8 +167,23 @@ func TestBootstraps(t *testing.T) {
 			t.Fatalf("%d import jobs %+v, want 1", len(jobs), jobs)
 		}
 		j := jobs[0]
-		if j.Bucket != "comptoir-erp" || j.Key != "hydro/inbox/F_ARTICLE.csv" || j.File != "F_ARTICLE.csv" || j.Size != 184320 || j.Status != "received" {
+		if j.Bucket != bucket || j.Key != "hydro/inbox/F_ARTICLE.csv" || j.File != "F_ARTICLE.csv" || j.Size != int64(len(content)) || j.Status != "received" {
 			t.Errorf("import job %+v", j)
+		}
+
+		// Refused notifications: a key outside the inbox becomes a failed
+		// job, an unknown merchant is acknowledged, and a message that is
+		// not an S3 event is the only batch item failure.
+		resp = events.SQSEventResponse{}
+		fn.invoke(t, withBucket(t, readFixture(t, "sqs-erp-ingest-refused.json"), bucket), &resp)
+		if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "8e3f4a5b-6c7d-4e8f-a09b-1c2d3e4f5a6b" {
+			t.Errorf("batch item failures %+v, want the message that is not an S3 event", resp.BatchItemFailures)
+		}
+		if jobs, err = (&dynamo.ImportJobs{Table: tbl}).Jobs(ctx, "hydro"); err != nil || len(jobs) != 2 {
+			t.Fatalf("%d import jobs %+v (%v), want the received one and a failed one", len(jobs), jobs, err)
+		}
+		if f := jobs[1]; f.Status != "failed" || f.Reason != "bad-key" || f.Key != "hydro/exports/F_ARTICLE.csv" {
+			t.Errorf("failed import job %+v", f)
 		}
 		fn.report(t, cold, warm)
 	})
@@ -470,6 +503,39 @@ func readFixture(t *testing.T, name string) []byte {
 	b, err := os.ReadFile(filepath.Join("..", "events", name))
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
+	}
+	return b
+}
+
+// withBucket returns the SQS event with every S3 notification's bucket
+// renamed to bucket.
+func withBucket(t *testing.T, event []byte, bucket string) []byte {
+	t.Helper()
+	var ev events.SQSEvent
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ev.Records {
+		var n map[string]any
+		if json.Unmarshal([]byte(m.Body), &n) != nil {
+			continue
+		}
+		recs, _ := n["Records"].([]any)
+		for _, r := range recs {
+			if s3, ok := r.(map[string]any)["s3"].(map[string]any); ok {
+				b := s3["bucket"].(map[string]any)
+				b["name"], b["arn"] = bucket, "arn:aws:s3:::"+bucket
+			}
+		}
+		body, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Records[i].Body = string(body)
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return b
 }

@@ -47,6 +47,9 @@ func (fs *Functions) Deps(ctx context.Context, folder string) (wiring.Deps, erro
 		return wiring.Deps{}, fmt.Errorf("load %s: %w", folder, err)
 	}
 	d.DynamoDB = fs.Clients.DynamoDB
+	if d.S3 != nil { // only the functions that read the bucket have one
+		d.S3 = fs.Clients.S3
+	}
 	return d, nil
 }
 

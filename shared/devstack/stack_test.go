@@ -365,6 +365,10 @@ func TestStack_ObjectInBucketBecomesAnImportJob(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, nil)
 	ctx := context.Background()
+	acc := &dynamo.Accounts{Table: st.Table()}
+	if err := acc.Save(ctx, acc.NewBatch("hydro").Merchant(dynamo.Merchant{ID: "hydro", Name: "Hydro"})); err != nil {
+		t.Fatal(err)
+	}
 	key := "hydro/inbox/articles 2026+v2.csv"
 	put, err := st.Clients.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(st.Resources.BucketName), Key: aws.String(key), Body: strings.NewReader("AR_Ref;AR_Design\nP-100;Pompe\n"),

@@ -1,9 +1,11 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -13,26 +15,43 @@ import (
 	"github.com/comptoir/comptoir/shared/merchant"
 )
 
-// ImportJobs stores ERP import jobs.
+// ImportJobs stores ERP import jobs, received and failed, and says which
+// merchants exist for the ERP ingest.
 //
 // Keys:
 //
-//	import job  PK=M#<m>#IMPORT  SK=JOB#<object key>#<etag>
+//	import job  PK=M#<m>#IMPORT  SK=JOB#<job id>   (erp.JobID: a hash of the object key and ETag)
+//	merchant    PK=M#<m>         SK=MERCHANT       (read only)
 type ImportJobs struct{ Table Table }
 
-var _ erp.JobStore = (*ImportJobs)(nil)
+var (
+	_ erp.JobStore  = (*ImportJobs)(nil)
+	_ erp.Merchants = (*ImportJobs)(nil)
+)
 
 const typeImportJob = "ImportJob"
 
-func importJobKey(m merchant.ID, objectKey, etag string) (pk, sk string, err error) {
+// ErrBadImportJob is returned for a job whose id cannot be part of a key.
+var ErrBadImportJob = errors.New("invalid import job id")
+
+func importJobKey(m merchant.ID, id string) (pk, sk string, err error) {
 	p, err := merchantPrefix(m)
-	return p + "#IMPORT", "JOB#" + objectKey + "#" + etag, err
+	if err != nil {
+		return "", "", err
+	}
+	if len(id) > 64 {
+		return "", "", ErrBadImportJob
+	}
+	return p + "#IMPORT", "JOB#" + id, nil
 }
 
-// Record puts the job unless this object version is already recorded, so a
-// notification delivered twice makes one job.
+// Record puts the job unless a job with its id (one object version) is
+// already recorded, so a notification delivered twice makes one job.
 func (s *ImportJobs) Record(ctx context.Context, job erp.ImportJob) (bool, error) {
-	pk, sk, err := importJobKey(job.Merchant, job.Key, job.ETag)
+	if job.ID == "" {
+		return false, ErrBadImportJob
+	}
+	pk, sk, err := importJobKey(job.Merchant, job.ID)
 	if err != nil {
 		return false, err
 	}
@@ -50,14 +69,14 @@ func (s *ImportJobs) Record(ctx context.Context, job erp.ImportJob) (bool, error
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("record import job %s: %w", job.Key, err)
+		return false, fmt.Errorf("record import job %s of %s: %w", job.ID, job.Merchant, err)
 	}
 	return true, nil
 }
 
-// Jobs lists a merchant's import jobs.
+// Jobs lists a merchant's import jobs, received and failed, oldest first.
 func (s *ImportJobs) Jobs(ctx context.Context, m merchant.ID) ([]erp.ImportJob, error) {
-	pk, _, err := importJobKey(m, "", "")
+	pk, _, err := importJobKey(m, "")
 	if err != nil {
 		return nil, err
 	}
@@ -65,5 +84,30 @@ func (s *ImportJobs) Jobs(ctx context.Context, m merchant.ID) ([]erp.ImportJob, 
 	if err != nil {
 		return nil, fmt.Errorf("import jobs of %s: %w", m, err)
 	}
-	return decodeAll[erp.ImportJob](items)
+	jobs, err := decodeAll[erp.ImportJob](items)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(jobs, func(a, b erp.ImportJob) int {
+		return cmp.Or(a.ReceivedAt.Compare(b.ReceivedAt), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Sequencer, b.Sequencer))
+	})
+	return jobs, nil
+}
+
+// MerchantExists reports whether the merchant item of m exists. An id that
+// cannot be part of a key names no merchant.
+func (s *ImportJobs) MerchantExists(ctx context.Context, m merchant.ID) (bool, error) {
+	pk, err := merchantPrefix(m)
+	if err != nil {
+		return false, nil
+	}
+	out, err := s.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:            aws.String(s.Table.Name),
+		Key:                  key(pk, "MERCHANT"),
+		ProjectionExpression: aws.String(AttrPK),
+	})
+	if err != nil {
+		return false, fmt.Errorf("get merchant %s: %w", m, err)
+	}
+	return out.Item != nil, nil
 }

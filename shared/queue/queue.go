@@ -6,6 +6,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -30,7 +31,11 @@ func (w Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 	for _, msg := range ev.Records {
 		mctx := logging.WithRequest(ctx, msg.MessageId)
 		if err := w.Process(mctx, msg); err != nil {
-			w.Logger.ErrorContext(mctx, "message failed; it will be retried, then dead-lettered",
+			text := "message failed; it will be retried, then dead-lettered"
+			if errors.Is(err, ErrPoison) {
+				text = "poison message; it will be dead-lettered after maxReceiveCount receives"
+			}
+			w.Logger.ErrorContext(mctx, text,
 				slog.String("error", err.Error()),
 				slog.String("receive_count", msg.Attributes["ApproximateReceiveCount"]))
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})

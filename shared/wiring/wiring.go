@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/comptoir/comptoir/shared/auth"
@@ -43,6 +44,10 @@ type Env struct {
 	JWKSURL   string
 	CacheTTL  time.Duration
 	LogLevel  slog.Level
+
+	// S3PathStyle addresses the bucket in the path rather than the host
+	// name (local S3 stand-ins).
+	S3PathStyle bool
 }
 
 // ReadEnv reads a function's configuration with getenv (os.Getenv in Lambda,
@@ -58,6 +63,7 @@ func ReadEnv(function string, getenv func(string) string) (Env, error) {
 		CacheTTL:  time.Minute,
 		QueueURLs: map[string]string{},
 	}
+	e.S3PathStyle = getenv("S3_PATH_STYLE") == "true"
 	for _, q := range []string{"ERP_SYNC_QUEUE_URL", "STOCK_UPDATE_QUEUE_URL", "VAT_THRESHOLD_QUEUE_URL", "ORDER_EXPORT_QUEUE_URL"} {
 		if v := getenv(q); v != "" {
 			e.QueueURLs[q] = v
@@ -78,17 +84,23 @@ func ReadEnv(function string, getenv func(string) string) (Env, error) {
 	if e.TableName == "" {
 		return e, fmt.Errorf("TABLE_NAME is not set")
 	}
+	if readsBucket[function] && e.ERPBucket == "" {
+		return e, fmt.Errorf("ERP_BUCKET is not set")
+	}
 	return e, nil
 }
 
 // Deps are the clients and settings a handler is built from. Building them
-// makes no network call, and only the DynamoDB client is built: Lambda init
-// stays small. Functions that send to a queue or read the bucket will add
-// their client here when they are built.
+// makes no network call, and a function builds only the clients it uses:
+// every one the DynamoDB client, erp-ingest the S3 client too, so Lambda
+// init stays small. Functions that send to a queue will add their client
+// here when they are built.
 type Deps struct {
 	Env      Env
 	DynamoDB *dynamodb.Client
-	Logger   *slog.Logger
+	// S3 reads the ERP bucket; nil but for the functions of readsBucket.
+	S3     *s3.Client
+	Logger *slog.Logger
 }
 
 // Load reads the environment and builds the AWS clients.
@@ -97,11 +109,16 @@ func Load(ctx context.Context, function string, getenv func(string) string) (Dep
 	if err != nil {
 		return Deps{}, fmt.Errorf("%s: %w", function, err)
 	}
-	return Deps{
+	cfg := awsConfig(getenv)
+	d := Deps{
 		Env:      env,
-		DynamoDB: dynamodb.NewFromConfig(awsConfig(getenv), dynamo.CountRoundTrips, endpoint(getenv, "AWS_ENDPOINT_URL_DYNAMODB")),
+		DynamoDB: dynamodb.NewFromConfig(cfg, dynamo.CountRoundTrips, endpoint(getenv, "AWS_ENDPOINT_URL_DYNAMODB")),
 		Logger:   logging.New(os.Stdout, function, env.LogLevel),
-	}, nil
+	}
+	if readsBucket[function] {
+		d.S3 = newS3(cfg, getenv, env.S3PathStyle)
+	}
+	return d, nil
 }
 
 // awsConfig is the AWS configuration Lambda gives a function through its
@@ -124,14 +141,18 @@ func awsConfig(getenv func(string) string) aws.Config {
 // AWS_ENDPOINT_URL) when set, as the SDK's default configuration would: local
 // stand-ins use it.
 func endpoint(getenv func(string) string, name string) func(*dynamodb.Options) {
-	return func(o *dynamodb.Options) {
-		for _, v := range []string{getenv(name), getenv("AWS_ENDPOINT_URL")} {
-			if v != "" {
-				o.BaseEndpoint = aws.String(v)
-				return
-			}
+	return func(o *dynamodb.Options) { o.BaseEndpoint = endpointURL(getenv, name) }
+}
+
+// endpointURL is AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, else nil
+// for the service's own endpoint.
+func endpointURL(getenv func(string) string, name string) *string {
+	for _, v := range []string{getenv(name), getenv("AWS_ENDPOINT_URL")} {
+		if v != "" {
+			return aws.String(v)
 		}
 	}
+	return nil
 }
 
 // MustLoad is Load for main functions: it exits on a configuration error.
