@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -53,6 +54,7 @@ func TestObjectsCreated(t *testing.T) {
 		{"test event", `{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"erp"}`, nil, false},
 		{"removal skipped", `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"a"}}}]}`, nil, false},
 		{"not JSON", "nope", nil, true},
+		{"more records than S3 sends", `{"Records":[` + strings.Repeat(`{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"},`, MaxS3Records) + `{}]}`, nil, true},
 		{"JSON array", `[1]`, nil, true},
 		{"no records", `{"hello":"world"}`, nil, true},
 		{"record of another source", `{"Records":[{"eventSource":"aws:sqs","eventName":"x"}]}`, nil, true},

@@ -17,11 +17,17 @@ import (
 // operator sees it.
 var ErrPoison = errors.New("poison message")
 
+// MaxS3Records bounds the records of one S3 event notification. S3 sends
+// one record per message; a message with more was not sent by S3, and
+// would make one delivery do unbounded work.
+const MaxS3Records = 10
+
 // ObjectsCreated decodes the S3 event notification an SQS message carries
 // into the object-created events of package erp, keys URL-decoded. S3's
 // test event, sent once when a notification is configured, gives none;
 // records of other event types (removals, restores) are skipped. A body
-// that is not an S3 event notification is an error wrapping ErrPoison.
+// that is not an S3 event notification, or holds more than MaxS3Records
+// records, is an error wrapping ErrPoison.
 func ObjectsCreated(msg events.SQSMessage) ([]erp.ObjectCreated, error) {
 	var probe struct {
 		Event   string            `json:"Event"`
@@ -35,6 +41,9 @@ func ObjectsCreated(msg events.SQSMessage) ([]erp.ObjectCreated, error) {
 	}
 	if len(probe.Records) == 0 {
 		return nil, fmt.Errorf("%w: not an S3 event notification (no Records)", ErrPoison)
+	}
+	if len(probe.Records) > MaxS3Records {
+		return nil, fmt.Errorf("%w: %d records, more than %d", ErrPoison, len(probe.Records), MaxS3Records)
 	}
 	var ev events.S3Event
 	if err := json.Unmarshal([]byte(msg.Body), &ev); err != nil {
