@@ -17,10 +17,6 @@ const MaxQueryLen = 100
 // ("à", "d'", "x") are dropped from names and queries alike.
 const MinWordLen = 2
 
-// maxIndexedWords bounds the words indexed per name and language, and so the
-// index items one product writes.
-const maxIndexedWords = 32
-
 // ErrEmptyQuery is returned for a search text with nothing to search for.
 var ErrEmptyQuery = errors.New("empty search")
 
@@ -90,19 +86,6 @@ func (q Query) MatchesName(p Product, chain []string) bool {
 		}
 	}
 	return true
-}
-
-// NameWords returns, per language, the distinct words of the product's name
-// in that language (at most 32 per language): what the search index holds
-// for it.
-func NameWords(p Product) map[string][]string {
-	out := make(map[string][]string, len(p.Names))
-	for lang, name := range p.Names {
-		if w := Words(name); len(w) > 0 {
-			out[lang] = w[:min(len(w), maxIndexedWords)]
-		}
-	}
-	return out
 }
 
 // Words normalizes a text into its distinct search words, in order of first

@@ -168,21 +168,6 @@ func (c *Catalog) SaveCategories(ctx context.Context, m merchant.ID, cats []cata
 	return c.Table.put(ctx, items)
 }
 
-// SaveProducts writes products with their category index entry and their
-// search index entries.
-func (c *Catalog) SaveProducts(ctx context.Context, m merchant.ID, products []catalog.Product) error {
-	items := make([]item, 0, len(products))
-	for _, p := range products {
-		pk, sk, err := productKey(m, p.Ref)
-		if err != nil {
-			return err
-		}
-		gpk, _ := productsByCategoryKey(m, p.CategoryID)
-		items = append(items, item{PK: pk, SK: sk, GSI1PK: gpk, GSI1SK: p.Ref, Type: typeProduct, Doc: p})
-	}
-	return c.saveIndexed(ctx, m, products, items) // with the search index: see search.go
-}
-
 // Category reads one category with a single GetItem.
 func (c *Catalog) Category(ctx context.Context, m merchant.ID, id string) (catalog.Category, error) {
 	pk, sk, err := categoryKey(m, id)

@@ -20,15 +20,17 @@ import (
 // Product search index ("recherche"). Keys:
 //
 //	product (active)  PK=M#<m>#P#<ref>       SK=PRODUCT     GSI2PK=M#<m>#REF#<first character of REF>  GSI2SK=<REF>
-//	EAN entry         PK=M#<m>#EAN#<ean>     SK=EAN         Doc = the product
+//	EAN claim         PK=M#<m>#EAN#<ean>     SK=EAN         Ref=<ref>, Doc = the product
 //	word entry        PK=M#<m>#W#<word>      SK=<ref>#<lang> Doc = the product
 //
 // <REF> is the reference in upper case, so that a reference prefix matches
 // whatever its case. <word> is a normalized word of the product's name in
-// <lang> (catalog.Words). Index entries carry a copy of the product so that
-// one Query answers a search page without a BatchGetItem; SaveProducts
-// rewrites them with the product and deletes those its new version no longer
-// has. Inactive products are left out of every index.
+// <lang> (catalog.IndexWords). Index entries carry a copy of the product so
+// that one Query answers a search page without a BatchGetItem; every product
+// save rewrites them with the product in one transaction and deletes those
+// its new version no longer has (products.go), so a copy is never older than
+// its product. Inactive products are left out of the reference index and
+// have no word entries; their EAN claim stays, and searches ignore it.
 
 // Attribute names of the second global secondary index.
 const (
@@ -70,127 +72,23 @@ func wordKey(m merchant.ID, word, ref, lang string) (pk, sk string, err error) {
 	return p + "#W#" + word, ref + "#" + lang, err
 }
 
-// searchEntries returns the index entries of a product: its EAN entry and
-// one word entry per distinct word of its name in each language. Inactive
-// products have none.
-func searchEntries(m merchant.ID, p catalog.Product) ([]item, error) {
+// searchEntries returns the word entries of a product, each holding doc (a
+// copy of the product): one per word catalog.IndexWords gives for its names.
+// Inactive products have none.
+func searchEntries(m merchant.ID, p catalog.Product, doc json.RawMessage) ([]item, error) {
 	if p.Inactive {
 		return nil, nil
 	}
-	var out []item
-	if p.EAN != "" && catalog.ValidRef(p.EAN) {
-		pk, sk, err := eanKey(m, p.EAN)
+	words := catalog.IndexWords(p)
+	out := make([]item, 0, len(words))
+	for _, w := range words {
+		pk, sk, err := wordKey(m, w.Word, p.Ref, w.Language)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, item{PK: pk, SK: sk, Type: typeProductEAN, Doc: p})
-	}
-	for lang, words := range catalog.NameWords(p) {
-		if lang == "" || strings.ContainsAny(lang, "# ") {
-			continue
-		}
-		for _, w := range words {
-			pk, sk, err := wordKey(m, w, p.Ref, lang)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, item{PK: pk, SK: sk, Type: typeProductWord, Doc: p})
-		}
+		out = append(out, item{PK: pk, SK: sk, Type: typeProductWord, Doc: doc})
 	}
 	return out, nil
-}
-
-// saveIndexed writes product items with their reference index keys, their
-// search entries, and deletes the entries of the products' previous versions
-// that the new versions no longer have (a renamed product leaves no stale
-// word behind). It costs one BatchGetItem per 100 products more than a plain
-// write. Two concurrent saves of one product can still leave a stale entry;
-// searches re-check every hit against its document.
-func (c *Catalog) saveIndexed(ctx context.Context, m merchant.ID, products []catalog.Product, items []item) error {
-	refs := make([]string, len(products))
-	for i, p := range products {
-		refs[i] = p.Ref
-	}
-	old, err := c.Products(ctx, m, refs)
-	if err != nil {
-		return err
-	}
-	byRef := make(map[string]catalog.Product, len(products))
-	for _, p := range products {
-		byRef[p.Ref] = p
-	}
-	type keyed struct {
-		key string
-		req types.WriteRequest
-	}
-	var (
-		writes []keyed
-		fresh  = map[string]bool{}
-	)
-	putItem := func(it item, extra map[string]types.AttributeValue) error {
-		av, err := it.attributes()
-		if err != nil {
-			return err
-		}
-		for k, v := range extra {
-			av[k] = v
-		}
-		fresh[it.PK+"|"+it.SK] = true
-		writes = append(writes, keyed{it.PK + "|" + it.SK, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}})
-		return nil
-	}
-	for _, it := range items {
-		var extra map[string]types.AttributeValue
-		if p, ok := it.Doc.(catalog.Product); ok && it.Type == typeProduct && !p.Inactive {
-			gpk, gsk, err := refIndexKey(m, p.Ref)
-			if err != nil {
-				return err
-			}
-			extra = map[string]types.AttributeValue{
-				AttrGSI2PK: &types.AttributeValueMemberS{Value: gpk},
-				AttrGSI2SK: &types.AttributeValueMemberS{Value: gsk},
-			}
-		}
-		if err := putItem(it, extra); err != nil {
-			return err
-		}
-	}
-	for _, ref := range refs {
-		entries, err := searchEntries(m, byRef[ref])
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if err := putItem(e, nil); err != nil {
-				return err
-			}
-		}
-	}
-	for _, p := range old {
-		entries, err := searchEntries(m, p)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			k := e.PK + "|" + e.SK
-			if !fresh[k] {
-				fresh[k] = true // delete once
-				writes = append(writes, keyed{k, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(e.PK, e.SK)}}})
-			}
-		}
-	}
-	// A batch may not name one key twice: the last write of a key wins.
-	last := make(map[string]int, len(writes))
-	for i, w := range writes {
-		last[w.key] = i
-	}
-	reqs := make([]types.WriteRequest, 0, len(last))
-	for i, w := range writes {
-		if last[w.key] == i {
-			reqs = append(reqs, w.req)
-		}
-	}
-	return c.Table.write(ctx, reqs)
 }
 
 // searchCursor is the decoded form of a search cursor: the query it belongs

@@ -47,6 +47,11 @@ func TestCatalogSearch_ResavedProductLeavesNoStaleEntry(t *testing.T) {
 	tbl := testenv.Table(t)
 	ctx := context.Background()
 	c := &dynamo.Catalog{Table: tbl}
+	for _, m := range []merchant.ID{"m1", "m2"} {
+		if err := c.SaveCategories(ctx, m, []catalog.Category{{ID: "C", Names: map[string]string{"fr": "C"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p := catalog.Product{Ref: "V-1", EAN: "3760000000017", CategoryID: "C", Names: map[string]string{"fr": "Vanne laiton", "en": "Brass valve"}}
 	if err := c.SaveProducts(ctx, "m1", []catalog.Product{p}); err != nil {
 		t.Fatal(err)
@@ -85,6 +90,11 @@ func TestCatalogSearch_PaginatesCodesThenNamesAndIsolatesMerchants(t *testing.T)
 	tbl := testenv.Table(t)
 	ctx := context.Background()
 	c := &dynamo.Catalog{Table: tbl}
+	for _, m := range []merchant.ID{"m1", "m2"} {
+		if err := c.SaveCategories(ctx, m, []catalog.Category{{ID: "C", Names: map[string]string{"fr": "C"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var products []catalog.Product
 	for i := range 30 {
 		ref := string(rune('A'+i%3)) + "X-" + string(rune('0'+i/10)) + string(rune('0'+i%10))
