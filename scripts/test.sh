@@ -13,7 +13,8 @@
 # 4. go test -race -count=1 ./... with the extra arguments. Arguments naming
 #    packages (./x/... or github.com/...) replace ./...
 #
-# Prints a summary and exits non-zero when any step failed.
+# Prints a summary, with the hostile-input suite's counts, and exits non-zero
+# when any step failed.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -135,6 +136,8 @@ for a in "$@"; do
 done
 log "go test -race -count=1 ${PKGS[*]} $*"
 TEST_START=$SECONDS
+# The hostile-input suite (shared/devstack) writes its counts here.
+export COMPTOIR_HOSTILE_SUMMARY="$STATE/hostile-summary.txt"
 if go test -race -count=1 "${PKGS[@]}" "$@" 2>&1 | tee "$STATE/go-test.log"; then
 	record "go test -race" 0 "$((SECONDS - TEST_START))s"
 else
@@ -144,6 +147,7 @@ else
 	done < <(grep -E '^(FAIL|---)' "$STATE/go-test.log" | grep -E '^FAIL[[:space:]]+[^[:space:]]+[[:space:]]' | awk '{print $2 " " $3 " " $4}')
 	grep -qE '^(panic:|# )' "$STATE/go-test.log" && SUMMARY+=("      (build errors or panics: see '# pkg' / 'panic:' lines above)")
 fi
+[[ -s "$COMPTOIR_HOSTILE_SUMMARY" ]] && SUMMARY+=("      $(cat "$COMPTOIR_HOSTILE_SUMMARY")")
 
 summary
 exit "$FAILED"
