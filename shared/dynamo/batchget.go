@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -23,23 +22,19 @@ func (t Table) batchGet(ctx context.Context, keys []map[string]string) (map[stri
 			avs[i] = key(k[AttrPK], k[AttrSK])
 		}
 		pending := map[string]types.KeysAndAttributes{t.Name: {Keys: avs}}
-		for attempt := 0; len(pending[t.Name].Keys) > 0; attempt++ {
-			if attempt > 8 {
-				return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(pending[t.Name].Keys))
-			}
-			if attempt > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return nil, err
-				}
-			}
+		err := untilProcessed(ctx, "batch get", func() (int, error) {
 			res, err := t.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {
-				return nil, fmt.Errorf("batch get: %w", err)
+				return 0, err
 			}
 			for _, it := range res.Responses[t.Name] {
 				out[str(it, AttrPK)+"|"+str(it, AttrSK)] = it
 			}
 			pending = res.UnprocessedKeys
+			return len(pending[t.Name].Keys), nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -9,14 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/roundtrip"
 )
 
 // Attribute names of the table and its first global secondary index.
@@ -29,7 +28,7 @@ const (
 	AttrDoc    = "Doc"
 	// AttrExpires is the table's TTL attribute (epoch seconds).
 	AttrExpires = "ExpiresAt"
-	// GSI1 is the overloaded index: products by category, storefronts by host.
+	// GSI1 is the overloaded index: products by category.
 	GSI1 = "GSI1"
 )
 
@@ -51,37 +50,18 @@ func merchantPrefix(m merchant.ID) (string, error) {
 	return "M#" + string(m), nil
 }
 
-// callCounter counts DynamoDB round trips for one request.
-type callCounter struct{ n atomic.Int64 }
+// WithCallCounter returns a context that counts the DynamoDB round trips
+// made with it (roundtrip.WithCounter); read the count with Calls.
+func WithCallCounter(ctx context.Context) context.Context { return roundtrip.WithCounter(ctx) }
 
-type counterKey struct{}
-
-// WithCallCounter returns a context that counts the DynamoDB round trips made
-// with it; read the count with Calls.
-func WithCallCounter(ctx context.Context) context.Context {
-	return context.WithValue(ctx, counterKey{}, &callCounter{})
-}
-
-// Calls returns the number of DynamoDB round trips made with ctx so far.
-func Calls(ctx context.Context) int64 {
-	if c, ok := ctx.Value(counterKey{}).(*callCounter); ok {
-		return c.n.Load()
-	}
-	return 0
-}
+// Calls returns the number of round trips made with ctx so far
+// (roundtrip.Calls).
+func Calls(ctx context.Context) int64 { return roundtrip.Calls(ctx) }
 
 // CountRoundTrips is a client option that counts every attempt sent to
-// DynamoDB (retries included) in the request's call counter.
+// DynamoDB (retries included) in the request's counter (roundtrip).
 func CountRoundTrips(o *dynamodb.Options) {
-	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-		return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("comptoirCountRoundTrips",
-			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				if c, ok := ctx.Value(counterKey{}).(*callCounter); ok {
-					c.n.Add(1)
-				}
-				return next.HandleFinalize(ctx, in)
-			}), middleware.After)
-	})
+	o.APIOptions = append(o.APIOptions, roundtrip.CountAttempts)
 }
 
 // item is the stored shape of every entity: keys, a type tag and the domain
@@ -151,20 +131,16 @@ func (t Table) put(ctx context.Context, items []item) error {
 func (t Table) write(ctx context.Context, reqs []types.WriteRequest) error {
 	for start := 0; start < len(reqs); start += 25 {
 		pending := map[string][]types.WriteRequest{t.Name: reqs[start:min(start+25, len(reqs))]}
-		for attempt := 0; len(pending[t.Name]) > 0; attempt++ {
-			if attempt > 8 {
-				return fmt.Errorf("batch write: %d requests still unprocessed", len(pending[t.Name]))
-			}
+		err := untilProcessed(ctx, "batch write", func() (int, error) {
 			out, err := t.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {
-				return fmt.Errorf("batch write: %w", err)
+				return 0, err
 			}
 			pending = out.UnprocessedItems
-			if len(pending[t.Name]) > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-			}
+			return len(pending[t.Name]), nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
