@@ -196,7 +196,7 @@ func newCatalogStack(ctx context.Context, tpl *samtemplate.Template, client *dyn
 			return nil, closeSrv, fmt.Errorf("%s: build the function: %w", folder, err)
 		}
 	}
-	keys, err := devstack.StaticKeys(iss.KeySet())
+	keys, err := auth.StaticKeys(iss.KeySet())
 	if err != nil {
 		return nil, closeSrv, fmt.Errorf("catalog: %w", err)
 	}

@@ -47,7 +47,9 @@ type Claims struct {
 }
 
 // Verify checks the token's signature, algorithm, expiry, issuer and audience,
-// then its Comptoir claims, and returns the caller it identifies.
+// then its Comptoir claims, and returns the caller it identifies. A refused
+// token is ErrInvalidToken; a token that cannot be checked because the
+// issuer's keys cannot be read is ErrKeysUnavailable.
 func (v *Verifier) Verify(ctx context.Context, token string) (identity.Caller, error) {
 	var c Claims
 	parser := jwt.NewParser(
@@ -65,6 +67,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (identity.Caller, e
 		}
 		return v.Keys.Key(ctx, kid)
 	})
+	if errors.Is(err, ErrKeysUnavailable) {
+		return identity.Caller{}, fmt.Errorf("%w: %v", ErrKeysUnavailable, err)
+	}
 	if err != nil {
 		return identity.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -19,38 +20,53 @@ type KeySource interface {
 	Key(ctx context.Context, kid string) (crypto.PublicKey, error)
 }
 
+// ErrKeysUnavailable is returned when the issuer's keys cannot be read (the
+// JWKS endpoint is unreachable, answers other than 200, or sends no valid
+// key set): the token may well be good, so the caller should retry later
+// rather than log in again.
+var ErrKeysUnavailable = errors.New("signing keys unavailable")
+
 // JWKS fetches an issuer's JSON Web Key Set over HTTP on first use and keeps
 // it; an unknown key id triggers a refetch at most once per MinRefresh, which
-// follows the issuer's key rotation without letting bad tokens hammer it.
+// follows the issuer's key rotation without letting bad tokens hammer it. A
+// failed fetch is remembered for RetryFailed, so that an outage of the
+// issuer costs one request per RetryFailed, not one per token.
 type JWKS struct {
 	URL        string
 	HTTP       *http.Client
 	MinRefresh time.Duration
+	// RetryFailed is how long a failed fetch is reported without trying
+	// again; 5 seconds when zero.
+	RetryFailed time.Duration
 
 	mu      sync.Mutex
 	keys    map[string]crypto.PublicKey
 	fetched time.Time
+	failed  time.Time
+	failure error
 }
 
-// Key returns the key with id kid.
+// Key returns the key with id kid. It wraps ErrKeysUnavailable when the key
+// set cannot be fetched.
 func (j *JWKS) Key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if k, ok := j.keys[kid]; ok {
 		return k, nil
 	}
-	minRefresh := j.MinRefresh
-	if minRefresh == 0 {
-		minRefresh = time.Minute
-	}
+	minRefresh := cmp.Or(j.MinRefresh, time.Minute)
 	if j.keys != nil && time.Since(j.fetched) < minRefresh {
 		return nil, fmt.Errorf("unknown key id %q", kid)
 	}
+	if j.failure != nil && time.Since(j.failed) < cmp.Or(j.RetryFailed, 5*time.Second) {
+		return nil, j.failure
+	}
 	keys, err := j.fetch(ctx)
 	if err != nil {
-		return nil, err
+		j.failed, j.failure = time.Now(), fmt.Errorf("%w: %v", ErrKeysUnavailable, err)
+		return nil, j.failure
 	}
-	j.keys, j.fetched = keys, time.Now()
+	j.keys, j.fetched, j.failure = keys, time.Now(), nil
 	if k, ok := keys[kid]; ok {
 		return k, nil
 	}
@@ -78,23 +94,52 @@ func (j *JWKS) fetch(ctx context.Context) (map[string]crypto.PublicKey, error) {
 	if err := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&set); err != nil {
 		return nil, fmt.Errorf("decode jwks: %w", err)
 	}
-	keys := make(map[string]crypto.PublicKey, len(set.Keys))
-	for _, k := range set.Keys {
-		if k.Kty != "RSA" || k.Kid == "" || (k.Use != "" && k.Use != "sig") {
-			continue
-		}
-		pub, err := k.rsa()
-		if err != nil {
-			return nil, fmt.Errorf("jwks key %s: %w", k.Kid, err)
-		}
-		keys[k.Kid] = pub
+	return set.PublicKeys()
+}
+
+// StaticKeys is a key source over a key set known in advance, such as the
+// dev issuer's, for verifying tokens without fetching a JWKS over HTTP.
+func StaticKeys(set KeySet) (KeySource, error) {
+	keys, err := set.PublicKeys()
+	if err != nil {
+		return nil, err
 	}
-	return keys, nil
+	if len(keys) == 0 {
+		return nil, errors.New("key set has no RSA signing key")
+	}
+	return staticKeys(keys), nil
+}
+
+type staticKeys map[string]crypto.PublicKey
+
+func (s staticKeys) Key(_ context.Context, kid string) (crypto.PublicKey, error) {
+	if k, ok := s[kid]; ok {
+		return k, nil
+	}
+	return nil, fmt.Errorf("unknown key id %q", kid)
 }
 
 // KeySet is a JSON Web Key Set (RFC 7517).
 type KeySet struct {
 	Keys []JWK `json:"keys"`
+}
+
+// PublicKeys parses the set's RSA signing keys by key id, skipping keys of
+// other types or uses and keys without an id. A malformed RSA key is an
+// error: the set is not what the issuer meant to publish.
+func (s KeySet) PublicKeys() (map[string]crypto.PublicKey, error) {
+	keys := make(map[string]crypto.PublicKey, len(s.Keys))
+	for _, k := range s.Keys {
+		if k.Kty != "RSA" || k.Kid == "" || (k.Use != "" && k.Use != "sig") {
+			continue
+		}
+		pub, err := k.rsa()
+		if err != nil {
+			return nil, fmt.Errorf("jwk %s: %w", k.Kid, err)
+		}
+		keys[k.Kid] = pub
+	}
+	return keys, nil
 }
 
 // JWK is one RSA JSON Web Key.

@@ -2,16 +2,13 @@ package devstack
 
 import (
 	"context"
-	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"mime"
 	"net"
 	"net/http"
@@ -27,7 +24,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/comptoir/comptoir/shared/auth"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/samtemplate"
 	"github.com/comptoir/comptoir/shared/wiring"
@@ -578,41 +574,4 @@ func newRequestID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// StaticKeys turns a JSON Web Key Set into a key source, for verifying the
-// dev issuer's tokens without fetching its JWKS over HTTP.
-func StaticKeys(set auth.KeySet) (auth.KeySource, error) {
-	keys := staticKeys{}
-	for _, k := range set.Keys {
-		if k.Kty != "RSA" {
-			continue
-		}
-		n, err := base64.RawURLEncoding.DecodeString(k.N)
-		if err != nil {
-			return nil, fmt.Errorf("jwk %s modulus: %w", k.Kid, err)
-		}
-		e, err := base64.RawURLEncoding.DecodeString(k.E)
-		if err != nil {
-			return nil, fmt.Errorf("jwk %s exponent: %w", k.Kid, err)
-		}
-		exp := new(big.Int).SetBytes(e)
-		if !exp.IsInt64() || exp.Int64() < 3 || exp.Int64() > 1<<31 {
-			return nil, fmt.Errorf("jwk %s: bad exponent", k.Kid)
-		}
-		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp.Int64())}
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("key set has no RSA key")
-	}
-	return keys, nil
-}
-
-type staticKeys map[string]crypto.PublicKey
-
-func (s staticKeys) Key(_ context.Context, kid string) (crypto.PublicKey, error) {
-	if k, ok := s[kid]; ok {
-		return k, nil
-	}
-	return nil, fmt.Errorf("unknown key id %q", kid)
 }

@@ -85,7 +85,7 @@ func newGateway(t *testing.T, fns devstack.APIInvoker) (*devstack.Gateway, *auth
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := devstack.StaticKeys(iss.KeySet())
+	keys, err := auth.StaticKeys(iss.KeySet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestGuide_PrintsHostsAndVerifiableTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := devstack.StaticKeys(iss.KeySet())
+	keys, err := auth.StaticKeys(iss.KeySet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 		Template: tpl, Resources: res, Clients: clients,
 		Env: LocalEnv{Issuer: cfg.Issuer.Issuer, Audience: cfg.Issuer.Audience, JWKSURL: cfg.JWKSURL, CacheTTL: cfg.CacheTTL, LogLevel: cfg.LogLevel},
 	}
-	keys, err := StaticKeys(cfg.Issuer.KeySet())
+	keys, err := auth.StaticKeys(cfg.Issuer.KeySet())
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
