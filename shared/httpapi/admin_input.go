@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"github.com/comptoir/comptoir/shared/catalog"
 )
 
 // fieldErrors gathers every invalid field of a request, so that one answer
@@ -49,8 +52,19 @@ func (fe *fieldErrors) err() error {
 	return p
 }
 
-// texts checks a map of texts per language.
+// texts checks a map of one-line texts per language, such as names: each
+// keyed by a known language code, plain text (catalog.PlainText) of at most
+// maxLen characters.
 func (fe *fieldErrors) texts(field string, texts map[string]string, maxLen int, required bool) {
+	fe.languageTexts(field, texts, maxLen, required, catalog.PlainText)
+}
+
+// paragraphs is texts for texts that may span lines, such as descriptions.
+func (fe *fieldErrors) paragraphs(field string, texts map[string]string, maxLen int, required bool) {
+	fe.languageTexts(field, texts, maxLen, required, catalog.PlainParagraphs)
+}
+
+func (fe *fieldErrors) languageTexts(field string, texts map[string]string, maxLen int, required bool, plain func(string) bool) {
 	if fe.has(field) {
 		return
 	}
@@ -58,9 +72,11 @@ func (fe *fieldErrors) texts(field string, texts map[string]string, maxLen int, 
 	for _, l := range sortedKeys(texts) {
 		t := texts[l]
 		switch {
-		case !langCode().MatchString(l):
-			fe.add(field+"."+l, "not a language code (2 or 3 lowercase letters)")
-		case len([]rune(t)) > maxLen:
+		case !catalog.KnownLanguage(l):
+			fe.add(field+"."+l, "not a known ISO 639 language code (2 or 3 lowercase letters, such as fr or nl)")
+		case !plain(t):
+			fe.add(field+"."+l, "must be plain text: no control characters or bidirectional marks")
+		case utf8.RuneCountInString(t) > maxLen:
 			fe.add(field+"."+l, fmt.Sprintf("at most %d characters", maxLen))
 		}
 		some = some || strings.TrimSpace(t) != ""

@@ -66,7 +66,7 @@ var (
 // parsed base price and link ratios.
 func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Decimal, ratios []decimal.Decimal) {
 	fe.texts("names", in.Names, maxNameLen, true)
-	fe.texts("descriptions", in.Descriptions, maxDescriptionLen, false)
+	fe.paragraphs("descriptions", in.Descriptions, maxDescriptionLen, false)
 	if !fe.has("categoryId") && !catalog.ValidID(in.CategoryID) {
 		fe.add("categoryId", "is required: a category id")
 	}

@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/money"
@@ -108,6 +107,9 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 // their own company, a rep for a customer they name (checked against their
 // portfolio once read), staff for any customer or none.
 func customerFor(c identity.Caller, requested string) (customerID, repID string, err error) {
+	if requested != "" && !catalog.ValidID(requested) {
+		return "", "", InvalidParameter("customer must be a customer id: 1 to 64 printable characters without spaces, '#' or '/'")
+	}
 	switch c.Role {
 	case identity.Buyer:
 		if requested != "" && requested != c.Customer {
@@ -135,18 +137,4 @@ func customerAccess(c identity.Caller, customerID string, rep *customer.Rep, err
 		return NotFound("no customer " + customerID)
 	}
 	return err
-}
-
-// decodeBody reads a JSON body of at most 1 MiB into v, refusing unknown
-// fields and trailing data.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem(http.StatusBadRequest, "invalid-body", "Invalid body", "the body is not the expected JSON: "+err.Error())
-	}
-	if dec.More() {
-		return problem(http.StatusBadRequest, "invalid-body", "Invalid body", "the body holds more than one JSON value")
-	}
-	return nil
 }

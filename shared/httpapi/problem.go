@@ -6,7 +6,12 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/comptoir/comptoir/shared/logging"
 )
 
 // ProblemBase is the prefix of every problem type URI; the suffix is stable
@@ -22,6 +27,8 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Errors lists per-field or per-line problems where there are several.
 	Errors []FieldError `json:"errors,omitempty"`
+	// retryAfter, when set, is sent as the Retry-After header.
+	retryAfter time.Duration
 }
 
 // FieldError is one invalid input.
@@ -32,9 +39,17 @@ type FieldError struct {
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
 
+// maxDetail bounds a problem's detail and each field error's reason, which
+// may quote what the caller sent.
+const maxDetail = 4 * logging.MaxEcho
+
 func problem(status int, slug, title, detail string) *Problem {
 	return &Problem{Type: ProblemBase + slug, Title: title, Status: status, Detail: detail}
 }
+
+// echo quotes a value the caller sent, cut to logging.MaxEcho bytes, for a
+// problem's detail.
+func echo(s string) string { return strconv.Quote(logging.Truncate(s, logging.MaxEcho)) }
 
 // Problem constructors, one per stable problem type.
 var (
@@ -48,9 +63,10 @@ var (
 	InvalidCursor = func() *Problem {
 		return problem(http.StatusBadRequest, "invalid-cursor", "Invalid cursor", "the cursor does not belong to this query; start again without it")
 	}
-	// UnknownStorefront: no storefront answers for the Host header.
+	// UnknownStorefront: no storefront answers for the Host header, or the
+	// header is not a host name at all.
 	UnknownStorefront = func(host string) *Problem {
-		return problem(http.StatusNotFound, "unknown-storefront", "Unknown storefront", fmt.Sprintf("no storefront answers for host %q", host))
+		return problem(http.StatusNotFound, "unknown-storefront", "Unknown storefront", "no storefront answers for host "+echo(host))
 	}
 	// Unauthenticated: a login is needed, or the token was refused.
 	Unauthenticated = func(detail string) *Problem {
@@ -66,20 +82,48 @@ var (
 	MethodNotAllowed = func(method string) *Problem {
 		return problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", method+" is not allowed on this path")
 	}
+	// PayloadTooLarge: the body is over MaxBody.
+	PayloadTooLarge = func() *Problem {
+		return problem(http.StatusRequestEntityTooLarge, "payload-too-large", "Payload too large",
+			fmt.Sprintf("the body is over %d bytes (1 MiB)", MaxBody))
+	}
+	// Unavailable: a dependency cannot answer now; retry after the
+	// Retry-After header's seconds.
+	Unavailable = func(detail string, retryAfter time.Duration) *Problem {
+		p := problem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", detail)
+		p.retryAfter = retryAfter
+		return p
+	}
 	// Internal: an unexpected failure; details are in the logs only.
 	Internal = func() *Problem {
 		return problem(http.StatusInternalServerError, "internal", "Internal error", "an unexpected error occurred; it has been logged")
 	}
 )
 
-// writeProblem writes p as application/problem+json.
+// maxFieldErrors bounds the field errors one problem lists.
+const maxFieldErrors = 100
+
+// writeProblem writes p as application/problem+json. What may quote the
+// caller (the detail, the path, the fields and reasons) is cut to a bounded
+// length, and at most maxFieldErrors field errors are listed.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	if p.Instance == "" {
 		p.Instance = r.URL.Path
 	}
+	p.Instance = logging.Truncate(p.Instance, logging.MaxEcho)
+	p.Detail = logging.Truncate(p.Detail, maxDetail)
+	if len(p.Errors) > maxFieldErrors {
+		p.Errors = p.Errors[:maxFieldErrors]
+	}
+	for i, e := range p.Errors {
+		p.Errors[i] = FieldError{Field: logging.Truncate(e.Field, logging.MaxEcho), Reason: logging.Truncate(e.Reason, maxDetail)}
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="comptoir"`)
+	}
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(p.retryAfter.Seconds()))))
 	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

@@ -5,20 +5,22 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/comptoir/comptoir/shared/auth"
 	"github.com/comptoir/comptoir/shared/catalog"
-	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/logging"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/roundtrip"
 )
 
 // StorefrontResolver finds the storefront behind a Host header.
@@ -60,7 +62,7 @@ const CallsHeader = "X-Dynamodb-Calls"
 func (p *Pipeline) Handle(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		start := time.Now()
-		ctx := dynamo.WithCallCounter(hr.Context())
+		ctx := roundtrip.WithCounter(hr.Context())
 		ctx = logging.WithRequest(ctx, requestID(hr))
 		hr = hr.WithContext(ctx)
 		rw := &recorder{ResponseWriter: w, ctx: ctx}
@@ -75,20 +77,27 @@ func (p *Pipeline) Handle(h HandlerFunc) http.Handler {
 			}
 		}
 		p.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("method", hr.Method), slog.String("path", hr.URL.Path),
-			slog.Int("status", rw.status), slog.Int64("dynamodb_calls", dynamo.Calls(ctx)),
+			slog.String("method", logging.Truncate(hr.Method, logging.MaxEcho)),
+			slog.String("host", logging.Truncate(requestHost(hr), logging.MaxEcho)),
+			slog.String("path", logging.Truncate(hr.URL.Path, logging.MaxField)),
+			slog.Int("status", rw.status), slog.Int64("dynamodb_calls", roundtrip.Calls(ctx)),
 			slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 	})
 }
 
 func (p *Pipeline) serve(w http.ResponseWriter, hr *http.Request, h HandlerFunc) error {
-	host := hr.Header.Get("Host")
-	if host == "" {
-		host = hr.Host
+	host := requestHost(hr)
+	// A Host that is not a DNS name and a port is answered without a read.
+	name, err := merchant.RequestHost(host)
+	if err != nil {
+		return UnknownStorefront(host)
 	}
-	sf, err := p.Storefronts.ByHost(hr.Context(), host)
+	if err := boundedIDs(hr); err != nil {
+		return err
+	}
+	sf, err := p.Storefronts.ByHost(hr.Context(), name)
 	if errors.Is(err, merchant.ErrUnknownHost) {
-		return UnknownStorefront(merchant.NormalizeHost(host))
+		return UnknownStorefront(name)
 	}
 	if err != nil {
 		return err
@@ -113,8 +122,12 @@ func (p *Pipeline) caller(hr *http.Request, sf merchant.Storefront) (identity.Ca
 		return identity.Caller{}, InvalidToken("the Authorization header must be 'Bearer <token>'")
 	}
 	c, err := p.Tokens.Verify(hr.Context(), strings.TrimSpace(token))
+	if errors.Is(err, auth.ErrKeysUnavailable) {
+		p.Logger.ErrorContext(hr.Context(), "token not checked: signing keys unavailable", slog.String("reason", logging.Truncate(err.Error(), logging.MaxField)))
+		return identity.Caller{}, Unavailable("the token cannot be checked now; retry shortly", keysRetryAfter)
+	}
 	if err != nil {
-		p.Logger.InfoContext(hr.Context(), "token refused", slog.String("reason", err.Error()))
+		p.Logger.InfoContext(hr.Context(), "token refused", slog.String("reason", logging.Truncate(err.Error(), logging.MaxField)))
 		return identity.Caller{}, InvalidToken("the token is expired, tampered with, or not issued for this API")
 	}
 	if c.Merchant != sf.Merchant {
@@ -131,12 +144,98 @@ func (p *Pipeline) mapError(ctx context.Context, err error) *Problem {
 		return InvalidCursor()
 	case errors.Is(err, auth.ErrInvalidToken):
 		return InvalidToken("the token was refused")
+	case errors.Is(err, auth.ErrKeysUnavailable):
+		p.Logger.ErrorContext(ctx, "signing keys unavailable", slog.String("error", logging.Truncate(err.Error(), logging.MaxField)))
+		return Unavailable("the token cannot be checked now; retry shortly", keysRetryAfter)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		p.Logger.WarnContext(ctx, "request cancelled", slog.String("error", err.Error()))
-		return problem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the request took too long; retry")
+		p.Logger.WarnContext(ctx, "request cancelled", slog.String("error", logging.Truncate(err.Error(), logging.MaxField)))
+		return Unavailable("the request took too long; retry", time.Second)
+	case isValidationError(err):
+		// Input the edge should have refused, such as a key over
+		// DynamoDB's limits: the caller's fault, but a gap to close.
+		p.Logger.ErrorContext(ctx, "request refused by the database", slog.String("error", logging.Truncate(err.Error(), logging.MaxField)))
+		return InvalidParameter("a value of the request cannot be used: an id or a field is too long or malformed")
 	}
-	p.Logger.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+	p.Logger.ErrorContext(ctx, "internal error", slog.String("error", logging.Truncate(err.Error(), logging.MaxField)))
 	return Internal()
+}
+
+// MaxIDLen is the longest id a request may name, in bytes: product
+// references, category, rule, storefront and customer ids all fit
+// (catalog.ValidRef), and every key built from them stays far below
+// DynamoDB's 1 KB sort key and 2 KB partition key.
+const MaxIDLen = 64
+
+// idParameters are the query parameters that name an id.
+var idParameters = []string{"customer"}
+
+// boundedIDs refuses, before any read, a request whose path segments
+// ({ref}, {id}, ...) or id parameters are longer than MaxIDLen: 400 rather
+// than a key DynamoDB refuses. Ids of the right length but unknown or
+// malformed are left to the handlers (404, or 400 for a write).
+func boundedIDs(hr *http.Request) error {
+	for _, name := range patternWildcards(hr.Pattern) {
+		if v := hr.PathValue(name); len(v) > MaxIDLen {
+			return idTooLong(name, v)
+		}
+	}
+	q := hr.URL.Query()
+	for _, name := range idParameters {
+		for _, v := range q[name] {
+			if len(v) > MaxIDLen {
+				return idTooLong(name, v)
+			}
+		}
+	}
+	return nil
+}
+
+func idTooLong(name, v string) *Problem {
+	p := InvalidParameter(fmt.Sprintf("%s is %d bytes long: an id has at most %d", name, len(v), MaxIDLen))
+	p.Errors = []FieldError{{Field: name, Reason: fmt.Sprintf("at most %d bytes", MaxIDLen)}}
+	return p
+}
+
+// patternWildcards returns the names of the wildcards of a ServeMux
+// pattern, "GET /admin/assortments/{scope}/{scopeId}" giving scope and
+// scopeId.
+func patternWildcards(pattern string) []string {
+	var names []string
+	for {
+		i := strings.IndexByte(pattern, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(pattern[i:], '}')
+		if j < 0 {
+			return names
+		}
+		name := strings.TrimSuffix(pattern[i+1:i+j], "...")
+		if name != "$" {
+			names = append(names, name)
+		}
+		pattern = pattern[i+j+1:]
+	}
+}
+
+// keysRetryAfter is the Retry-After of a 503 for a token that cannot be
+// checked: the verifier tries the issuer again after a few seconds.
+const keysRetryAfter = 5 * time.Second
+
+// isValidationError reports whether err is an AWS service's refusal of the
+// request itself (ValidationException), which a retry cannot cure.
+func isValidationError(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException"
+}
+
+// requestHost is the Host header as the function received it: among the
+// headers behind API Gateway, as the request's host otherwise.
+func requestHost(hr *http.Request) string {
+	if h := hr.Header.Get("Host"); h != "" {
+		return h
+	}
+	return hr.Host
 }
 
 // requestID is API Gateway's request id when running behind it, else a
@@ -163,7 +262,7 @@ func (r *recorder) WriteHeader(status int) {
 		return
 	}
 	r.wrote, r.status = true, status
-	r.Header().Set(CallsHeader, strconv.FormatInt(dynamo.Calls(r.ctx), 10))
+	r.Header().Set(CallsHeader, strconv.FormatInt(roundtrip.Calls(r.ctx), 10))
 	r.ResponseWriter.WriteHeader(status)
 }
 

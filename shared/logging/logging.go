@@ -1,6 +1,7 @@
 // Package logging builds the structured JSON logger every function uses: each
 // line carries the function name, and the request id and merchant of the
-// request being served when the context has them.
+// request being served when the context has them. No field is longer than
+// MaxField bytes: what a caller sent is cut (Truncate), never logged whole.
 package logging
 
 import (
@@ -43,7 +44,16 @@ func New(w io.Writer, function string, level slog.Level) *slog.Logger {
 
 type contextHandler struct{ slog.Handler }
 
+// Handle bounds every field (truncateAttr) and adds the request's fields.
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.NumAttrs() > 0 {
+		bounded := slog.NewRecord(r.Time, r.Level, Truncate(r.Message, MaxField), r.PC)
+		r.Attrs(func(a slog.Attr) bool {
+			bounded.AddAttrs(truncateAttr(a))
+			return true
+		})
+		r = bounded
+	}
 	if f, ok := ctx.Value(fieldsKey{}).(*fields); ok {
 		if f.requestID != "" {
 			r.AddAttrs(slog.String("request_id", f.requestID))
@@ -56,7 +66,11 @@ func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(as)}
+	bounded := make([]slog.Attr, len(as))
+	for i, a := range as {
+		bounded[i] = truncateAttr(a)
+	}
+	return contextHandler{h.Handler.WithAttrs(bounded)}
 }
 
 func (h contextHandler) WithGroup(name string) slog.Handler {

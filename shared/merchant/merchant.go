@@ -66,6 +66,39 @@ func NormalizeHost(host string) string {
 	return strings.TrimSuffix(host, ".")
 }
 
+// RequestHost returns the storefront host name that a request's Host header
+// names: a DNS name as CanonicalHost accepts it, with an optional port of 1
+// to 5 digits. Anything else (an IP literal, a second port, a percent
+// escape, a control character, more than MaxHostLen bytes, nothing) is a
+// *HostError: no storefront can answer for it, and it need not be looked up.
+func RequestHost(header string) (string, error) {
+	if len(header) > MaxHostLen+len(".:65535") {
+		return "", &HostError{"longer than 253 characters"}
+	}
+	h := strings.TrimSpace(header)
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		if !validPort(h[i+1:]) {
+			return "", &HostError{"its port is not a number from 1 to 65535"}
+		}
+		h = h[:i]
+	}
+	return CanonicalHost(h)
+}
+
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+		n = n*10 + int(p[i]-'0')
+	}
+	return n >= 1 && n <= 65535
+}
+
 // LanguageChain returns the languages to try, in order, for a text: the
 // requested one, then the storefront's, then the merchant's, without repeats.
 func (s Storefront) LanguageChain(requested string) []string {
