@@ -84,6 +84,20 @@ func Storefronts() []merchant.Storefront {
 	}
 }
 
+// Domains are the domains the platform gives each demo merchant: its
+// storefronts may answer for them and for any name below them. Jardin
+// Saison's Belgian domain has no storefront yet, and Hydrotech cannot take
+// it.
+func Domains(m merchant.ID) []string {
+	switch m {
+	case Hydro:
+		return []string{"hydro-fr.localhost", "hydro-be.localhost", "hydro-de.localhost", "hydrotech-industrie.fr"}
+	case Jardin:
+		return []string{"jardin-fr.localhost", "jardin-be.localhost", "jardin-saison.fr"}
+	}
+	return nil
+}
+
 // Identities are the demo callers the local stack prints tokens for.
 func Identities() []identity.Caller {
 	return []identity.Caller{
@@ -104,8 +118,8 @@ func Build() Data {
 	d := Data{
 		Storefronts: Storefronts(),
 		Merchants: []dynamo.Merchant{
-			{ID: Hydro, Name: "Hydrotech Industrie", Country: "FR", DefaultLanguage: "fr", Currency: "EUR"},
-			{ID: Jardin, Name: "Jardin Saison", Country: "FR", DefaultLanguage: "fr", Currency: "EUR"},
+			{ID: Hydro, Name: "Hydrotech Industrie", Country: "FR", DefaultLanguage: "fr", Currency: "EUR", Domains: Domains(Hydro)},
+			{ID: Jardin, Name: "Jardin Saison", Country: "FR", DefaultLanguage: "fr", Currency: "EUR", Domains: Domains(Jardin)},
 		},
 		Categories: map[merchant.ID][]catalog.Category{},
 		Products:   map[merchant.ID][]catalog.Product{},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/vat"
 )
 
@@ -69,5 +70,26 @@ func TestBuild_MeetsTheDemoBrief(t *testing.T) {
 func TestEAN13CheckDigit(t *testing.T) {
 	if got := ean13("400638133393"); got != "4006381333931" {
 		t.Fatalf("ean13 = %s", got)
+	}
+}
+
+func TestBuild_StorefrontsAreUnderTheirMerchantsDomains(t *testing.T) {
+	d := Build()
+	owners := map[merchant.ID]merchant.Merchant{}
+	for _, m := range d.Merchants {
+		owners[m.ID] = m
+	}
+	for _, sf := range d.Storefronts {
+		if !owners[sf.Merchant].Owns(sf.Host) {
+			t.Errorf("%s/%s: %s is not under %v", sf.Merchant, sf.ID, sf.Host, owners[sf.Merchant].Domains)
+		}
+		for id, m := range owners {
+			if id != sf.Merchant && m.Owns(sf.Host) {
+				t.Errorf("%s also owns %s", id, sf.Host)
+			}
+		}
+	}
+	if owners[Hydro].Owns("jardin-be.localhost") || !owners[Jardin].Owns("jardin-be.localhost") {
+		t.Error("jardin-be.localhost is Jardin Saison's")
 	}
 }

@@ -155,17 +155,58 @@ func (c *Catalog) Product(ctx context.Context, m merchant.ID, ref string) (catal
 	return p, nil
 }
 
-// SaveCategories writes categories (used by loads and the admin API).
+// SaveCategories creates or replaces categories, for loads (the demo,
+// benchmarks, tests): the caller gives a tree that holds together, with
+// inherited restrictions (catalog.InheritRestrictions). Each category's
+// document is written with UpdateItem, so that the ProductCount of a
+// category loaded again is kept, in transactions of up to 99 categories that
+// also add 1 to the tree version (tree.go): a change of the tree decided
+// before the load cannot be saved over it.
 func (c *Catalog) SaveCategories(ctx context.Context, m merchant.ID, cats []catalog.Category) error {
-	items := make([]item, 0, len(cats))
-	for _, cat := range cats {
-		pk, sk, err := categoryKey(m, cat.ID)
-		if err != nil {
-			return err
-		}
-		items = append(items, item{PK: pk, SK: sk, Type: typeCategory, Doc: cat})
+	pk, sk, err := treeKey(m)
+	if err != nil {
+		return err
 	}
-	return c.Table.put(ctx, items)
+	byID := make(map[string]int, len(cats))
+	var unique []catalog.Category
+	for _, cat := range cats {
+		if i, ok := byID[cat.ID]; ok {
+			unique[i] = cat
+			continue
+		}
+		byID[cat.ID] = len(unique)
+		unique = append(unique, cat)
+	}
+	for start := 0; start < len(unique); start += maxTransactItems - 1 {
+		tx := []types.TransactWriteItem{{Update: &types.Update{
+			TableName: aws.String(c.Table.Name), Key: key(pk, sk),
+			UpdateExpression:         aws.String("ADD #v :one SET #t = :type"),
+			ExpressionAttributeNames: map[string]string{"#v": AttrVersion, "#t": AttrType},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": &types.AttributeValueMemberN{Value: "1"}, ":type": &types.AttributeValueMemberS{Value: typeTree},
+			},
+		}}}
+		for _, cat := range unique[start:min(start+maxTransactItems-1, len(unique))] {
+			up, err := c.categoryUpdate(m, cat)
+			if err != nil {
+				return err
+			}
+			tx = append(tx, types.TransactWriteItem{Update: up})
+		}
+		for attempt := 0; ; attempt++ {
+			_, err := c.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+			if err == nil {
+				break
+			}
+			if retry, _ := treeOutcome(err, len(tx)-1, nil); !retry || attempt+1 >= maxTreeAttempts {
+				return fmt.Errorf("save categories of %s: %w", m, err)
+			}
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Category reads one category with a single GetItem.

@@ -14,28 +14,27 @@ type CatalogAdmin interface {
 	catalog.Repository
 	// Products reads products by reference; unknown ones are absent.
 	Products(ctx context.Context, m merchant.ID, refs []string) (map[string]catalog.Product, error)
-	SaveCategories(ctx context.Context, m merchant.ID, cats []catalog.Category) error
 	SaveProducts(ctx context.Context, m merchant.ID, products []catalog.Product) error
-	DeleteCategory(ctx context.Context, m merchant.ID, id string) error
-	// HasProducts reports whether a product is filed directly in the category.
-	HasProducts(ctx context.Context, m merchant.ID, categoryID string) (bool, error)
+	// FamilyStore changes the category tree and refreshes the families
+	// of the products below a moved category.
+	catalog.FamilyStore
 }
 
 // StorefrontAdmin is what the back office needs from storefront storage.
+// A save drops the hosts it changed from the process's storefront cache.
 type StorefrontAdmin interface {
 	List(ctx context.Context, m merchant.ID) ([]merchant.Storefront, error)
-	// HostOwner reads who holds a host, bypassing any cache.
-	HostOwner(ctx context.Context, host string) (merchant.Storefront, bool, error)
-	Save(ctx context.Context, fronts []merchant.Storefront) error
-	// Forget drops hosts from the process's storefront cache.
-	Forget(hosts ...string)
+	merchant.StorefrontStore
 }
 
 // AssortmentAdmin is what the back office needs from assortment storage.
 type AssortmentAdmin interface {
 	AssortmentReader
-	Save(ctx context.Context, m merchant.ID, as ...catalog.Assortment) error
-	Delete(ctx context.Context, m merchant.ID, scope catalog.AssortmentScope, scopeID string) error
+	// Put creates or replaces an assortment; created is true when there
+	// was none.
+	Put(ctx context.Context, m merchant.ID, a catalog.Assortment) (created bool, err error)
+	// Delete removes an assortment; found is false when there was none.
+	Delete(ctx context.Context, m merchant.ID, scope catalog.AssortmentScope, scopeID string) (found bool, err error)
 }
 
 // AdminAPI serves the back office ("back-office") of the merchant's staff:
@@ -57,7 +56,6 @@ type AdminAPI struct {
 // Bounds of the back office's inputs, so that a stored item stays well under
 // DynamoDB's 400 KB and a request cannot fan out without limit.
 const (
-	MaxCategoryDepth   = 16
 	maxLanguages       = 20
 	maxNameLen         = 200
 	maxDescriptionLen  = 4000
@@ -69,7 +67,6 @@ const (
 	maxLinks           = 50
 	maxAssortmentItems = 1000
 	maxProductDocBytes = 200 << 10
-	productPageForMove = 100
 )
 
 // Routes returns the admin function's router.

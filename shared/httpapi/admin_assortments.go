@@ -58,12 +58,19 @@ func (a *AdminAPI) putAssortment(w http.ResponseWriter, r *Request) error {
 	if fe.decoding {
 		return fe.err()
 	}
+	// Counted before removing repeats, so that a huge list is refused
+	// before it is searched.
+	if len(in.Categories)+len(in.Products) > maxAssortmentItems {
+		return fe.add("products", fmt.Sprintf("at most %d categories and products together", maxAssortmentItems)).err()
+	}
 	in.Categories, in.Products = dedupe(in.Categories), dedupe(in.Products)
-	switch {
-	case len(in.Categories)+len(in.Products) == 0:
+	if len(in.Categories)+len(in.Products) == 0 {
 		fe.add("categories", "an assortment lists at least one category or product; delete it to lift the limit")
-	case len(in.Categories)+len(in.Products) > maxAssortmentItems:
-		fe.add("products", fmt.Sprintf("at most %d categories and products together", maxAssortmentItems))
+	}
+	for i, id := range in.Categories {
+		if !catalog.ValidID(id) {
+			fe.add(fmt.Sprintf("categories[%d]", i), "must be a category id")
+		}
 	}
 	var refs []string
 	for i, ref := range in.Products {
@@ -77,23 +84,21 @@ func (a *AdminAPI) putAssortment(w http.ResponseWriter, r *Request) error {
 		return fe.err()
 	}
 	var (
-		cats                []catalog.Category
-		stored              map[string]catalog.Product
-		all                 catalog.Assortments
-		catErr, pErr, aaErr error
-		wg                  sync.WaitGroup
+		cats         []catalog.Category
+		stored       map[string]catalog.Product
+		catErr, pErr error
+		wg           sync.WaitGroup
 	)
 	wg.Go(func() { cats, catErr = a.Catalog.Categories(r.Context(), r.Merchant()) })
 	if len(refs) > 0 {
 		wg.Go(func() { stored, pErr = a.Catalog.Products(r.Context(), r.Merchant(), refs) })
 	}
-	wg.Go(func() { all, aaErr = a.Assortments.All(r.Context(), r.Merchant()) })
 	wg.Wait()
-	if err := errors.Join(catErr, pErr, aaErr); err != nil {
+	if err := errors.Join(catErr, pErr); err != nil {
 		return err
 	}
 	for i, id := range in.Categories {
-		if !slices.ContainsFunc(cats, func(c catalog.Category) bool { return c.ID == id }) {
+		if catalog.ValidID(id) && !slices.ContainsFunc(cats, func(c catalog.Category) bool { return c.ID == id }) {
 			fe.add(fmt.Sprintf("categories[%d]", i), "no category "+strconv.Quote(id))
 		}
 	}
@@ -106,21 +111,11 @@ func (a *AdminAPI) putAssortment(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	as := catalog.Assortment{Scope: scope, ScopeID: scopeID, Categories: in.Categories, Products: in.Products}
-	if err := a.Assortments.Save(r.Context(), r.Merchant(), as); err != nil {
+	created, err := a.Assortments.Put(r.Context(), r.Merchant(), as)
+	if err != nil {
 		return err
 	}
-	return writeJSON(w, createdOr(all.For(scopeFor(scope, scopeID)) != nil), as)
-}
-
-// scopeFor spreads a scope into the arguments of Assortments.For.
-func scopeFor(scope catalog.AssortmentScope, id string) (customerID, buyingGroup, priceCategory string) {
-	switch scope {
-	case catalog.ForCustomer:
-		return id, "", ""
-	case catalog.ForBuyingGroup:
-		return "", id, ""
-	}
-	return "", "", id
+	return writeJSON(w, createdOr(!created), as)
 }
 
 func (a *AdminAPI) deleteAssortment(w http.ResponseWriter, r *Request) error {
@@ -129,15 +124,12 @@ func (a *AdminAPI) deleteAssortment(w http.ResponseWriter, r *Request) error {
 	if fe.has("scope") || fe.has("scopeId") {
 		return NotFound("no such assortment")
 	}
-	all, err := a.Assortments.All(r.Context(), r.Merchant())
+	found, err := a.Assortments.Delete(r.Context(), r.Merchant(), scope, scopeID)
 	if err != nil {
 		return err
 	}
-	if all.For(scopeFor(scope, scopeID)) == nil {
+	if !found {
 		return NotFound("no assortment for " + string(scope) + " " + strconv.Quote(scopeID))
-	}
-	if err := a.Assortments.Delete(r.Context(), r.Merchant(), scope, scopeID); err != nil {
-		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

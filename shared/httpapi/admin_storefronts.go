@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -24,12 +23,6 @@ type StorefrontInput struct {
 	Consumers bool                `json:"consumers,omitempty"`
 }
 
-var (
-	hostName    = lazyRegexp(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	countryCode = lazyRegexp(`^[A-Z]{2}$`)
-	langCode    = lazyRegexp(`^[a-z]{2,3}$`)
-)
-
 func (a *AdminAPI) storefronts(w http.ResponseWriter, r *Request) error {
 	fronts, err := a.Storefronts.List(r.Context(), r.Merchant())
 	if err != nil {
@@ -43,10 +36,11 @@ func (a *AdminAPI) storefronts(w http.ResponseWriter, r *Request) error {
 }
 
 // putStorefront creates or replaces one of the caller's merchant's
-// storefronts. A host is unique across the deployment: one held by another
-// storefront, of this merchant or another, is refused with 409. The check
-// reads the host index and then writes: two requests racing for one new
-// host can both pass it.
+// storefronts. Its host must be under one of the domains the platform gave
+// the merchant (403 otherwise), and is unique across the deployment: one
+// held by another storefront, of this merchant or another, is refused with
+// 409. The storefront and the claim of its host are saved in one atomic
+// write (merchant.StorefrontStore).
 func (a *AdminAPI) putStorefront(w http.ResponseWriter, r *Request) error {
 	id := r.PathValue("id")
 	fe := &fieldErrors{}
@@ -60,19 +54,20 @@ func (a *AdminAPI) putStorefront(w http.ResponseWriter, r *Request) error {
 	}); err != nil {
 		return err
 	}
-	host := strings.ToLower(strings.TrimSpace(in.Host))
-	if !fe.has("host") && (len(host) > 253 || !hostName().MatchString(host)) {
-		fe.add("host", "is required: a host name without scheme, port or path, such as shop.example.fr")
+	host, hostErr := merchant.CanonicalHost(in.Host)
+	var he *merchant.HostError
+	if !fe.has("host") && errors.As(hostErr, &he) {
+		fe.add("host", "is required: a host name without scheme, port or path, such as shop.example.fr; this one is "+he.Reason)
 	}
 	in.Country, in.Language, in.Currency = strings.ToUpper(in.Country), strings.ToLower(in.Language), strings.ToUpper(in.Currency)
-	if !fe.has("country") && !countryCode().MatchString(in.Country) {
-		fe.add("country", "is required: an ISO 3166 alpha-2 code such as FR")
+	if !fe.has("country") && !merchant.KnownCountry(in.Country) {
+		fe.add("country", "is required: an ISO 3166-1 alpha-2 country code such as FR")
 	}
-	if !fe.has("language") && !langCode().MatchString(in.Language) {
-		fe.add("language", "is required: a language code such as fr")
+	if !fe.has("language") && !catalog.KnownLanguage(in.Language) {
+		fe.add("language", "is required: an ISO 639 language code such as fr")
 	}
 	if !fe.has("currency") && !money.ValidCurrency(in.Currency) {
-		fe.add("currency", "is required: an ISO 4217 code such as EUR")
+		fe.add("currency", "is required: an ISO 4217 currency code such as EUR")
 	}
 	if !fe.has("mode") && !in.Mode.Valid() {
 		fe.add("mode", "must be closed, partially-open or open")
@@ -80,45 +75,31 @@ func (a *AdminAPI) putStorefront(w http.ResponseWriter, r *Request) error {
 	if err := fe.err(); err != nil {
 		return err
 	}
-	var (
-		fronts          []merchant.Storefront
-		owner           merchant.Storefront
-		held            bool
-		listErr, ownErr error
-		wg              sync.WaitGroup
-	)
-	wg.Go(func() { fronts, listErr = a.Storefronts.List(r.Context(), r.Merchant()) })
-	wg.Go(func() { owner, held, ownErr = a.Storefronts.HostOwner(r.Context(), host) })
-	wg.Wait()
-	if err := errors.Join(listErr, ownErr); err != nil {
-		return err
-	}
-	if held && (owner.Merchant != r.Merchant() || owner.ID != id) {
+	sf, created, err := a.Storefronts.UpdateStorefront(r.Context(), r.Merchant(), id, func(sf *merchant.Storefront, exists bool, owner merchant.Merchant) error {
+		if !owner.Owns(host) {
+			p := Forbidden("the host must be one of the merchant's domains or a name below one; the platform operator sets the domains")
+			p.Errors = []FieldError{{Field: "host", Reason: "not under the merchant's domains (" + strings.Join(owner.Domains, ", ") + ")"}}
+			return p
+		}
+		sf.Host, sf.Country, sf.Language, sf.Currency, sf.Mode, sf.Consumers = host, in.Country, in.Language, in.Currency, in.Mode, in.Consumers
+		// The merchant's language is the same on all its storefronts.
+		switch {
+		case owner.DefaultLanguage != "":
+			sf.MerchantLanguage = owner.DefaultLanguage
+		case !exists || sf.MerchantLanguage == "":
+			sf.MerchantLanguage = in.Language
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, merchant.ErrHostTaken):
 		p := Conflict("host " + strconv.Quote(host) + " already answers for another storefront")
 		p.Errors = []FieldError{{Field: "host", Reason: "already used by another storefront"}}
 		return p
-	}
-	sf := merchant.Storefront{ID: id, Merchant: r.Merchant(), Host: host, Country: in.Country, Language: in.Language,
-		Currency: in.Currency, Mode: in.Mode, Consumers: in.Consumers, MerchantLanguage: in.Language}
-	var old *merchant.Storefront
-	for i, f := range fronts {
-		if f.ID == id {
-			old = &fronts[i]
-		}
-	}
-	// The merchant's language is the same on all its storefronts.
-	switch {
-	case old != nil && old.MerchantLanguage != "":
-		sf.MerchantLanguage = old.MerchantLanguage
-	case len(fronts) > 0 && fronts[0].MerchantLanguage != "":
-		sf.MerchantLanguage = fronts[0].MerchantLanguage
-	}
-	if err := a.Storefronts.Save(r.Context(), []merchant.Storefront{sf}); err != nil {
+	case errors.Is(err, merchant.ErrConflict):
+		return Conflict("the storefront was being changed by other requests at the same time; try again")
+	case err != nil:
 		return err
 	}
-	a.Storefronts.Forget(host)
-	if old != nil {
-		a.Storefronts.Forget(old.Host)
-	}
-	return writeJSON(w, createdOr(old != nil), sf)
+	return writeJSON(w, createdOr(!created), sf)
 }

@@ -32,6 +32,7 @@ type adminFixture struct {
 	issuer         *auth.DevIssuer
 	staff          string // Hydrotech staff
 	jardinStaff    string // the other merchant's staff
+	table          dynamo.Table
 }
 
 func newAdminFixture(t *testing.T) *adminFixture {
@@ -49,7 +50,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 		Prices: &dynamo.Pricing{Table: tbl}, Assortments: &dynamo.Assortments{Table: tbl},
 		Now: func() time.Time { return fixtureDay },
 	}
-	f := &adminFixture{admin: admin.Routes(), catalog: cat.Routes(), issuer: iss}
+	f := &adminFixture{admin: admin.Routes(), catalog: cat.Routes(), issuer: iss, table: tbl}
 	f.staff = f.token(t, identity.Caller{Role: identity.Staff, Subject: "admin@hydrotech.fr", Merchant: demo.Hydro})
 	f.jardinStaff = f.token(t, identity.Caller{Role: identity.Staff, Subject: "admin@jardin-saison.fr", Merchant: demo.Jardin})
 	return f
@@ -153,7 +154,7 @@ func TestAdminAPI_OnlyTheMerchantsStaffGetsIn(t *testing.T) {
 		{"staff", f.staff, 0, ""},
 	}
 	category := jsonObject{"names": jsonObject{"fr": "Matrice"}, "parentId": "VANNES", "position": 9}
-	storefront := jsonObject{"host": "hydro-ch.localhost", "country": "CH", "language": "fr", "currency": "CHF", "mode": "closed"}
+	storefront := jsonObject{"host": "ch.hydrotech-industrie.fr", "country": "CH", "language": "fr", "currency": "CHF", "mode": "closed"}
 	// Endpoints in an order where each staff call succeeds; the staff
 	// status says the refused callers wrote nothing before (201, not 200).
 	endpoints := []struct {
@@ -360,14 +361,17 @@ func TestAdminAPI_StorefrontChanges(t *testing.T) {
 		r := f.adminDo(t, "PUT", "/admin/storefronts/fr", jsonObject{"host": beHost, "country": "FR", "language": "fr", "currency": "EUR", "mode": "open"})
 		wantProblem(t, r, 409, "conflict")
 		wantFields(t, r, "host")
+		// Another merchant's hosts are not under Hydrotech's domains.
 		r = f.adminDo(t, "PUT", "/admin/storefronts/lu", jsonObject{"host": "jardin-fr.localhost", "country": "LU", "language": "fr", "currency": "EUR", "mode": "open"})
-		wantProblem(t, r, 409, "conflict")
+		wantProblem(t, r, 403, "forbidden")
+		wantFields(t, r, "host")
 		// Jardin's staff cannot take Hydrotech's host, even for a
 		// storefront with the same id.
 		r = f.do(t, f.admin, "PUT", "jardin-fr.localhost", "/admin/storefronts/fr", f.jardinStaff,
 			jsonObject{"host": frHost, "country": "FR", "language": "fr", "currency": "EUR", "mode": "open"})
-		wantProblem(t, r, 409, "conflict")
+		wantProblem(t, r, 403, "forbidden")
 		wantStatus(t, f.catalogGet(t, "jardin-fr.localhost", "/catalog/categories", ""), 200)
+		wantStatus(t, f.catalogGet(t, frHost, "/catalog/categories", f.token(t, buyer)), 200)
 		// The merchant is never taken from the body.
 		r = f.do(t, f.admin, "PUT", "jardin-fr.localhost", "/admin/storefronts/es", f.jardinStaff,
 			jsonObject{"host": "hydro-es.localhost", "country": "ES", "language": "es", "currency": "EUR", "mode": "open", "merchant": "hydro"})
@@ -375,20 +379,20 @@ func TestAdminAPI_StorefrontChanges(t *testing.T) {
 		wantFields(t, r, "merchant")
 	})
 	t.Run("a new storefront and a moved host", func(t *testing.T) {
-		r := f.adminDo(t, "PUT", "/admin/storefronts/at", jsonObject{"host": "hydro-at.localhost", "country": "AT", "language": "de", "currency": "EUR", "mode": "open"})
+		r := f.adminDo(t, "PUT", "/admin/storefronts/at", jsonObject{"host": "AT.Hydrotech-Industrie.fr.", "country": "AT", "language": "de", "currency": "EUR", "mode": "open"})
 		wantStatus(t, r, 201)
-		if sf := decode[merchant.Storefront](t, r); sf.MerchantLanguage != "fr" || sf.Merchant != demo.Hydro {
+		if sf := decode[merchant.Storefront](t, r); sf.MerchantLanguage != "fr" || sf.Merchant != demo.Hydro || sf.Host != "at.hydrotech-industrie.fr" {
 			t.Errorf("created %+v", sf)
 		}
-		wantStatus(t, f.catalogGet(t, "hydro-at.localhost", "/catalog/products/"+demo.SealKitRef, ""), 200)
+		wantStatus(t, f.catalogGet(t, "at.hydrotech-industrie.fr", "/catalog/products/"+demo.SealKitRef, ""), 200)
 		// The admin function resolves beHost once (and caches it), then
 		// moves it: its own cache is dropped at once.
 		wantStatus(t, f.do(t, f.admin, "GET", beHost, "/admin/storefronts", f.staff, nil), 200)
-		r = f.adminDo(t, "PUT", "/admin/storefronts/be", jsonObject{"host": "hydro-belgique.localhost", "country": "BE", "language": "nl", "currency": "EUR", "mode": "open", "consumers": true})
+		r = f.adminDo(t, "PUT", "/admin/storefronts/be", jsonObject{"host": "belgique.hydrotech-industrie.fr", "country": "BE", "language": "nl", "currency": "EUR", "mode": "open", "consumers": true})
 		wantStatus(t, r, 200)
 		wantProblem(t, f.do(t, f.admin, "GET", beHost, "/admin/storefronts", f.staff, nil), 404, "unknown-storefront")
 		wantProblem(t, f.catalogGet(t, beHost, "/catalog/categories", ""), 404, "unknown-storefront")
-		wantStatus(t, f.catalogGet(t, "hydro-belgique.localhost", "/catalog/categories", ""), 200)
+		wantStatus(t, f.catalogGet(t, "belgique.hydrotech-industrie.fr", "/catalog/categories", ""), 200)
 		// The released host can be taken again.
 		r = f.adminDo(t, "PUT", "/admin/storefronts/at", jsonObject{"host": beHost, "country": "AT", "language": "de", "currency": "EUR", "mode": "open"})
 		wantStatus(t, r, 200)
@@ -580,6 +584,23 @@ func TestAdminAPI_RefusesInvalidInputListingEveryField(t *testing.T) {
 		{"storefront host with a scheme", "PUT", "/admin/storefronts/it", storefront(set("host", "https://shop.example.it")), bad, []string{"host"}},
 		{"storefront host with a port", "PUT", "/admin/storefronts/it", storefront(set("host", "shop.example.it:8443")), bad, []string{"host"}},
 		{"storefront codes", "PUT", "/admin/storefronts/it", storefront(set("country", "Italy", "language", "italian", "currency", "EU")), bad, []string{"country", "currency", "language"}},
+		{"storefront codes that are not real", "PUT", "/admin/storefronts/it", storefront(set("country", "UK", "language", "xx", "currency", "XYZ")), bad, []string{"country", "currency", "language"}},
+		{"storefront private-use country", "PUT", "/admin/storefronts/it", storefront(set("country", "XK")), bad, []string{"country"}},
+		{"storefront IPv4 host", "PUT", "/admin/storefronts/it", storefront(set("host", "127.0.0.1")), bad, []string{"host"}},
+		{"storefront IPv6 host", "PUT", "/admin/storefronts/it", storefront(set("host", "::1")), bad, []string{"host"}},
+		{"storefront bracketed IPv6 host", "PUT", "/admin/storefronts/it", storefront(set("host", "[::1]")), bad, []string{"host"}},
+		{"storefront host with two final dots", "PUT", "/admin/storefronts/it", storefront(set("host", "it.hydrotech-industrie.fr..")), bad, []string{"host"}},
+		{"storefront host of one label", "PUT", "/admin/storefronts/it", storefront(set("host", "localhost")), bad, []string{"host"}},
+		{"storefront host too long", "PUT", "/admin/storefronts/it", storefront(set("host", strings.Repeat("a.", 130)+"hydrotech-industrie.fr")), bad, []string{"host"}},
+		{"storefront id too long", "PUT", "/admin/storefronts/" + strings.Repeat("s", 65), storefront(set()), bad, []string{"id"}},
+		{"category id too long", "PUT", "/admin/categories/" + strings.Repeat("C", 3000), jsonObject{"names": jsonObject{"fr": "x"}}, bad, []string{"id"}},
+		{"category parent id too long", "PUT", "/admin/categories/NEW", jsonObject{"names": jsonObject{"fr": "x"}, "parentId": strings.Repeat("P", 3000)}, bad, []string{"parentId"}},
+		{"category position 2^63-1", "PUT", "/admin/categories/NEW", jsonObject{"names": jsonObject{"fr": "x"}, "position": int64(9223372036854775807)}, bad, []string{"position"}},
+		{"category position 2^63", "PUT", "/admin/categories/NEW", `{"names":{"fr":"x"},"position":9223372036854775808}`, shape, []string{"position"}},
+		{"category position past the bound", "PUT", "/admin/categories/NEW", jsonObject{"names": jsonObject{"fr": "x"}, "position": 1_000_001}, bad, []string{"position"}},
+		{"assortment scope id too long", "PUT", "/admin/assortments/customer/" + strings.Repeat("C", 3000), jsonObject{"categories": []string{"POMPES"}}, bad, []string{"scopeId"}},
+		{"assortment category id too long", "PUT", "/admin/assortments/customer/C0001", jsonObject{"categories": []string{strings.Repeat("C", 3000), "POMPES"}}, bad, []string{"categories[0]"}},
+		{"assortment too many entries, repeats included", "PUT", "/admin/assortments/customer/C0001", jsonObject{"products": slices.Repeat([]string{demo.PumpRef}, 1001)}, bad, []string{"products"}},
 		{"storefront consumers not a boolean", "PUT", "/admin/storefronts/it", storefront(set("consumers", "yes")), shape, []string{"consumers"}},
 	}
 	for _, c := range cases {
