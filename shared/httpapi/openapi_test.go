@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -25,11 +27,14 @@ import (
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"github.com/comptoir/comptoir/shared/auth"
 	"github.com/comptoir/comptoir/shared/demo"
+	"github.com/comptoir/comptoir/shared/devstack"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/samtemplate"
+	"github.com/comptoir/comptoir/shared/wiring"
 )
 
 // openAPIFile is the published contract of the HTTP API.
@@ -395,25 +400,28 @@ func TestOpenAPIContract_CatalogResponsesConform(t *testing.T) {
 		})
 	}
 
-	// The router answers these before any operation: there is no operation
-	// to validate against, so the body is checked against the document's
-	// reusable responses.
+	// The admin function receives every path under /admin/ (its route is
+	// ANY /admin/{proxy+}): its router answers these before any operation.
+	// There is no operation to validate against, so the body is checked
+	// against the document's reusable responses. Elsewhere the gateway
+	// answers first (TestOpenAPIContract_GatewayAnswersAreDocumented).
 	routerProblems := []struct {
 		name, method, path, response string
 		status                       int
 		slug                         string
 	}{
-		{"method not allowed", http.MethodPost, "/catalog/categories", "MethodNotAllowed", 405, "method-not-allowed"},
-		{"method not allowed on a product", http.MethodDelete, "/catalog/products/" + demo.PumpRef, "MethodNotAllowed", 405, "method-not-allowed"},
-		{"no route", http.MethodGet, "/catalog/nothing", "NoRoute", 404, "not-found"},
+		{"method not allowed", http.MethodPost, "/admin/categories", "AdminMethodNotAllowed", 405, "method-not-allowed"},
+		{"method not allowed on a product", http.MethodPost, "/admin/products/" + demo.PumpRef, "AdminMethodNotAllowed", 405, "method-not-allowed"},
+		{"no route", http.MethodGet, "/admin/nothing", "AdminNoRoute", 404, "not-found"},
 	}
+	admin := adminRoutes(f.table)
 	for _, p := range routerProblems {
 		t.Run("problem/"+p.name, func(t *testing.T) {
 			req := httptest.NewRequest(p.method, p.path, nil)
 			req.Host = frHost
 			req.Header.Set("Host", frHost)
 			rec := httptest.NewRecorder()
-			f.handler.ServeHTTP(rec, req)
+			admin.ServeHTTP(rec, req)
 			r := response{rec.Code, rec.Header(), rec.Body.Bytes()}
 			wantProblem(t, r, p.status, p.slug)
 			if v := c.reusableResponseViolations(p.response, r); len(v) > 0 {
@@ -629,17 +637,113 @@ func TestOpenAPIContract_PricingResponsesConform(t *testing.T) {
 			}
 		})
 	}
-	t.Run("problem/method not allowed", func(t *testing.T) {
-		req := httptest.NewRequest(http.MethodGet, "/pricing/quote", nil)
-		req.Header.Set("Host", frHost)
-		rec := httptest.NewRecorder()
-		f.pricing.ServeHTTP(rec, req)
-		r := response{rec.Code, rec.Header(), rec.Body.Bytes()}
-		wantProblem(t, r, http.StatusMethodNotAllowed, "method-not-allowed")
-		if v := c.reusableResponseViolations("MethodNotAllowed", r); len(v) > 0 {
-			t.Errorf("GET /pricing/quote → %d does not conform to #/components/responses/MethodNotAllowed:\n\t%s", r.status, strings.Join(v, "\n\t"))
+}
+
+// TestOpenAPIContract_GatewayAnswersAreDocumented sends, through the local
+// API Gateway (devstack.Gateway, routes and authorizers from
+// template.yaml), the requests the gateway answers itself, and checks each
+// answer against the document: {"message": ...} bodies, documented for the
+// operation where there is one (401 of the JWT authorizer, 413 over
+// 10 MB), as a reusable response otherwise (no route, a method a path does
+// not serve: 404, never 405).
+func TestOpenAPIContract_GatewayAnswersAreDocumented(t *testing.T) {
+	c := loadContract(t)
+	tpl, err := samtemplate.Load("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := auth.NewDevIssuer("https://issuer.test", "comptoir-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := auth.StaticKeys(iss.KeySet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := devstack.NewGateway(devstack.GatewayConfig{
+		Routes: tpl.Routes(), Functions: unreachableFunctions{t},
+		Authorizer: &auth.Verifier{Issuer: iss.Issuer, Audience: iss.Audience, Keys: keys},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff, err := iss.Sign(identity.Caller{Role: identity.Staff, Subject: "admin@hydrotech.fr", Merchant: demo.Hydro}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := auth.NewDevIssuer(iss.Issuer, iss.Audience)
+	forged, _ := other.Sign(identity.Caller{Role: identity.Staff, Subject: "admin@hydrotech.fr", Merchant: demo.Hydro}, time.Hour)
+	huge := `{"lines":[` + strings.Repeat(" ", devstack.MaxPayload) + `]}`
+	cases := []struct {
+		name, method, path, token, body string
+		status                          int
+		message                         string
+		// response is the reusable response to check against when the
+		// answer belongs to no operation.
+		response string
+	}{
+		{"no route", http.MethodGet, "/catalog/nothing", "", "", 404, "Not Found", "GatewayNotFound"},
+		{"a method the path does not serve", http.MethodPost, "/catalog/categories", "", "{}", 404, "Not Found", "GatewayNotFound"},
+		{"a method the product does not serve", http.MethodDelete, "/catalog/products/" + demo.PumpRef, "", "", 404, "Not Found", "GatewayNotFound"},
+		{"GET on the quote", http.MethodGet, "/pricing/quote", staff, "", 404, "Not Found", "GatewayNotFound"},
+		{"quote without a token", http.MethodPost, "/pricing/quote", "", "{}", 401, "Unauthorized", ""},
+		{"quote with a forged token", http.MethodPost, "/pricing/quote", forged, "{}", 401, "Unauthorized", ""},
+		{"admin write without a token", http.MethodPut, "/admin/categories/POMPES", "", "{}", 401, "Unauthorized", ""},
+		{"admin read with a forged token", http.MethodGet, "/admin/storefronts", forged, "", 401, "Unauthorized", ""},
+		{"admin path without a route, without a token", http.MethodGet, "/admin/nothing", "", "", 401, "Unauthorized", "TokenRequired"},
+		{"quote over 10 MB", http.MethodPost, "/pricing/quote", staff, huge, 413, "Request Entity Too Large", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			req.Host = frHost
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			rec := httptest.NewRecorder()
+			g.ServeHTTP(rec, req)
+			r := response{rec.Code, rec.Header(), rec.Body.Bytes()}
+			if r.status != tc.status || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+				t.Fatalf("%d %s: %.200s", r.status, r.header.Get("Content-Type"), r.body)
+			}
+			if m := decode[map[string]string](t, r); len(m) != 1 || m["message"] != tc.message {
+				t.Errorf("body %s, want {\"message\": %q}", r.body, tc.message)
+			}
+			if tc.response != "" {
+				if v := c.reusableResponseViolations(tc.response, r); len(v) > 0 {
+					t.Errorf("%s %s → %d does not conform to #/components/responses/%s:\n\t%s", tc.method, tc.path, r.status, tc.response, strings.Join(v, "\n\t"))
+				}
+				return
+			}
+			body := tc.body
+			if len(body) > 1<<10 {
+				body = "{}" // the validator need not read 10 MB of request
+			}
+			e := exchange{req: httptest.NewRequest(tc.method, tc.path, nil), body: []byte(body), resp: r}
+			e.req.Host = frHost
+			e.req.Header = req.Header.Clone()
+			c.mustConform(t, e, false)
+		})
+	}
+	t.Run("no operation promises a 405", func(t *testing.T) {
+		for key, op := range documentedOperations(c.model) {
+			if _, ok := op.Responses.Codes.Get("405"); ok {
+				t.Errorf("%s documents a 405, which API Gateway never sends", key)
+			}
 		}
 	})
+}
+
+// unreachableFunctions fails the test when the gateway calls a function:
+// the gateway answers every request of the test itself.
+type unreachableFunctions struct{ t *testing.T }
+
+func (u unreachableFunctions) API(_ context.Context, folder string) (wiring.APIHandler, error) {
+	u.t.Errorf("the gateway called the %s function", folder)
+	return nil, fmt.Errorf("the %s function must not be called", folder)
 }
 
 // TestOpenAPIContract_DetectsPricingDrift proves the pricing half of the
