@@ -5,7 +5,10 @@
 #   scripts/test.sh [go test args...]     e.g. scripts/test.sh -run Bootstrap -v
 #
 # 1. installs the dependencies (npm ci when needed, go mod download);
-# 2. gofmt (fails listing the unformatted files) and go vet ./...;
+# 2. gofmt (fails listing the unformatted files), go vet ./..., go mod tidy
+#    -diff (fails showing what go.mod and go.sum lack or hold in excess), and
+#    template.yaml against the published SAM and CloudFormation JSON schemas
+#    (shared/samtemplate, no stack needed);
 # 3. starts its own DynamoDB Local + fauxqs on 127.0.0.1:18000 / :14566
 #    (COMPTOIR_TEST_DDB_PORT / COMPTOIR_TEST_SQS_PORT override them; when a
 #    default port is taken another free one is used), state in a temp dir,
@@ -91,6 +94,24 @@ else
 	record "go vet" 1
 fi
 
+# --- go mod tidy -diff ------------------------------------------------------------
+log "go mod tidy -diff"
+if go mod tidy -diff; then
+	record "go mod tidy" 0
+else
+	record "go mod tidy" 1 "go.mod/go.sum are not tidy: run go mod tidy (the diff is above)"
+fi
+
+# --- template.yaml against the published schemas ----------------------------------
+# The same tests are skipped in the go test step below.
+TEMPLATE_TESTS='^(TestTemplate_ValidAgainstThePublishedSAMAndCloudFormationSchemas|TestSchemaCheck_RejectsBrokenTemplates|TestJSON_)'
+log "template.yaml against the SAM and CloudFormation schemas"
+if go test -count=1 -run "$TEMPLATE_TESTS" ./shared/samtemplate/; then
+	record "template.yaml schemas" 0 "goformation's sam.schema.json and cloudformation.schema.json"
+else
+	record "template.yaml schemas" 1 "see the errors above"
+fi
+
 # --- local stack ------------------------------------------------------------------
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # pick_port <explicit-value> <default>: an explicit port is used as is (the
@@ -134,11 +155,11 @@ for a in "$@"; do
 	./* | github.com/*) PKGS=() ;;
 	esac
 done
-log "go test -race -count=1 ${PKGS[*]} $*"
+log "go test -race -count=1 ${PKGS[*]} $* (template checks done above)"
 TEST_START=$SECONDS
 # The hostile-input suite (shared/devstack) writes its counts here.
 export COMPTOIR_HOSTILE_SUMMARY="$STATE/hostile-summary.txt"
-if go test -race -count=1 "${PKGS[@]}" "$@" 2>&1 | tee "$STATE/go-test.log"; then
+if go test -race -count=1 -skip "$TEMPLATE_TESTS" "${PKGS[@]}" "$@" 2>&1 | tee "$STATE/go-test.log"; then
 	record "go test -race" 0 "$((SECONDS - TEST_START))s"
 else
 	record "go test -race" 1 "$((SECONDS - TEST_START))s; see the FAIL lines above"
