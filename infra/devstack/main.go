@@ -46,6 +46,9 @@ func run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal stops the stack gracefully; a second one, the default
+	// way.
+	context.AfterFunc(ctx, stop)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	ln, err := net.Listen("tcp", *api)
@@ -82,7 +85,11 @@ func run() error {
 		_ = ln.Close()
 		return err
 	}
-	if err := devstack.WriteGuide(os.Stdout, ln.Addr().String(), st.Resources, fronts, ids); err != nil {
+	guide := devstack.Guide{APIAddr: ln.Addr().String(), Resources: st.Resources, S3Endpoint: *sqsURL, Storefronts: fronts, Identities: ids}
+	if *seed {
+		guide.Examples = devstack.DemoExamples()
+	}
+	if err := guide.Write(os.Stdout); err != nil {
 		_ = ln.Close()
 		return err
 	}
