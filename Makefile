@@ -46,7 +46,7 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf .build .local/bin
+	rm -rf .build .local/bin .local/dev-stack
 
 # --- SAM BuildMethod: makefile targets --------------------------------------
 

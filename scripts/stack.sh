@@ -142,32 +142,56 @@ start() {
 	log "stack ready: DynamoDB http://127.0.0.1:$ddb_port, SQS/S3 http://127.0.0.1:$sqs_port"
 }
 
-# stop_one ends the process group recorded in <name>.pid: TERM, then KILL.
-stop_one() {
-	local pidfile="$1/$2.pid"
-	[[ -f "$pidfile" ]] || return 0
-	local pid
-	pid="$(cat "$pidfile")"
-	if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-		local i
-		for i in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-		fi
-		log "stopped $2 (pid $pid)"
-	fi
-	rm -f "$pidfile"
+# running reports whether process $1 exists and is not a zombie waiting for
+# init to reap it (a stopped server is gone even before that).
+running() {
+	kill -0 "$1" 2>/dev/null || return 1
+	local stat
+	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+	stat="${stat##*) }"
+	[[ "${stat:0:1}" != Z ]]
 }
 
+# stop ends what start started, both servers at once: SIGTERM to each
+# process group recorded in <name>.pid, SIGKILL to what is left after
+# STOP_TIMEOUT seconds (5). It ignores SIGINT: a second Ctrl-C during the stop
+# must not leave a server running. Idempotent.
 stop() {
 	[[ $# -eq 1 ]] || die "usage: $0 stop <state-dir>"
 	[[ -d "$1" ]] || return 0
-	stop_one "$1" fauxqs
-	stop_one "$1" dynamodb
+	trap '' INT
+	local dir="$1" name pid
+	local -a names=() pids=()
+	for name in fauxqs dynamodb; do
+		[[ -f "$dir/$name.pid" ]] || continue
+		pid="$(cat "$dir/$name.pid")"
+		if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+			names+=("$name")
+			pids+=("$pid")
+		else
+			rm -f "$dir/$name.pid"
+		fi
+	done
+	local deadline=$((SECONDS + ${STOP_TIMEOUT:-5})) i alive
+	while :; do
+		alive=0
+		for pid in "${pids[@]}"; do
+			running "$pid" && alive=1
+		done
+		((alive == 0 || SECONDS >= deadline)) && break
+		sleep 0.1
+	done
+	for i in "${!pids[@]}"; do
+		pid="${pids[$i]}"
+		if running "$pid"; then
+			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+			log "killed ${names[$i]} (pid $pid): still running ${STOP_TIMEOUT:-5}s after SIGTERM"
+		else
+			log "stopped ${names[$i]} (pid $pid)"
+		fi
+		rm -f "$dir/${names[$i]}.pid"
+	done
 }
 
 case "${1:-}" in
