@@ -17,10 +17,12 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/comptoir/comptoir/shared/auth"
 	"github.com/comptoir/comptoir/shared/demo"
+	"github.com/comptoir/comptoir/shared/devstack"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/logging"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/samtemplate"
 )
 
 // TestAdminAPI_TextsArePlainAndInKnownLanguages proves that names and
@@ -378,4 +380,48 @@ func TestAPIs_BodiesAreOneJSONObjectOfAtMost1MiB(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLambdaHandler_HostsThatMakeNoURLAre404sNotFunctionErrors proves that
+// the Lambda entry of every API answers an event whose Host cannot even make
+// a request URL (the adapter builds it from the domain name) with the 404
+// unknown-storefront problem, not with a function error the gateway would
+// turn into a 500.
+func TestLambdaHandler_HostsThatMakeNoURLAre404sNotFunctionErrors(t *testing.T) {
+	t.Parallel()
+	fronts := &spyFronts{}
+	hosts := []string{"hydro%2dfr.localhost", "hydro-fr.localhost%00", "[::1]:3300", "hydro-fr.localhost:3300:80", strings.Repeat("h", 100<<10)}
+	for route, h := range edgeAPIs(fronts, nil, slog.New(slog.DiscardHandler)) {
+		method, path, _ := strings.Cut(route, " ")
+		handler := httpapi.LambdaHandler(h)
+		for _, host := range hosts {
+			req := httptest.NewRequest(method, path, strings.NewReader(`{}`))
+			req.Host = host
+			req.Header.Set("Content-Type", "application/json")
+			ev := devstack.BuildRequest(req, []byte(`{}`), samtemplate.Route{Method: method, Path: path}, nil, time.Now())
+			resp, err := handler(context.Background(), ev)
+			if err != nil {
+				t.Errorf("%s, Host %.30q: function error %v", route, host, err)
+				continue
+			}
+			r := response{status: resp.StatusCode, header: http.Header{"Content-Type": {resp.Headers["Content-Type"]}}, body: []byte(resp.Body)}
+			wantProblem(t, r, 404, "unknown-storefront")
+			if len(resp.Body) > 1024 || resp.Headers[httpapi.CallsHeader] != "0" {
+				t.Errorf("%s, Host %.30q: %d bytes, %s %q", route, host, len(resp.Body), httpapi.CallsHeader, resp.Headers[httpapi.CallsHeader])
+			}
+		}
+	}
+	if n := fronts.lookups.Load(); n != 0 {
+		t.Errorf("%d storefront lookups", n)
+	}
+	t.Run("a good host reaches the pipeline", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodGet, "/catalog/categories", nil)
+		req.Host = "nope.example.fr:443"
+		ev := devstack.BuildRequest(req, nil, samtemplate.Route{Method: "GET", Path: "/catalog/categories"}, nil, time.Now())
+		h := edgeAPIs(fronts, nil, slog.New(slog.DiscardHandler))["GET /catalog/categories"]
+		resp, err := httpapi.LambdaHandler(h)(context.Background(), ev)
+		if err != nil || resp.StatusCode != 404 || fronts.lookups.Load() != 1 {
+			t.Errorf("%d %v after %d lookups: %s", resp.StatusCode, err, fronts.lookups.Load(), resp.Body)
+		}
+	})
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/comptoir/comptoir/shared/auth"
 	"github.com/comptoir/comptoir/shared/dynamo"
@@ -180,8 +179,9 @@ func (d Deps) pipeline() *httpapi.Pipeline {
 	}
 }
 
-// serve adapts an http.Handler to API Gateway HTTP API (payload v2) events.
-func serve(h http.Handler) APIHandler { return httpadapter.NewV2(h).ProxyWithContext }
+// serve adapts an http.Handler to API Gateway HTTP API (payload v2) events
+// (httpapi.LambdaHandler).
+func serve(h http.Handler) APIHandler { return httpapi.LambdaHandler(h) }
 
 // CatalogAPI builds the catalog function: category tree, product lists and
 // product detail.
