@@ -51,9 +51,10 @@ type Example struct {
 	// Body is a JSON body.
 	Body string
 	// Status is the answer expected when it is not a 2xx; the guide prints
-	// it after the request, with Why.
+	// it after the request.
 	Status int
-	Why    string
+	// Why names the answer printed with Status (its problem type).
+	Why string
 }
 
 // DemoExamples are the first requests of a buyer, a rep and the back office
