@@ -83,7 +83,12 @@ func (a *AdminAPI) putCategory(w http.ResponseWriter, r *Request) error {
 		return treeProblem(err)
 	}
 	if refiled := tree.Refiled(); len(refiled) > 0 {
-		if err := catalog.RefreshFamilies(r.Context(), a.Catalog, r.Merchant(), tree, refiled); err != nil {
+		err := catalog.RefreshFamilies(r.Context(), a.Catalog, r.Merchant(), tree, refiled)
+		if errors.Is(err, catalog.ErrConflict) || errors.Is(err, catalog.ErrTreeConflict) {
+			return Conflict("the category was saved, but products below it were being changed at the same time " +
+				"and some kept their former families; each gets its new families at its next save")
+		}
+		if err != nil {
 			return err
 		}
 	}
