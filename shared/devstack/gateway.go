@@ -25,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/logging"
 	"github.com/comptoir/comptoir/shared/samtemplate"
 	"github.com/comptoir/comptoir/shared/wiring"
 )
@@ -220,7 +221,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.cfg.Now()
 	status, routeKey := g.serve(w, r, start)
 	g.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "gateway",
-		slog.String("host", r.Host), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("host", logging.Truncate(r.Host, logging.MaxEcho)), slog.String("method", logging.Truncate(r.Method, logging.MaxEcho)),
+		slog.String("path", logging.Truncate(r.URL.Path, logging.MaxField)),
 		slog.String("route", routeKey), slog.Int("status", status),
 		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 }
