@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/testenv"
@@ -274,6 +275,7 @@ func functionEnv(table string) []string {
 		"AUTH_AUDIENCE=comptoir-local",
 		"AUTH_JWKS_URL=http://127.0.0.1:9/comptoir-local/.well-known/jwks.json",
 		"LOG_LEVEL=info",
+		"CURSOR_KEY=" + cursor.NewKey(),
 		"AWS_ACCESS_KEY_ID=local",
 		"AWS_SECRET_ACCESS_KEY=local",
 		"AWS_REGION=eu-west-3",

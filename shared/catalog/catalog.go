@@ -103,24 +103,21 @@ type Product struct {
 
 // Errors the catalog returns; the HTTP layer maps them to problem types.
 var (
-	ErrNotFound      = errors.New("not found")
+	ErrNotFound = errors.New("not found")
+	// ErrInvalidCursor: a position that does not belong to the list it is
+	// used on.
 	ErrInvalidCursor = errors.New("invalid cursor")
 )
-
-// Page is one page of products and the cursor of the next page, empty on the
-// last one.
-type Page struct {
-	Products   []Product
-	NextCursor string
-}
 
 // Repository is the catalog's storage port.
 type Repository interface {
 	// Categories returns the whole category tree of the merchant.
 	Categories(ctx context.Context, m merchant.ID) ([]Category, error)
-	// ProductsInCategory returns up to limit products of one category, in
-	// reference order, starting after the opaque cursor.
-	ProductsInCategory(ctx context.Context, m merchant.ID, categoryID string, limit int, cursor string) (Page, error)
+	// ProductsInCategory reads up to limit products filed in one category
+	// (not below it), in reference order, with a reference after after
+	// (empty: from the first). Each product's end position is its
+	// reference.
+	ProductsInCategory(ctx context.Context, m merchant.ID, categoryID string, limit int, after string) (Page, error)
 	// Product returns one product by reference, or ErrNotFound.
 	Product(ctx context.Context, m merchant.ID, ref string) (Product, error)
 }

@@ -158,9 +158,11 @@ func isGTIN(s string) bool {
 
 // Searcher finds products by reference, EAN or name words.
 type Searcher interface {
-	// SearchProducts returns up to limit candidate products for q, starting
-	// after the opaque cursor: first exact-EAN and reference-prefix matches
-	// when q is RefLike, then name matches in the language chain's order.
-	// Candidates are not filtered for the caller's visibility.
-	SearchProducts(ctx context.Context, m merchant.ID, q Query, chain []string, limit int, cursor string) (Page, error)
+	// SearchProducts reads up to limit candidate products for q from a
+	// position of the search's list (the zero Position to start): first
+	// exact-EAN and reference-prefix matches when q is RefLike, then name
+	// matches, each part in reference order. Candidates are not filtered for
+	// the caller's visibility. A position that cannot belong to q's list is
+	// ErrInvalidCursor.
+	SearchProducts(ctx context.Context, m merchant.ID, q Query, chain []string, limit int, from Position) (Page, error)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/devstack/localaws"
 	"github.com/comptoir/comptoir/shared/samtemplate"
 )
@@ -71,6 +72,10 @@ type Resources struct {
 	// Resolver resolves the template's !Ref, !GetAtt and !Sub of these
 	// resources, the parameters' defaults and the pseudo parameters.
 	Resolver samtemplate.Resolver
+	// CursorKey is the stack's CURSOR_KEY, generated at provisioning: the
+	// template's CursorKey parameter has no default, as a deployment's key
+	// is its own.
+	CursorKey string
 }
 
 // Provision creates on the local stand-ins the table (with its indexes and
@@ -85,7 +90,7 @@ func Provision(ctx context.Context, tpl *samtemplate.Template, c Clients, opts P
 	if !namePattern.MatchString(prefix) {
 		return nil, fmt.Errorf("provision: prefix %q must match %s", prefix, namePattern)
 	}
-	res := &Resources{Prefix: prefix, Queues: map[string]Queue{}, Resolver: samtemplate.Resolver{
+	res := &Resources{Prefix: prefix, Queues: map[string]Queue{}, CursorKey: cursor.NewKey(), Resolver: samtemplate.Resolver{
 		"AWS::Region":    localaws.Region,
 		"AWS::AccountId": localaws.AccountID,
 		"AWS::StackName": prefix,
@@ -230,6 +235,9 @@ type LocalEnv struct {
 	CacheTTL time.Duration
 	// LogLevel, when set, replaces LOG_LEVEL.
 	LogLevel string
+	// CursorKey, when set, replaces the CURSOR_KEY generated at
+	// provisioning.
+	CursorKey string
 }
 
 // Environ returns function f's environment: the template's variables
@@ -243,6 +251,12 @@ func (r *Resources) Environ(f samtemplate.Function, local LocalEnv) (map[string]
 	env["AUTH_AUDIENCE"] = local.Audience
 	env["AUTH_JWKS_URL"] = local.JWKSURL
 	env["S3_PATH_STYLE"] = "true"
+	if _, ok := env["CURSOR_KEY"]; ok {
+		env["CURSOR_KEY"] = r.CursorKey
+		if local.CursorKey != "" {
+			env["CURSOR_KEY"] = local.CursorKey
+		}
+	}
 	if local.CacheTTL > 0 {
 		env["CACHE_TTL"] = local.CacheTTL.String()
 	}

@@ -24,6 +24,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/comptoir/comptoir/shared/auth"
+	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/devstack"
 	"github.com/comptoir/comptoir/shared/devstack/localaws"
 	"github.com/comptoir/comptoir/shared/dynamo"
@@ -176,6 +177,21 @@ func TestProvision_CreatesWhatTheTemplateSays(t *testing.T) {
 	if env["TABLE_NAME"] != st.Resources.TableName || env["ORDER_EXPORT_QUEUE_URL"] != st.Resources.Queues["OrderExportQueue"].URL ||
 		env["AUTH_ISSUER"] != "i" || env["S3_PATH_STYLE"] != "true" || env["CACHE_TTL"] != "1s" {
 		t.Errorf("checkout env %v", env)
+	}
+	if _, ok := env["CURSOR_KEY"]; ok {
+		t.Error("checkout is given the cursor key")
+	}
+	// The catalog seals its cursors with the key generated at start, or the
+	// one the runner is given.
+	cf, _ := st.Template.Function("catalog")
+	for given, want := range map[string]string{"": st.Resources.CursorKey, "given": "given"} {
+		env, err := st.Resources.Environ(cf, devstack.LocalEnv{CursorKey: given})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, err := cursor.ParseKey(st.Resources.CursorKey); err != nil || len(k) != cursor.KeySize || env["CURSOR_KEY"] != want {
+			t.Errorf("catalog CURSOR_KEY %q, want %q (%v)", env["CURSOR_KEY"], want, err)
+		}
 	}
 
 	// Provisioning again changes nothing and fails on nothing.

@@ -2,10 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,47 +55,19 @@ func (c *Catalog) Categories(ctx context.Context, m merchant.ID) ([]catalog.Cate
 	return decodeAll[catalog.Category](items)
 }
 
-// cursor is the decoded form of a page cursor: the query it belongs to and
-// the last reference of the previous page.
-type cursor struct {
-	Scope string `json:"s"`
-	After string `json:"a"`
-}
-
-// cursorScope binds a cursor to one merchant and one category, so that a
-// cursor from another merchant or another query is refused.
-func cursorScope(m merchant.ID, categoryID string) string {
-	h := sha256.Sum256([]byte(string(m) + "\x00" + categoryID))
-	return hex.EncodeToString(h[:8])
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s, scope string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return cursor{}, catalog.ErrInvalidCursor
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.Scope != scope || !catalog.ValidRef(c.After) {
-		return cursor{}, catalog.ErrInvalidCursor
-	}
-	return c, nil
-}
-
-// ProductsInCategory returns one page of a category's products with a single
-// Query on GSI1. The cursor only carries the last reference: the partition is
-// always rebuilt from the caller's merchant, so a forged cursor cannot reach
-// another merchant's items.
+// ProductsInCategory reads up to limit products filed in one category, in
+// reference order, after the reference after, with one Query on GSI1
+// (GSI1PK = the category, GSI1SK > after). after is a plain reference: the
+// HTTP layer opens sealed cursors, and the partition is always built from the
+// caller's merchant.
 func (c *Catalog) ProductsInCategory(ctx context.Context, m merchant.ID, categoryID string, limit int, after string) (catalog.Page, error) {
 	gpk, err := productsByCategoryKey(m, categoryID)
 	if err != nil {
 		return catalog.Page{}, err
 	}
-	scope := cursorScope(m, categoryID)
+	if after != "" && !catalog.ValidRef(after) {
+		return catalog.Page{}, catalog.ErrInvalidCursor
+	}
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(c.Table.Name),
 		IndexName:              aws.String(GSI1),
@@ -107,33 +75,27 @@ func (c *Catalog) ProductsInCategory(ctx context.Context, m merchant.ID, categor
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": &types.AttributeValueMemberS{Value: gpk},
 		},
-		Limit: aws.Int32(int32(limit)),
+		Limit: aws.Int32(int32(max(limit, 1))),
 	}
 	if after != "" {
-		cur, err := decodeCursor(after, scope)
-		if err != nil {
-			return catalog.Page{}, err
-		}
-		pk, sk, _ := productKey(m, cur.After)
-		start := key(pk, sk)
-		start[AttrGSI1PK] = &types.AttributeValueMemberS{Value: gpk}
-		start[AttrGSI1SK] = &types.AttributeValueMemberS{Value: cur.After}
-		in.ExclusiveStartKey = start
+		in.KeyConditionExpression = aws.String("GSI1PK = :pk AND GSI1SK > :after")
+		in.ExpressionAttributeValues[":after"] = &types.AttributeValueMemberS{Value: after}
 	}
 	out, err := c.Table.Client.Query(ctx, in)
 	if err != nil {
 		return catalog.Page{}, fmt.Errorf("query products of %s/%s: %w", m, categoryID, err)
 	}
-	page := catalog.Page{Products: make([]catalog.Product, 0, len(out.Items))}
+	page := catalog.Page{Products: make([]catalog.Product, 0, len(out.Items)), Ends: make([]catalog.Position, 0, len(out.Items))}
 	for _, av := range out.Items {
 		var p catalog.Product
 		if err := decodeDoc(av, &p); err != nil {
 			return catalog.Page{}, err
 		}
 		page.Products = append(page.Products, p)
+		page.Ends = append(page.Ends, catalog.Position{After: str(av, AttrGSI1SK)})
 	}
-	if out.LastEvaluatedKey != nil && len(page.Products) > 0 {
-		page.NextCursor = encodeCursor(cursor{Scope: scope, After: str(out.LastEvaluatedKey, AttrGSI1SK)})
+	if out.LastEvaluatedKey != nil {
+		page.Next, page.More = catalog.Position{After: str(out.LastEvaluatedKey, AttrGSI1SK)}, true
 	}
 	return page, nil
 }

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -91,43 +90,20 @@ func searchEntries(m merchant.ID, p catalog.Product, doc json.RawMessage) ([]ite
 	return out, nil
 }
 
-// searchCursor is the decoded form of a search cursor: the query it belongs
-// to, the part of the results it is in, and where that part resumes (the
-// last reference for reference matches, the last word entry's sort key
-// <ref>#<lang> for name matches; empty to start the part).
-type searchCursor struct {
-	Scope string `json:"s"`
-	Phase string `json:"p"`
-	After string `json:"a,omitempty"`
-}
-
-// searchScope binds a cursor to the merchant, the search text and the
-// language chain (which decides the matching names).
-func searchScope(m merchant.ID, q catalog.Query, chain []string) string {
-	return cursorScope(m, "search\x00"+q.Text+"\x00"+strings.Join(chain, ","))
-}
-
-func decodeSearchCursor(s, scope string, q catalog.Query) (searchCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return searchCursor{}, catalog.ErrInvalidCursor
-	}
-	var c searchCursor
-	if err := json.Unmarshal(b, &c); err != nil || c.Scope != scope {
-		return searchCursor{}, catalog.ErrInvalidCursor
-	}
+// checkSearchPosition reports whether from can be a position of q's list:
+// the code part (resuming after a reference) for a reference-like query, the
+// name part (resuming after a word entry's sort key <ref>#<lang>) for a query
+// with words. Positions come from sealed cursors; this check keeps a bug from
+// turning into a query on some other key.
+func checkSearchPosition(from catalog.Position, q catalog.Query) error {
 	switch {
-	case c.Phase == phaseCode && q.RefLike && (c.After == "" || catalog.ValidRef(c.After)):
-	case c.Phase == phaseName && q.SearchesNames() && (c.After == "" || validWordSK(c.After)):
+	case from.IsStart():
+	case from.Part == phaseCode && q.RefLike && (from.After == "" || catalog.ValidRef(from.After)):
+	case from.Part == phaseName && q.SearchesNames() && (from.After == "" || validWordSK(from.After)):
 	default:
-		return searchCursor{}, catalog.ErrInvalidCursor
+		return catalog.ErrInvalidCursor
 	}
-	return c, nil
-}
-
-func (c searchCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return nil
 }
 
 // validWordSK reports whether s can be a word entry's sort key.
@@ -136,48 +112,57 @@ func validWordSK(s string) bool {
 	return ok && catalog.ValidRef(ref) && lang != "" && len(lang) <= 16 && !strings.ContainsAny(lang, "# ")
 }
 
-// SearchProducts returns one page of search candidates:
+// SearchProducts reads up to limit search candidates from a position of the
+// search's list:
 //
-//   - when q is reference-like, its exact EAN match (first page only) and
-//     the products whose reference starts with it, in reference order, from
-//     one Query on GSI2 (and one GetItem of the EAN entry, in parallel);
+//   - when q is reference-like, its exact EAN match (from the start only)
+//     and the products whose reference starts with it, in reference order,
+//     from one Query on GSI2 (and one GetItem of the EAN entry, in parallel);
+//     positions of this part are {r, <last reference>};
 //   - then, when q has words, the products whose name in the language the
 //     chain shows it in holds every word, in reference order, from one Query
 //     on the partition of q's longest word; the other words and the language
-//     are checked on the entries' documents.
+//     are checked on the entries' documents; positions of this part are
+//     {w, <ref>#<lang>}, the last word entry read.
 //
-// A page reads one part only, except the first page of a reference-like
-// query with words, which reads both parts in parallel so that a word that is
-// no reference prefix ("inox") still answers at once. So a page costs 1 or 2
-// round trips, all in parallel. The cursor carries the part and where it
-// resumes, never a partition: partitions are rebuilt from the merchant.
-func (c *Catalog) SearchProducts(ctx context.Context, m merchant.ID, q catalog.Query, chain []string, limit int, after string) (catalog.Page, error) {
+// A read covers one part only, except a read from the start of a
+// reference-like query with words, which reads both parts in parallel so that
+// a word that is no reference prefix ("inox") still answers at once. So a
+// read costs 1 or 2 round trips (3 with an EAN), all in parallel. A position
+// never names a partition: partitions are rebuilt from the merchant.
+func (c *Catalog) SearchProducts(ctx context.Context, m merchant.ID, q catalog.Query, chain []string, limit int, from catalog.Position) (catalog.Page, error) {
 	if _, err := merchantPrefix(m); err != nil {
 		return catalog.Page{}, err
 	}
 	if !q.RefLike && !q.SearchesNames() {
 		return catalog.Page{}, catalog.ErrEmptyQuery
 	}
-	scope := searchScope(m, q, chain)
-	cur := searchCursor{Scope: scope, Phase: phaseName}
-	if q.RefLike {
-		cur.Phase = phaseCode
+	if err := checkSearchPosition(from, q); err != nil {
+		return catalog.Page{}, err
 	}
-	first := after == ""
-	if !first {
-		var err error
-		if cur, err = decodeSearchCursor(after, scope, q); err != nil {
-			return catalog.Page{}, err
+	limit = max(limit, 1)
+	first := from.IsStart()
+	part := from.Part
+	if first {
+		part = phaseName
+		if q.RefLike {
+			part = phaseCode
 		}
 	}
-	if cur.Phase == phaseName {
-		hits, next, err := c.nameMatches(ctx, m, q, chain, cur.After, limit)
+	nameEnd := func(p catalog.Product) catalog.Position {
+		return catalog.Position{Part: phaseName, After: wordSK(p, chain)}
+	}
+	if part == phaseName {
+		hits, next, err := c.nameMatches(ctx, m, q, chain, from.After, limit)
 		if err != nil {
 			return catalog.Page{}, err
 		}
-		page := catalog.Page{Products: hits}
+		page := catalog.Page{Products: hits, Ends: make([]catalog.Position, len(hits))}
+		for i, p := range hits {
+			page.Ends[i] = nameEnd(p)
+		}
 		if next != "" {
-			page.NextCursor = searchCursor{Scope: scope, Phase: phaseName, After: next}.encode()
+			page.Next, page.More = catalog.Position{Part: phaseName, After: next}, true
 		}
 		return page, nil
 	}
@@ -192,7 +177,7 @@ func (c *Catalog) SearchProducts(ctx context.Context, m merchant.ID, q catalog.Q
 		speculate               = first && q.SearchesNames()
 		lookUpEAN               = first && q.EANLike
 	)
-	wg.Go(func() { refs, refsMore, refErr = c.refPrefixMatches(ctx, m, q.Text, cur.After, limit) })
+	wg.Go(func() { refs, refsMore, refErr = c.refPrefixMatches(ctx, m, q.Text, from.After, limit) })
 	if lookUpEAN {
 		wg.Go(func() { ean, eanErr = c.eanMatch(ctx, m, q.Text) })
 	}
@@ -203,54 +188,52 @@ func (c *Catalog) SearchProducts(ctx context.Context, m merchant.ID, q catalog.Q
 	if err := joinErrs(eanErr, refErr, nameErr); err != nil {
 		return catalog.Page{}, err
 	}
-	page := catalog.Page{Products: make([]catalog.Product, 0, limit)}
+	page := catalog.Page{Products: make([]catalog.Product, 0, limit), Ends: make([]catalog.Position, 0, limit)}
+	full := func() catalog.Page {
+		page.Next, page.More = page.Ends[len(page.Ends)-1], true
+		return page
+	}
 	seen := map[string]bool{}
 	if ean != nil {
+		// The EAN match leads the list, ahead of the reference matches,
+		// which resume from their start after it.
 		page.Products = append(page.Products, *ean)
+		page.Ends = append(page.Ends, catalog.Position{Part: phaseCode})
 		seen[ean.Ref] = true
 	}
-	for i, p := range refs {
-		// The EAN match is listed on the first page only, ahead of the
-		// reference matches.
+	for _, p := range refs {
+		// Past the start, the EAN match was listed already.
 		if seen[p.Ref] || !first && q.EANLike && p.EAN == q.Text {
 			continue
 		}
 		if len(page.Products) == limit {
-			resume := ""
-			if i > 0 {
-				resume = refs[i-1].Ref
-			}
-			page.NextCursor = searchCursor{Scope: scope, Phase: phaseCode, After: resume}.encode()
-			return page, nil
+			return full(), nil
 		}
 		seen[p.Ref] = true
 		page.Products = append(page.Products, p)
+		page.Ends = append(page.Ends, catalog.Position{Part: phaseCode, After: p.Ref})
 	}
 	switch {
 	case refsMore:
-		page.NextCursor = searchCursor{Scope: scope, Phase: phaseCode, After: refs[len(refs)-1].Ref}.encode()
+		page.Next, page.More = catalog.Position{Part: phaseCode, After: refs[len(refs)-1].Ref}, true
 		return page, nil
 	case !q.SearchesNames():
 		return page, nil
 	case !speculate:
-		// The reference matches end on this page: name matches start on
-		// the next one.
-		page.NextCursor = searchCursor{Scope: scope, Phase: phaseName}.encode()
+		// The reference matches end with this read: name matches start
+		// with the next one.
+		page.Next, page.More = catalog.Position{Part: phaseName}, true
 		return page, nil
 	}
-	room := limit - len(page.Products)
-	switch {
-	case room == 0 && (len(names) > 0 || namesNext != ""):
-		page.NextCursor = searchCursor{Scope: scope, Phase: phaseName}.encode()
-	case len(names) > room:
-		// Resume after the last name match shown.
-		page.Products = append(page.Products, names[:room]...)
-		page.NextCursor = searchCursor{Scope: scope, Phase: phaseName, After: wordSK(names[room-1], chain)}.encode()
-	default:
-		page.Products = append(page.Products, names...)
-		if namesNext != "" {
-			page.NextCursor = searchCursor{Scope: scope, Phase: phaseName, After: namesNext}.encode()
+	for _, p := range names {
+		if len(page.Products) == limit {
+			return full(), nil
 		}
+		page.Products = append(page.Products, p)
+		page.Ends = append(page.Ends, nameEnd(p))
+	}
+	if namesNext != "" {
+		page.Next, page.More = catalog.Position{Part: phaseName, After: namesNext}, true
 	}
 	return page, nil
 }

@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/comptoir/comptoir/shared/catalog"
@@ -19,14 +20,17 @@ func search(t *testing.T, c *dynamo.Catalog, m merchant.ID, text string, chain [
 	}
 	var refs []string
 	seen := map[string]bool{}
-	cursor := ""
+	from := catalog.Position{}
 	for pages := 0; ; pages++ {
 		if pages > 100 {
 			t.Fatalf("%q: no end of pages", text)
 		}
-		page, err := c.SearchProducts(context.Background(), m, q, chain, limit, cursor)
+		page, err := c.SearchProducts(context.Background(), m, q, chain, limit, from)
 		if err != nil {
 			t.Fatalf("%q: %v", text, err)
+		}
+		if len(page.Ends) != len(page.Products) || len(page.Products) > limit {
+			t.Fatalf("%q: %d products, %d positions, limit %d", text, len(page.Products), len(page.Ends), limit)
 		}
 		for _, p := range page.Products {
 			if seen[p.Ref] {
@@ -35,10 +39,54 @@ func search(t *testing.T, c *dynamo.Catalog, m merchant.ID, text string, chain [
 			seen[p.Ref] = true
 			refs = append(refs, p.Ref)
 		}
-		if page.NextCursor == "" {
+		if !page.More {
 			return refs
 		}
-		cursor = page.NextCursor
+		from = page.Next
+	}
+}
+
+// resumeEverywhere lists a search by resuming after each product in turn,
+// from the position the read gave for it: the list must be the same as read
+// page by page.
+func resumeEverywhere(t *testing.T, c *dynamo.Catalog, m merchant.ID, text string, chain []string) []string {
+	t.Helper()
+	q, err := catalog.ParseQuery(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	from := catalog.Position{}
+	for range 200 {
+		page, err := c.SearchProducts(context.Background(), m, q, chain, 2, from)
+		if err != nil {
+			t.Fatalf("%q from %+v: %v", text, from, err)
+		}
+		if len(page.Products) == 0 {
+			if !page.More {
+				return refs
+			}
+			from = page.Next
+			continue
+		}
+		refs = append(refs, page.Products[0].Ref)
+		if len(page.Products) == 1 && !page.More {
+			return refs
+		}
+		from = page.Ends[0]
+	}
+	t.Fatalf("%q: no end", text)
+	return nil
+}
+
+// withCategory saves the category "C" of the tests' products for each
+// merchant.
+func withCategory(t *testing.T, c *dynamo.Catalog, merchants ...merchant.ID) {
+	t.Helper()
+	for _, m := range merchants {
+		if err := c.SaveCategories(context.Background(), m, []catalog.Category{{ID: "C", Names: map[string]string{"fr": "C"}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -47,11 +95,7 @@ func TestCatalogSearch_ResavedProductLeavesNoStaleEntry(t *testing.T) {
 	tbl := testenv.Table(t)
 	ctx := context.Background()
 	c := &dynamo.Catalog{Table: tbl}
-	for _, m := range []merchant.ID{"m1", "m2"} {
-		if err := c.SaveCategories(ctx, m, []catalog.Category{{ID: "C", Names: map[string]string{"fr": "C"}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	withCategory(t, c, "m1", "m2")
 	p := catalog.Product{Ref: "V-1", EAN: "3760000000017", CategoryID: "C", Names: map[string]string{"fr": "Vanne laiton", "en": "Brass valve"}}
 	if err := c.SaveProducts(ctx, "m1", []catalog.Product{p}); err != nil {
 		t.Fatal(err)
@@ -90,11 +134,7 @@ func TestCatalogSearch_PaginatesCodesThenNamesAndIsolatesMerchants(t *testing.T)
 	tbl := testenv.Table(t)
 	ctx := context.Background()
 	c := &dynamo.Catalog{Table: tbl}
-	for _, m := range []merchant.ID{"m1", "m2"} {
-		if err := c.SaveCategories(ctx, m, []catalog.Category{{ID: "C", Names: map[string]string{"fr": "C"}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	withCategory(t, c, "m1", "m2")
 	var products []catalog.Product
 	for i := range 30 {
 		ref := string(rune('A'+i%3)) + "X-" + string(rune('0'+i/10)) + string(rune('0'+i%10))
@@ -138,20 +178,25 @@ func TestCatalogSearch_PaginatesCodesThenNamesAndIsolatesMerchants(t *testing.T)
 			t.Errorf("limit %d: EAN → %v", limit, got)
 		}
 	}
-	q, _ := catalog.ParseQuery("ax")
-	page, err := c.SearchProducts(ctx, "m1", q, []string{"fr"}, 2, "")
-	if err != nil || page.NextCursor == "" {
-		t.Fatal(page, err)
+	for _, text := range []string{"ax", "pièce", "3760000000031", "x-1"} {
+		if got, want := resumeEverywhere(t, c, "m1", text, []string{"fr"}), search(t, c, "m1", text, []string{"fr"}, 100); !slices.Equal(got, want) {
+			t.Errorf("%q resumed after each product: %v, want %v", text, got, want)
+		}
 	}
-	for name, try := range map[string]func() error{
-		"other merchant": func() error { _, err := c.SearchProducts(ctx, "m2", q, []string{"fr"}, 2, page.NextCursor); return err },
-		"other language": func() error { _, err := c.SearchProducts(ctx, "m1", q, []string{"en"}, 2, page.NextCursor); return err },
-		"garbage": func() error {
-			_, err := c.SearchProducts(ctx, "m1", q, []string{"fr"}, 2, "eyJzIjoiMTIzIn0")
-			return err
-		},
+	ax, _ := catalog.ParseQuery("ax")
+	words, _ := catalog.ParseQuery("pièce renforcée")
+	ean, _ := catalog.ParseQuery("3760000000031")
+	for name, c2 := range map[string]struct {
+		q    catalog.Query
+		from catalog.Position
+	}{
+		"a code position for a search of words": {words, catalog.Position{Part: "r", After: "AX-01"}},
+		"a name position for an EAN":            {ean, catalog.Position{Part: "w", After: "W-1#fr"}},
+		"an unknown part":                       {ax, catalog.Position{Part: "x", After: "AX-01"}},
+		"a word key that is no word key":        {ax, catalog.Position{Part: "w", After: "AX-01"}},
+		"a reference that is no reference":      {ax, catalog.Position{Part: "r", After: "A X"}},
 	} {
-		if err := try(); !errors.Is(err, catalog.ErrInvalidCursor) {
+		if _, err := c.SearchProducts(ctx, "m1", c2.q, []string{"fr"}, 2, c2.from); !errors.Is(err, catalog.ErrInvalidCursor) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}

@@ -3,8 +3,8 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/stock"
@@ -35,6 +36,9 @@ type CatalogAPI struct {
 	Assortments AssortmentReader
 	// Now is the clock that picks valid prices; nil means time.Now.
 	Now func() time.Time
+	// Cursors seals the page cursors, with the deployment's key
+	// (CURSOR_KEY); nil seals them with a key of this process only.
+	Cursors *cursor.Sealer
 }
 
 // Page size bounds for product lists.
@@ -114,26 +118,22 @@ type WarehouseAvailability struct {
 	Available *int64       `json:"available,omitempty"`
 }
 
-// availability summarises stock levels for the caller.
-func availability(p catalog.Product, levels []stock.Level, showQuantities bool, now time.Time) *AvailabilityView {
-	av := &AvailabilityView{Status: stock.Out, Warehouses: make([]WarehouseAvailability, 0, len(levels))}
-	rank := map[stock.Status]int{stock.Out: 0, stock.Low: 1, stock.InStock: 2}
-	sort.Slice(levels, func(i, j int) bool { return levels[i].Warehouse < levels[j].Warehouse })
-	for _, l := range levels {
-		w := WarehouseAvailability{Warehouse: l.Warehouse, Status: l.Status()}
+// availabilityView formats a product's stock roll-up (stock.RollUp) for the
+// caller: quantities are shown to logged-in callers only.
+func availabilityView(av stock.Availability, showQuantities bool) *AvailabilityView {
+	out := &AvailabilityView{Status: av.Status, Warehouses: make([]WarehouseAvailability, 0, len(av.Warehouses))}
+	if av.AvailableFrom != nil {
+		out.AvailableFrom = av.AvailableFrom.Format(time.DateOnly)
+	}
+	for _, w := range av.Warehouses {
+		wv := WarehouseAvailability{Warehouse: w.Warehouse, Status: w.Status}
 		if showQuantities {
-			n := l.Available()
-			w.Available = &n
+			n := w.Available
+			wv.Available = &n
 		}
-		if rank[w.Status] > rank[av.Status] {
-			av.Status = w.Status
-		}
-		av.Warehouses = append(av.Warehouses, w)
+		out.Warehouses = append(out.Warehouses, wv)
 	}
-	if p.AvailableFrom != nil && p.AvailableFrom.After(now) {
-		av.Status, av.AvailableFrom = stock.PreOrder, p.AvailableFrom.Format(time.DateOnly)
-	}
-	return av
+	return out
 }
 
 // ProductPage is one page of a product list.
@@ -153,6 +153,9 @@ func (a *CatalogAPI) audience(r *Request) (catalog.Audience, error) {
 func (a *CatalogAPI) categories(w http.ResponseWriter, r *Request) error {
 	aud, err := a.audience(r)
 	if err != nil {
+		return err
+	}
+	if _, err := queryParams(r); err != nil {
 		return err
 	}
 	var (
@@ -196,56 +199,116 @@ func visibleCategories(cats []catalog.Category, aud catalog.Audience) []catalog.
 	return out
 }
 
+// products serves GET /catalog/categories/{categoryId}/products: the
+// products filed in the category and in every category below it that the
+// caller may see, merged in reference order, one page at a time. Every page
+// holds limit products except the last (see catalog.Fill for the bound).
+//
+// Round trips: the tree and the category's own products, in parallel; for a
+// category with sub-categories, their products (one Query each, in
+// parallel); the caller's view (a customer's tariff for the products read).
+// Only when products hidden from the caller leave the page short: more reads,
+// and the tariff of the products they added.
 func (a *CatalogAPI) products(w http.ResponseWriter, r *Request) error {
 	aud, err := a.audience(r)
 	if err != nil {
 		return err
 	}
+	params, err := queryParams(r)
+	if err != nil {
+		return err
+	}
 	catID := r.PathValue("categoryId")
+	notFound := NotFound("no category " + strconv.Quote(catID))
 	if !catalog.ValidID(catID) {
-		return NotFound("no category " + strconv.Quote(catID))
+		return notFound
 	}
-	limit, err := pageSize(r.URL.Query().Get("limit"))
+	limit, err := pageSize(params.Get("limit"))
 	if err != nil {
 		return err
 	}
-	cursor := r.URL.Query().Get("cursor")
-	// The category check and the page query do not depend on each other:
-	// run them together so the page costs one round trip of latency. An
-	// unknown category wins over a bad cursor.
+	list := []string{"category", catID}
+	from, err := a.openCursor(r, params, list...)
+	if err != nil {
+		return err
+	}
+	// The tree and the category's own products do not depend on each
+	// other: read them together.
+	lister := catalog.NewCategoryLister(a.Catalog, r.Merchant(), catID)
+	n := catalog.ReadSize(limit, 0)
 	var (
-		cat           catalog.Category
-		page          catalog.Page
-		catErr, pgErr error
-		wg            sync.WaitGroup
+		tree         []catalog.Category
+		first        catalog.Page
+		trErr, pgErr error
+		wg           sync.WaitGroup
 	)
-	wg.Go(func() { cat, catErr = a.Catalog.Category(r.Context(), r.Merchant(), catID) })
-	wg.Go(func() { page, pgErr = a.Catalog.ProductsInCategory(r.Context(), r.Merchant(), catID, limit, cursor) })
+	wg.Go(func() { tree, trErr = a.Catalog.Categories(r.Context(), r.Merchant()) })
+	wg.Go(func() { first, pgErr = lister.Read(r.Context(), from, n) })
 	wg.Wait()
-	if errors.Is(catErr, catalog.ErrNotFound) {
-		return NotFound("no category " + strconv.Quote(catID))
-	}
-	if err := errors.Join(catErr, pgErr); err != nil {
+	if err := errors.Join(trErr, pgErr); err != nil {
 		return err
 	}
-	if !aud.SeesCategory(cat) {
-		return NotFound("no category " + strconv.Quote(catID))
+	byID := make(map[string]catalog.Category, len(tree))
+	for _, c := range tree {
+		byID[c.ID] = c
 	}
-	refs := make([]string, len(page.Products))
-	for i, p := range page.Products {
-		refs[i] = p.Ref
+	if c, ok := byID[catID]; !ok || !aud.SeesCategory(c) {
+		return notFound
 	}
-	v, err := a.viewerFor(r, aud, refs, true)
+	listed := map[string]bool{catID: true}
+	var below []string
+	for _, id := range catalog.Descendants(tree, catID) {
+		if aud.SeesCategory(byID[id]) {
+			below = append(below, id)
+			listed[id] = true
+		}
+	}
+	if len(listed) > catalog.MaxListedCategories {
+		return InvalidParameter(fmt.Sprintf("category %q has more than %d categories below it: list its sub-categories one by one", catID, catalog.MaxListedCategories-1))
+	}
+	if len(below) > 0 {
+		if first, err = lister.Extend(r.Context(), below, first, from, n); err != nil {
+			return err
+		}
+	}
+	pv := &pageView{a: a, r: r, aud: aud,
+		// A category the customer's assortment hides is not there for
+		// them, nor are the sub-categories it hides.
+		opened: func(v *viewer) error {
+			if !v.assortment.ShowsCategory(catID, tree) {
+				return notFound
+			}
+			for id := range listed {
+				if !v.assortment.ShowsCategory(id, tree) {
+					delete(listed, id)
+				}
+			}
+			lister.Retain(func(id string) bool { return listed[id] })
+			return nil
+		},
+		shows: func(p catalog.Product) bool { return listed[p.CategoryID] },
+	}
+	page, err := catalog.Fill(r.Context(), first, lister.Read, limit, pv.keep)
 	if err != nil {
 		return err
 	}
-	out := ProductPage{Items: a.present(r, v, page.Products), NextCursor: page.NextCursor}
-	return writeJSON(w, http.StatusOK, out)
+	v, err := pv.viewer(page.Products)
+	if err != nil {
+		return err
+	}
+	next, err := a.sealCursor(r, page, list...)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ProductPage{Items: a.present(r, v, page.Products), NextCursor: next})
 }
 
 func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 	aud, err := a.audience(r)
 	if err != nil {
+		return err
+	}
+	if _, err := queryParams(r); err != nil {
 		return err
 	}
 	ref := r.PathValue("ref")
@@ -285,7 +348,7 @@ func (a *CatalogAPI) product(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	view := a.present(r, v, []catalog.Product{p})[0]
-	view.Availability = availability(p, levels, !r.Caller.IsAnonymous(), v.now)
+	view.Availability = availabilityView(stock.RollUp(levels, p.AvailableFrom, v.now), !r.Caller.IsAnonymous())
 	return writeJSON(w, http.StatusOK, view)
 }
 

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -13,20 +15,26 @@ import (
 
 // search serves GET /catalog/search: products found by reference prefix,
 // exact EAN or the words of their name, as the caller may see them, one
-// page at a time.
+// page at a time. Every page holds limit products except the last (see
+// catalog.Fill for the bound).
 //
-// Round trips: the search itself (one Query, or on the first page of a
+// Round trips: the search itself (one Query, or from the start of a
 // reference-like text a Query on the reference index, a Query on the word
 // index and, for an EAN, a GetItem, all in parallel), the category tree in
 // parallel for an anonymous visitor of a storefront that is not open, then
-// the caller's view (their tariff for the page's products; rules and
-// assortments come from the function's cache when warm).
+// the caller's view (their tariff for the products read; rules and
+// assortments come from the function's cache when warm). Only when products
+// hidden from the caller leave the page short: more reads, and the tariff of
+// the products they added.
 func (a *CatalogAPI) search(w http.ResponseWriter, r *Request) error {
 	aud, err := a.audience(r)
 	if err != nil {
 		return err
 	}
-	params := r.URL.Query()
+	params, err := queryParams(r)
+	if err != nil {
+		return err
+	}
 	text := params.Get("q")
 	if n := utf8.RuneCountInString(text); n == 0 || n > catalog.MaxQueryLen {
 		return InvalidParameter("q is required: a reference, an EAN or words, 1 to " + strconv.Itoa(catalog.MaxQueryLen) + " characters")
@@ -47,18 +55,24 @@ func (a *CatalogAPI) search(w http.ResponseWriter, r *Request) error {
 		return errors.New("the catalog store cannot search")
 	}
 	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
+	list := []string{"search", q.Text, strings.Join(chain, ",")}
+	from, err := a.openCursor(r, params, list...)
+	if err != nil {
+		return err
+	}
+	read := func(ctx context.Context, from catalog.Position, n int) (catalog.Page, error) {
+		return searcher.SearchProducts(ctx, r.Merchant(), q, chain, n, from)
+	}
 	// Only anonymous visitors of a storefront that is not open can be kept
 	// out of a category: read the tree for them only, with the search.
 	needTree := aud.Caller.IsAnonymous() && aud.Mode != merchant.Open
 	var (
-		page             catalog.Page
+		first            catalog.Page
 		cats             []catalog.Category
 		searchErr, trErr error
 		wg               sync.WaitGroup
 	)
-	wg.Go(func() {
-		page, searchErr = searcher.SearchProducts(r.Context(), r.Merchant(), q, chain, limit, params.Get("cursor"))
-	})
+	wg.Go(func() { first, searchErr = read(r.Context(), from, catalog.ReadSize(limit, 0)) })
 	if needTree {
 		wg.Go(func() { cats, trErr = a.Catalog.Categories(r.Context(), r.Merchant()) })
 	}
@@ -66,41 +80,49 @@ func (a *CatalogAPI) search(w http.ResponseWriter, r *Request) error {
 	if err := errors.Join(searchErr, trErr); err != nil {
 		return err
 	}
-	found := page.Products
+	pv := &pageView{a: a, r: r, aud: aud}
 	if needTree {
-		found = inVisibleCategories(found, cats, aud)
+		hidden := hiddenCategories(cats, aud)
+		pv.shows = func(p catalog.Product) bool { return !inHiddenCategory(p, hidden) }
 	}
-	refs := make([]string, len(found))
-	for i, p := range found {
-		refs[i] = p.Ref
-	}
-	v, err := a.viewerFor(r, aud, refs, true)
+	page, err := catalog.Fill(r.Context(), first, read, limit, pv.keep)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ProductPage{Items: a.present(r, v, found), NextCursor: page.NextCursor})
+	v, err := pv.viewer(page.Products)
+	if err != nil {
+		return err
+	}
+	next, err := a.sealCursor(r, page, list...)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ProductPage{Items: a.present(r, v, page.Products), NextCursor: next})
 }
 
-// inVisibleCategories drops the products of a category the audience may not
-// see (a restricted category or one below it). A product whose category is
-// not in the tree stays, as on its detail page.
-func inVisibleCategories(products []catalog.Product, cats []catalog.Category, aud catalog.Audience) []catalog.Product {
+// hiddenCategories are the categories of the tree the audience may not see
+// (a restricted category or one below it).
+func hiddenCategories(cats []catalog.Category, aud catalog.Audience) map[string]bool {
 	hidden := make(map[string]bool, len(cats))
 	for _, c := range cats {
-		hidden[c.ID] = true
-	}
-	for _, c := range visibleCategories(cats, aud) {
-		delete(hidden, c.ID)
-	}
-	out := make([]catalog.Product, 0, len(products))
-	for _, p := range products {
-		keep := !hidden[p.CategoryID]
-		for _, f := range p.Families {
-			keep = keep && !hidden[f]
-		}
-		if keep {
-			out = append(out, p)
+		if !aud.SeesCategory(c) {
+			hidden[c.ID] = true
 		}
 	}
-	return out
+	return hidden
+}
+
+// inHiddenCategory reports whether a product is filed in a hidden category
+// or below one. A product whose category is not in the tree stays, as on its
+// detail page.
+func inHiddenCategory(p catalog.Product, hidden map[string]bool) bool {
+	if hidden[p.CategoryID] {
+		return true
+	}
+	for _, f := range p.Families {
+		if hidden[f] {
+			return true
+		}
+	}
+	return false
 }

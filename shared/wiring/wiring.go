@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/comptoir/comptoir/shared/auth"
+	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/logging"
@@ -47,7 +48,15 @@ type Env struct {
 	// S3PathStyle addresses the bucket in the path rather than the host
 	// name (local S3 stand-ins).
 	S3PathStyle bool
+
+	// CursorKey seals the page cursors (CURSOR_KEY, 32 bytes in base64);
+	// required by the functions of sealsCursors.
+	CursorKey []byte
 }
+
+// sealsCursors names the functions that hand out page cursors, and so need
+// CURSOR_KEY.
+var sealsCursors = map[string]bool{"catalog": true}
 
 // ReadEnv reads a function's configuration with getenv (os.Getenv in Lambda,
 // the template's variables in the local runner).
@@ -85,6 +94,13 @@ func ReadEnv(function string, getenv func(string) string) (Env, error) {
 	}
 	if readsBucket[function] && e.ERPBucket == "" {
 		return e, fmt.Errorf("ERP_BUCKET is not set")
+	}
+	if v := getenv("CURSOR_KEY"); v != "" || sealsCursors[function] {
+		key, err := cursor.ParseKey(v)
+		if err != nil {
+			return e, fmt.Errorf("CURSOR_KEY: %w", err)
+		}
+		e.CursorKey = key
 	}
 	return e, nil
 }
@@ -187,6 +203,10 @@ func serve(h http.Handler) APIHandler { return httpapi.LambdaHandler(h) }
 // product detail.
 func CatalogAPI(d Deps) APIHandler {
 	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices(), Assortments: d.assortments()}
+	if len(d.Env.CursorKey) > 0 {
+		// ReadEnv checked the key's length: New cannot fail.
+		api.Cursors, _ = cursor.New(d.Env.CursorKey)
+	}
 	return serve(api.Routes())
 }
 
