@@ -288,6 +288,7 @@ func TestAPIs_OverlongIdsAre400sAndUnknownOnes404s(t *testing.T) {
 		{"catalog customer, rep", func() response { return cf.get(t, frHost, "/catalog/products/"+demo.PumpRef+"?customer="+long, rep) }, 400, "invalid-parameter"},
 		{"search customer", func() response { return cf.get(t, frHost, "/catalog/search?q=vanne&customer="+long, staff) }, 400, "invalid-parameter"},
 		{"quote customer", func() response { return cf.post(t, frHost, "/pricing/quote", staff, quote(long, demo.PumpRef)) }, 400, "invalid-parameter"},
+		{"quote line ref", func() response { return cf.post(t, frHost, "/pricing/quote", buyerTok, quote("", long)) }, 400, "invalid-parameter"},
 		{"admin product", func() response { return af.adminDo(t, "GET", "/admin/products/"+long, nil) }, 400, "invalid-parameter"},
 		{"admin product write", func() response { return af.adminDo(t, "PUT", "/admin/products/"+long, newProductBody("VANNES-BILLE")) }, 400, "invalid-parameter"},
 		{"admin category write", func() response {

@@ -20,6 +20,7 @@ import (
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/logging"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/roundtrip"
 )
 
@@ -188,6 +189,18 @@ func boundedIDs(hr *http.Request) error {
 		}
 	}
 	return nil
+}
+
+// boundedLineRefs refuses, before any read, a quote whose lines name a
+// reference longer than MaxIDLen.
+func boundedLineRefs(lines []pricing.Line) error {
+	fe := &fieldErrors{}
+	for i, l := range lines {
+		if len(l.Ref) > MaxIDLen {
+			fe.add(fmt.Sprintf("lines[%d].ref", i), fmt.Sprintf("at most %d bytes", MaxIDLen))
+		}
+	}
+	return fe.err()
 }
 
 func idTooLong(name, v string) *Problem {
