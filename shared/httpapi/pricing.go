@@ -61,6 +61,9 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 	if len(body.Lines) == 0 || len(body.Lines) > MaxQuoteLines {
 		return InvalidParameter(fmt.Sprintf("lines must hold from 1 to %d lines", MaxQuoteLines))
 	}
+	if err := boundedLineRefs(body.Lines); err != nil {
+		return err
+	}
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now
