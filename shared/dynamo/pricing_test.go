@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,35 @@ func TestPricingStore_RuleSetIsCachedAndInvalidatedOnSave(t *testing.T) {
 	}
 	if got, _ := reader.RuleSet(ctx, "m1"); len(got.Rules) != 3 {
 		t.Fatalf("after save: %d rules", len(got.Rules))
+	}
+}
+
+// The largest rule pricing.ParseRule accepts is stored as one item and
+// read back whole: no valid rule can outgrow DynamoDB's 400 KB.
+func TestPricingStore_TheLargestValidRuleIsStoredAndReadBack(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	store := &dynamo.Pricing{Table: tbl}
+	id := strings.Repeat("I", 64)
+	in := pricing.RuleText{ID: id, Name: strings.Repeat("\U0001F4B6", pricing.MaxRuleName), Priority: pricing.MaxPriority, Stop: true,
+		Who: pricing.Who{Customer: id, PriceCategory: id, BuyingGroup: id}, Target: pricing.Target{Ref: id, Family: id},
+		Kind: pricing.NetPrice, Currency: "EUR", Price: "999999999999.9999"}
+	for i := range pricing.MaxTiers {
+		in.Tiers = append(in.Tiers, pricing.BreakText{From: fmt.Sprint(pricing.MaxLineUnits - i), Value: "999999999999.9999"})
+	}
+	rule, problems := pricing.ParseRule(in)
+	if len(problems) != 0 {
+		t.Fatalf("the largest rule is invalid: %+v", problems)
+	}
+	ctx := context.Background()
+	if err := store.SaveRule(ctx, "m1", rule); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := store.RuleSet(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Rules) != 1 || rs.Rules[0].Name != rule.Name || len(rs.Rules[0].Tiers) != pricing.MaxTiers || !rs.Rules[0].Tiers[49].Value.Equal(rule.Tiers[49].Value) {
+		t.Fatalf("read back %+v", rs.Rules)
 	}
 }

@@ -61,25 +61,39 @@ func (a *AdminAPI) putPolicy(w http.ResponseWriter, r *Request) error {
 	return writeJSON(w, http.StatusOK, in)
 }
 
-// putRule creates or replaces the rule named in the path.
+// ruleFields are the members of a rule body (pricing.RuleText).
+func ruleFields(in *pricing.RuleText) map[string]any {
+	return map[string]any{
+		"id": &in.ID, "name": &in.Name, "priority": &in.Priority, "stop": &in.Stop, "who": &in.Who, "target": &in.Target,
+		"kind": &in.Kind, "percent": &in.Percent, "tiers": &in.Tiers, "price": &in.Price, "packaging": &in.Packaging,
+		"currency": &in.Currency, "validity": &in.Validity,
+	}
+}
+
+// putRule creates or replaces the rule named in the path. Its decimals are
+// JSON strings read by pricing.ParseRule: plain, within bounds.
 func (a *AdminAPI) putRule(w http.ResponseWriter, r *Request) error {
 	id := r.PathValue("id")
-	var rule pricing.Rule
-	if err := decodeBody(r.Request, &rule); err != nil {
+	var in pricing.RuleText
+	fe := &fieldErrors{}
+	if err := decodeFields(r.Request, fe, ruleFields(&in)); err != nil {
 		return err
 	}
-	if rule.ID != "" && rule.ID != id {
+	if err := fe.err(); err != nil {
+		return err
+	}
+	if in.ID != "" && in.ID != id {
 		p := InvalidParameter("the rule's id is the one in the path")
 		p.Errors = []FieldError{{Field: "id", Reason: "must be " + strconv.Quote(id) + " or left out"}}
 		return p
 	}
-	rule.ID = id
-	if ps := rule.Validate(); len(ps) > 0 {
-		p := InvalidParameter("the rule is invalid; see errors")
-		for _, rp := range ps {
-			p.Errors = append(p.Errors, FieldError{Field: rp.Field, Reason: rp.Reason})
-		}
-		return p
+	in.ID = id
+	rule, ps := pricing.ParseRule(in)
+	for _, rp := range ps {
+		fe.add(rp.Field, rp.Reason)
+	}
+	if err := fe.err(); err != nil {
+		return err
 	}
 	existing, err := a.Pricing.RuleSet(r.Context(), r.Merchant())
 	if err != nil {

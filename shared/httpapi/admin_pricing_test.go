@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +22,7 @@ func TestAdminAPI_PricingRulesAndPolicy(t *testing.T) {
 		if p.Price == nil {
 			t.Fatal("no price")
 		}
-		return p.Price.Amount
+		return p.Price.Amount.Decimal
 	}
 	rs := decode[pricing.RuleSet](t, f.adminDo(t, http.MethodGet, "/admin/pricing", nil))
 	if rs.Policy != pricing.MostSpecific || len(rs.Rules) != 6 {
@@ -46,7 +48,29 @@ func TestAdminAPI_PricingRulesAndPolicy(t *testing.T) {
 		{"percentage over 100", map[string]any{"kind": "percent", "percent": "130"}, 400, "invalid-parameter", "percent"},
 		{"another id in the body", map[string]any{"id": "OTHER", "kind": "percent", "percent": "3"}, 400, "invalid-parameter", "id"},
 		{"tiers without currency", map[string]any{"kind": "order-amount-tiers", "tiers": []map[string]string{{"from": "100", "value": "2"}}}, 400, "invalid-parameter", "currency"},
-		{"unknown field", `{"kind":"percent","percent":"3","stacks":true}`, 400, "invalid-body", ""},
+		{"unknown field", `{"kind":"percent","percent":"3","stacks":true}`, 400, "invalid-body", "stacks"},
+		{"percent with an exponent", map[string]any{"kind": "percent", "percent": "1e1"}, 400, "invalid-parameter", "percent"},
+		{"percent as a JSON number", `{"kind":"percent","percent":30}`, 400, "invalid-body", "percent"},
+		{"net price of 1e9999", map[string]any{"kind": "net-price", "currency": "EUR", "price": "1e9999"}, 400, "invalid-parameter", "price"},
+		{"thirty net-price tiers of 1e9999", map[string]any{"kind": "net-price", "currency": "EUR", "tiers": func() []map[string]string {
+			ts := make([]map[string]string, 30)
+			for i := range ts {
+				ts[i] = map[string]string{"from": "1e9999", "value": "1e9999"}
+			}
+			return ts
+		}()}, 400, "invalid-parameter", func() string {
+			fs := make([]string, 0, 60)
+			for i := range 30 {
+				fs = append(fs, fmt.Sprintf("tiers[%d].from", i), fmt.Sprintf("tiers[%d].value", i))
+			}
+			slices.Sort(fs)
+			return strings.Join(fs, ",")
+		}()},
+		{"51 tiers", map[string]any{"kind": "quantity-tiers", "tiers": slices.Repeat([]map[string]string{{"from": "1", "value": "1"}}, 51)}, 400, "invalid-parameter", "tiers"},
+		{"priority 2^63−1", `{"kind":"percent","percent":"3","priority":9223372036854775807}`, 400, "invalid-parameter", "priority"},
+		{"priority 2^63", `{"kind":"percent","percent":"3","priority":9223372036854775808}`, 400, "invalid-body", "priority"},
+		{"currency XYZ", map[string]any{"kind": "net-price", "currency": "XYZ", "price": "12"}, 400, "invalid-parameter", "currency"},
+		{"customer of 3,000 characters", map[string]any{"kind": "percent", "percent": "3", "who": map[string]string{"customer": strings.Repeat("C", 3000)}}, 400, "invalid-parameter", "who.customer"},
 		{"not JSON", `{`, 400, "invalid-body", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -10,11 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/stock"
 )
@@ -69,9 +68,11 @@ type CategoryView struct {
 // PriceView is a price as shown to a caller: their own unit price at the
 // minimum order quantity, where it comes from, and their quantity breaks.
 type PriceView struct {
-	Amount      decimal.Decimal `json:"amount"`
-	Currency    string          `json:"currency"`
-	TaxIncluded bool            `json:"taxIncluded"`
+	// Amount is printed with the currency's minor units, or more decimals
+	// when the unit price has them.
+	Amount      money.Amount `json:"amount"`
+	Currency    string       `json:"currency"`
+	TaxIncluded bool         `json:"taxIncluded"`
 	// Source is the price source that won (customer, buying-group,
 	// price-category or base).
 	Source string `json:"source"`

@@ -64,6 +64,8 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 	if err := boundedLineRefs(body.Lines); err != nil {
 		return err
 	}
+	// Quantities out of range are line errors of the engine (422), the
+	// packaging's units being known only once the products are read.
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now
@@ -106,37 +108,48 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 	return writeJSON(w, http.StatusOK, QuoteResponse{Customer: customerID, Date: date.Format(time.DateOnly), Quote: res.Quote})
 }
 
-// customerFor decides which customer a caller prices for: a buyer only for
-// their own company, a rep for a customer they name (checked against their
-// portfolio once read), staff for any customer or none.
+// customerFor is whose prices a caller reads (customer.AccessFor): the
+// customer account and the rep whose portfolio must hold it.
 func customerFor(c identity.Caller, requested string) (customerID, repID string, err error) {
 	if requested != "" && !catalog.ValidID(requested) {
 		return "", "", InvalidParameter("customer must be a customer id: 1 to 64 printable characters without spaces, '#' or '/'")
 	}
-	switch c.Role {
-	case identity.Buyer:
-		if requested != "" && requested != c.Customer {
-			return "", "", Forbidden("a buyer can only see their own company's prices")
-		}
-		return c.Customer, "", nil
-	case identity.Rep:
-		if requested == "" {
-			return "", "", InvalidParameter("customer is required: name a customer of your portfolio")
-		}
-		return requested, c.Rep, nil
-	case identity.Staff:
-		return requested, "", nil
-	}
-	return "", "", Unauthenticated("log in to see prices")
+	a, err := customer.AccessFor(c, requested)
+	return a.Customer, a.Rep, accessProblem(requested, err)
 }
 
-// customerAccess maps the result of reading a customer to the caller's
-// rights: a rep may only reach the customers of their portfolio.
+// customerAccess checks the caller's access once the customer and the rep
+// are read (customer.Access.Check); err is the read's error, an unknown
+// customer included.
 func customerAccess(c identity.Caller, customerID string, rep *customer.Rep, err error) error {
-	if c.Role == identity.Rep && (errors.Is(err, pricing.ErrUnknownCustomer) || err == nil && (rep == nil || !rep.Serves(customerID))) {
-		return Forbidden("customer " + customerID + " is not in your portfolio")
+	found := err == nil
+	if errors.Is(err, customer.ErrUnknown) {
+		found, err = false, nil
 	}
-	if errors.Is(err, pricing.ErrUnknownCustomer) {
+	if err != nil {
+		return err
+	}
+	a := customer.Access{Role: c.Role, Customer: customerID}
+	if c.Role == identity.Rep {
+		a.Rep = c.Rep
+	}
+	return accessProblem(customerID, a.Check(found, rep))
+}
+
+// accessProblem maps package customer's access errors to problems.
+func accessProblem(customerID string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, customer.ErrNotLoggedIn):
+		return Unauthenticated(err.Error())
+	case errors.Is(err, customer.ErrOtherCompany):
+		return Forbidden(err.Error())
+	case errors.Is(err, customer.ErrCustomerRequired):
+		return InvalidParameter(err.Error())
+	case errors.Is(err, customer.ErrNotInPortfolio):
+		return Forbidden("customer " + customerID + " is not in your portfolio")
+	case errors.Is(err, customer.ErrUnknown):
 		return NotFound("no customer " + customerID)
 	}
 	return err

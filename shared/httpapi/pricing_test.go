@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,7 +13,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/demo"
+	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/pricing"
@@ -118,9 +122,9 @@ func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
 			}
 			sum := decimal.Zero
 			for _, a := range l.Discounts {
-				sum = sum.Add(a.Amount)
+				sum = sum.Add(a.Amount.Decimal)
 			}
-			if !l.Gross.Sub(sum).Equal(l.Total) || !q.Total.Equal(l.Total) || l.Total.IsNegative() {
+			if !l.Gross.Sub(sum).Equal(l.Total.Decimal) || !q.Total.Equal(l.Total.Decimal) || l.Total.IsNegative() {
 				t.Fatalf("amounts do not add up: gross %s discounts %s total %s", l.Gross, sum, l.Total)
 			}
 			if notApplied(l, c.lost) == "" {
@@ -220,6 +224,32 @@ func badInputCases(t *testing.T, f *catalogFixture) []badInputCase {
 		{"bad date", `{"date":"26/11/2026","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, true},
 		{"bad currency", `{"currency":"euro","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, true},
 		{"no price in that currency", `{"currency":"USD","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 422, "invalid-lines", []string{"lines[0]"}, false},
+		{"more than a billion units", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: pricing.MaxQuantity, Packaging: "pallet"}}}),
+			422, "invalid-lines", []string{"lines[0]"}, false},
+	}
+}
+
+// A packaging of 2^63−1 units, as an import could store it, never prices a
+// line with a wrapped number of units (2 pallets were -2 units, gross -2):
+// the line is refused.
+func TestPricingAPI_APackagingOfAbsurdUnitsNeverWrapsALine(t *testing.T) {
+	f := newCatalogFixture(t)
+	ctx := context.Background()
+	store := &dynamo.Catalog{Table: f.table}
+	p, err := store.Product(ctx, demo.Hydro, "VANNES-BILLE-101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Packagings = []catalog.Packaging{{Kind: catalog.Unit, Units: 1}, {Kind: catalog.Pallet, Units: math.MaxInt64}}
+	if err := store.SaveProducts(ctx, demo.Hydro, []catalog.Product{p}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.post(t, frHost, "/pricing/quote", f.token(t, buyer), quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{
+		{Ref: "VANNES-BILLE-101", Quantity: 2, Packaging: catalog.Pallet}, {Ref: "VANNES-BILLE-101", Quantity: 3}}}))
+	wantProblem(t, r, http.StatusUnprocessableEntity, "invalid-lines")
+	errs := decode[httpapi.Problem](t, r).Errors
+	if len(errs) != 1 || errs[0].Field != "lines[0]" || !strings.HasPrefix(errs[0].Reason, pricing.ErrInvalidQuantity+": ") {
+		t.Fatalf("errors %+v", errs)
 	}
 }
 
@@ -252,7 +282,7 @@ func TestPricingAPI_ValidityDates(t *testing.T) {
 	if got := discountRules(inPromo.Lines[0]); len(got) != 1 || got[0] != demo.RuleFilterPromo {
 		t.Fatalf("in promotion: %v", got)
 	}
-	if len(after.Lines[0].Discounts) != 0 || notApplied(after.Lines[0], demo.RuleFilterPromo) == "" || !after.Total.GreaterThan(inPromo.Total) {
+	if len(after.Lines[0].Discounts) != 0 || notApplied(after.Lines[0], demo.RuleFilterPromo) == "" || !after.Total.GreaterThan(inPromo.Total.Decimal) {
 		t.Fatalf("after the promotion: %+v", after.Lines[0])
 	}
 }
@@ -315,7 +345,7 @@ func TestCatalogAPI_ShowsEachCallerTheirOwnPrices(t *testing.T) {
 	page := decode[httpapi.ProductPage](t, f.get(t, frHost, "/catalog/categories/VANNES-BILLE/products?limit=100", tok))
 	detail := decode[httpapi.ProductView](t, f.get(t, frHost, path, tok))
 	for _, it := range page.Items {
-		if it.Ref == valve && (it.Price == nil || !it.Price.Amount.Equal(detail.Price.Amount)) {
+		if it.Ref == valve && (it.Price == nil || !it.Price.Amount.Equal(detail.Price.Amount.Decimal)) {
 			t.Fatalf("page price %+v, detail %+v", it.Price, detail.Price)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
-	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/tax"
 )
@@ -123,17 +122,11 @@ func (a *CatalogAPI) present(r *Request, v *viewer, products []catalog.Product) 
 	return out
 }
 
-// price shows a shelf price, VAT-inclusive for consumers (rounded per unit
-// to the currency's minor unit), excluding VAT for professionals.
+// price shows a shelf price, VAT-inclusive where the viewer sees prices
+// with VAT (pricing.ShelfPrice.IncludingVAT), excluding VAT otherwise.
 func (v *viewer) price(sp pricing.ShelfPrice, currency string) *PriceView {
-	pv := &PriceView{Amount: sp.UnitPrice, Currency: currency, Source: string(sp.Source), Net: sp.Net, Breaks: sp.Breaks}
 	if v.taxRate != nil {
-		pv.TaxIncluded = true
-		pv.Amount = money.Round(tax.Inclusive(sp.UnitPrice, *v.taxRate), currency)
-		pv.Breaks = make([]pricing.PriceBreak, len(sp.Breaks))
-		for i, b := range sp.Breaks {
-			pv.Breaks[i] = pricing.PriceBreak{MinQuantity: b.MinQuantity, UnitPrice: money.Round(tax.Inclusive(b.UnitPrice, *v.taxRate), currency)}
-		}
+		sp = sp.IncludingVAT(*v.taxRate, currency)
 	}
-	return pv
+	return &PriceView{Amount: sp.UnitPrice, Currency: currency, TaxIncluded: v.taxRate != nil, Source: string(sp.Source), Net: sp.Net, Breaks: sp.Breaks}
 }

@@ -33,18 +33,24 @@ func AmountIn(d decimal.Decimal, currency string) Amount {
 // String is the amount with at least its currency's minor units, without
 // exponent: "808.40", "0.3125".
 func (a Amount) String() string {
-	if a.Exponent() >= -a.minor {
-		return a.StringFixed(a.minor)
-	}
-	s := a.Decimal.String() // drops trailing zeros
-	decimals := 0
-	if dot := strings.IndexByte(s, '.'); dot >= 0 {
+	s := a.Decimal.String() // no exponent, no trailing zeros
+	decimals, dot := 0, strings.IndexByte(s, '.')
+	if dot >= 0 {
 		decimals = len(s) - dot - 1
 	}
-	if decimals < int(a.minor) {
-		return a.StringFixed(a.minor)
+	if decimals >= int(a.minor) {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 1 + int(a.minor))
+	b.WriteString(s)
+	if dot < 0 {
+		b.WriteByte('.')
+	}
+	for range int(a.minor) - decimals {
+		b.WriteByte('0')
+	}
+	return b.String()
 }
 
 // MarshalJSON writes the amount as a JSON string; see String.

@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,11 +20,11 @@ type Quote struct {
 	Lines    []PricedLine `json:"lines"`
 	// Gross is the sum of the valid lines' gross amounts, Discount the sum of
 	// their discounts, Total the sum of their totals: Gross − Discount = Total.
-	Gross    decimal.Decimal `json:"gross"`
-	Discount decimal.Decimal `json:"discount"`
-	Total    decimal.Decimal `json:"total"`
+	Gross    money.Amount `json:"gross"`
+	Discount money.Amount `json:"discount"`
+	Total    money.Amount `json:"total"`
 	// OrderGross is the amount order-amount tiers are compared with.
-	OrderGross decimal.Decimal `json:"orderGross"`
+	OrderGross money.Amount `json:"orderGross"`
 }
 
 // Valid reports whether every line could be priced.
@@ -48,16 +49,16 @@ type PricedLine struct {
 	// Source is the price source that won.
 	Source *Source `json:"source,omitempty"`
 	// Gross is the winning source's unit price × units, rounded.
-	Gross decimal.Decimal `json:"gross"`
+	Gross money.Amount `json:"gross"`
 	// Discounts applied, in order; Gross − Σ amounts = Total.
-	Discounts []Applied       `json:"discounts"`
-	Total     decimal.Decimal `json:"total"`
+	Discounts []Applied    `json:"discounts"`
+	Total     money.Amount `json:"total"`
 	// UnitPrice is Total / Units to four decimals, for information.
-	UnitPrice decimal.Decimal `json:"unitPrice"`
+	UnitPrice money.Amount `json:"unitPrice"`
 	// Net is true when a net price fixed the line: nothing else applied.
 	Net bool `json:"net"`
 	// NotApplied are the other sources and rules that matched the line but
-	// did not apply, each with the reason.
+	// did not apply, each with the reason, and for a source its unit price.
 	NotApplied []NotApplied `json:"notApplied"`
 }
 
@@ -77,15 +78,18 @@ const (
 
 // Source is a price source as offered for a line.
 type Source struct {
-	Scope     Scope           `json:"scope"`
-	ScopeID   string          `json:"scopeId,omitempty"`
-	UnitPrice decimal.Decimal `json:"unitPrice"`
+	Scope   Scope  `json:"scope"`
+	ScopeID string `json:"scopeId,omitempty"`
+	// UnitPrice is the source's unit price for the line's quantity, before
+	// any discount.
+	UnitPrice money.Amount `json:"unitPrice"`
 	// Net is set for a net price by quantity (Sage mode 3).
 	Net   bool        `json:"net,omitempty"`
 	entry *PriceEntry // nil for the base price
 	name  string
 }
 
+// String names the source as explanations do: "price-category PC1", "base".
 func (s Source) String() string {
 	if s.name != "" {
 		return s.name
@@ -105,8 +109,8 @@ type Applied struct {
 	Kind    string          `json:"kind"`
 	Percent decimal.Decimal `json:"percent,omitzero"`
 	// Amount is what the discount took off the line, rounded.
-	Amount decimal.Decimal `json:"amount"`
-	Reason string          `json:"reason"`
+	Amount money.Amount `json:"amount"`
+	Reason string       `json:"reason"`
 }
 
 // NotApplied is a source or rule that matched a line but did not apply.
@@ -115,6 +119,25 @@ type NotApplied struct {
 	What   string `json:"what"`
 	ID     string `json:"id"`
 	Reason string `json:"reason"`
+	// UnitPrice is a source's unit price for the line, before any
+	// discount, so that a buyer sees what each other source offered; nil
+	// for a rule, and for a discount-only entry without a base price in its
+	// currency.
+	UnitPrice *money.Amount `json:"unitPrice,omitempty"`
+	// Currency is set when UnitPrice is in another currency than the
+	// quote's.
+	Currency string `json:"currency,omitempty"`
+}
+
+// ruleNotApplied explains why a rule (or "source", the winning source's own
+// discount) did not apply.
+func ruleNotApplied(id, reason string) NotApplied {
+	return NotApplied{What: "rule", ID: id, Reason: reason}
+}
+
+// sourceNotApplied explains why a usable source did not win.
+func sourceNotApplied(s *Source, reason string) NotApplied {
+	return NotApplied{What: "source", ID: s.String(), Reason: reason, UnitPrice: &s.UnitPrice}
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -127,13 +150,15 @@ func Price(req Request, t Tariff) Quote {
 	}
 	rules := slices.Clone(t.Rules)
 	slices.SortStableFunc(rules, func(a, b Rule) int {
-		if a.Priority != b.Priority {
-			return a.Priority - b.Priority
+		if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
+			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
 	q := Quote{Currency: req.Currency, Policy: req.Policy, Lines: make([]PricedLine, len(req.Lines))}
 	day := req.Date.Format(time.DateOnly)
+	minor := money.MinorUnits(req.Currency)
+	var orderGross, grossSum, totalSum decimal.Decimal
 
 	// First pass: validate lines and find their sources; the order gross is
 	// taken at each line's most specific source, before any discount.
@@ -157,7 +182,7 @@ func Price(req Request, t Tariff) Quote {
 			pl.Error = &LineError{ErrUnknownReference, fmt.Sprintf("no product %q", l.Ref)}
 			continue
 		}
-		if l.Quantity <= 0 || l.Quantity > 1_000_000_000 {
+		if l.Quantity <= 0 || l.Quantity > MaxQuantity {
 			pl.Error = &LineError{ErrInvalidQuantity, "quantity must be a whole number from 1 to 1,000,000,000"}
 			continue
 		}
@@ -166,8 +191,13 @@ func Price(req Request, t Tariff) Quote {
 			pl.Error = &LineError{ErrUnknownPackaging, fmt.Sprintf("%s is not sold by %s", p.Ref, pl.Packaging)}
 			continue
 		}
+		// Checked before multiplying, so that the product never wraps.
+		if per > MaxLineUnits/l.Quantity {
+			pl.Error = &LineError{ErrInvalidQuantity, fmt.Sprintf("%d × %s of %d units is more than 1,000,000,000 units in one line", l.Quantity, pl.Packaging, per)}
+			continue
+		}
 		pl.Units = l.Quantity * per
-		sources, lost := sourcesFor(p, t.Entries[p.Ref], req, pl.Units)
+		sources, lost := sourcesFor(p, t.Entries[p.Ref], req, pl.Units, minor)
 		if len(sources) == 0 {
 			pl.Error = &LineError{ErrNoPrice, fmt.Sprintf("%s has no price in %s", p.Ref, req.Currency)}
 			continue
@@ -175,9 +205,10 @@ func Price(req Request, t Tariff) Quote {
 		gross := grossOf(sources[0], pl.Units, req.Currency)
 		preps[i] = &prepared{product: p, units: pl.Units, sources: sources, lost: lost, gross: gross}
 		if !p.NoDiscount {
-			q.OrderGross = q.OrderGross.Add(gross)
+			orderGross = orderGross.Add(gross)
 		}
 	}
+	q.OrderGross = money.NewAmount(orderGross, minor)
 
 	orderWhy := map[string]orderTier{}
 	// What keeps a rule from the whole request is the same for every line.
@@ -197,9 +228,9 @@ func Price(req Request, t Tariff) Quote {
 			continue
 		}
 		pl := &q.Lines[i]
-		ln := lineCtx{req: req, day: day, product: pr.product, line: req.Lines[i], packaging: pl.Packaging,
+		ln := lineCtx{req: req, day: day, minor: minor, product: pr.product, line: req.Lines[i], packaging: pl.Packaging,
 			units: pr.units, unitsDec: decimal.NewFromInt(pr.units), gross0: pr.gross,
-			orderGross: q.OrderGross, orderWhy: orderWhy, ruleBlock: ruleBlock, lost: pr.lost}
+			orderGross: orderGross, orderWhy: orderWhy, ruleBlock: ruleBlock, lost: pr.lost}
 		var r result
 		if req.Policy == BestPrice {
 			r = ln.bestPrice(pr.sources, rules)
@@ -207,7 +238,7 @@ func Price(req Request, t Tariff) Quote {
 			r = ln.mostSpecific(pr.sources, rules)
 		}
 		src := r.source
-		pl.Source, pl.Gross, pl.Discounts, pl.Total, pl.Net = &src, r.gross, r.applied, r.total, r.net
+		pl.Source, pl.Gross, pl.Discounts, pl.Total, pl.Net = &src, money.NewAmount(r.gross, minor), r.applied, money.NewAmount(r.total, minor), r.net
 		pl.NotApplied = r.notApplied
 		if pl.Discounts == nil {
 			pl.Discounts = []Applied{}
@@ -215,11 +246,11 @@ func Price(req Request, t Tariff) Quote {
 		if pl.NotApplied == nil {
 			pl.NotApplied = []NotApplied{}
 		}
-		pl.UnitPrice = pl.Total.DivRound(ln.unitsDec, 4)
-		q.Gross = q.Gross.Add(pl.Gross)
-		q.Total = q.Total.Add(pl.Total)
+		pl.UnitPrice = money.NewAmount(r.total.DivRound(ln.unitsDec, 4), minor)
+		grossSum = grossSum.Add(r.gross)
+		totalSum = totalSum.Add(r.total)
 	}
-	q.Discount = q.Gross.Sub(q.Total)
+	q.Gross, q.Total, q.Discount = money.NewAmount(grossSum, minor), money.NewAmount(totalSum, minor), money.NewAmount(grossSum.Sub(totalSum), minor)
 	return q
 }
 
@@ -236,49 +267,78 @@ func packagingUnits(p Product, kind catalog.PackagingKind) (int64, bool) {
 }
 
 // sourcesFor returns the usable price sources of a product for the request,
-// most specific first, and the entries that cannot be used with the reason.
-func sourcesFor(p Product, entries []PriceEntry, req Request, units int64) ([]Source, []NotApplied) {
+// most specific first, and the entries that cannot be used with the reason
+// and, where it has one, their unit price. minor is the quote currency's
+// minor units.
+func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor int32) ([]Source, []NotApplied) {
 	sources := make([]Source, 0, 4)
 	var lost []NotApplied
+	unitsDec := decimal.NewFromInt(units)
 	for i := range entries {
 		e := &entries[i]
 		if e.Ref != p.Ref || !concerns(e, req.Customer) {
 			continue
 		}
 		id := string(e.Scope) + " " + e.ScopeID
+		unit, net, priced := entryUnitPrice(e, p, unitsDec)
+		var why string
 		switch {
 		case e.Currency != req.Currency:
-			lost = append(lost, NotApplied{"source", id, "priced in " + e.Currency + ", the quote is in " + req.Currency})
-			continue
+			why = "priced in " + e.Currency + ", the quote is in " + req.Currency
 		case !e.Validity.Covers(req.Date):
-			lost = append(lost, NotApplied{"source", id, "not valid on " + req.Date.Format(time.DateOnly)})
+			why = "not valid on " + req.Date.Format(time.DateOnly)
+		case !priced && p.Currency != e.Currency:
+			why = "discount-only entry, and the base price is not in " + req.Currency
+		case !priced:
+			why = "discount-only entry, and the product has no base price"
+		case unit.IsNegative():
+			why = "price " + unit.String() + " is negative"
+			priced = false
+		}
+		if why != "" {
+			na := NotApplied{What: "source", ID: id, Reason: why}
+			if priced {
+				na.UnitPrice = new(money.AmountIn(unit, e.Currency))
+				if e.Currency != req.Currency {
+					na.Currency = e.Currency
+				}
+			}
+			lost = append(lost, na)
 			continue
 		}
-		unit := e.Price
-		if unit.Sign() <= 0 {
-			unit = p.BasePrice
-			if p.Currency != req.Currency {
-				lost = append(lost, NotApplied{"source", id, "discount-only entry, and the base price is not in " + req.Currency})
-				continue
-			}
-		}
-		s := Source{Scope: e.Scope, ScopeID: e.ScopeID, UnitPrice: unit, entry: e, name: id}
-		if e.Mode == NetByQuantity {
-			if b, ok := pickBreak(e.Breaks, decimal.NewFromInt(units)); ok {
-				s.UnitPrice, s.Net = b.Value, true
-			} else if !e.Price.IsZero() {
-				s.Net = true
-			}
-		}
-		sources = append(sources, s)
+		sources = append(sources, Source{Scope: e.Scope, ScopeID: e.ScopeID, UnitPrice: money.NewAmount(unit, minor), Net: net, entry: e, name: id})
 	}
-	if p.Currency == req.Currency && !p.BasePrice.IsNegative() {
-		sources = append(sources, Source{Scope: ScopeBase, UnitPrice: p.BasePrice})
-	} else if p.Currency != req.Currency {
-		lost = append(lost, NotApplied{"source", string(ScopeBase), fmt.Sprintf("list price is in %s, the quote is in %s", p.Currency, req.Currency)})
+	switch {
+	case p.Currency == req.Currency && !p.BasePrice.IsNegative():
+		sources = append(sources, Source{Scope: ScopeBase, UnitPrice: money.NewAmount(p.BasePrice, minor)})
+	case p.Currency != req.Currency:
+		na := NotApplied{What: "source", ID: string(ScopeBase), Reason: fmt.Sprintf("list price is in %s, the quote is in %s", p.Currency, req.Currency)}
+		if !p.BasePrice.IsNegative() {
+			na.UnitPrice, na.Currency = new(money.AmountIn(p.BasePrice, p.Currency)), p.Currency
+		}
+		lost = append(lost, na)
 	}
 	slices.SortStableFunc(sources, func(a, b Source) int { return specificity[a.Scope] - specificity[b.Scope] })
 	return sources, lost
+}
+
+// entryUnitPrice is a price entry's unit price for a line of units, in the
+// entry's currency: its own price, or the product's base price for a
+// discount-only entry (priced is false when that base price is in another
+// currency or negative), or for a net price by quantity the break reached.
+// net is set for a net price.
+func entryUnitPrice(e *PriceEntry, p Product, units decimal.Decimal) (unit decimal.Decimal, net, priced bool) {
+	unit, priced = e.Price, true
+	if unit.Sign() <= 0 {
+		unit, priced = p.BasePrice, p.Currency == e.Currency && !p.BasePrice.IsNegative()
+	}
+	if e.Mode == NetByQuantity {
+		if b, ok := pickBreak(e.Breaks, units); ok {
+			return b.Value, true, true
+		}
+		net = !e.Price.IsZero()
+	}
+	return unit, net, priced
 }
 
 // concerns reports whether a price entry is for this customer.

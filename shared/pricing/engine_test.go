@@ -1,12 +1,14 @@
 package pricing
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/money"
 )
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -47,29 +49,59 @@ func price(t *testing.T, req Request, tf Tariff) Quote {
 	return q
 }
 
-// checkInvariants holds for every quote: amounts add up and never go negative.
+// checkInvariants holds for every quote: amounts add up, are rounded to
+// the currency's minor unit and never go negative, and a line's units are
+// its quantity times its packaging's units, never a wrapped product.
 func checkInvariants(t *testing.T, q Quote) {
 	t.Helper()
 	gross, total := decimal.Zero, decimal.Zero
+	minor := money.MinorUnits(q.Currency)
+	amount := func(what string, a money.Amount) {
+		t.Helper()
+		if a.IsNegative() {
+			t.Errorf("%s: negative amount %s", what, a)
+		}
+		if !a.Equal(a.Round(minor)) {
+			t.Errorf("%s: %s is not rounded to the %s minor unit", what, a, q.Currency)
+		}
+	}
 	for i, l := range q.Lines {
 		if l.Error != nil {
+			if l.Units < 0 || l.Units > MaxLineUnits || l.Source != nil || !l.Total.IsZero() {
+				t.Errorf("line %d: an error and amounts: %+v", i, l)
+			}
 			continue
+		}
+		if l.Quantity < 1 || l.Quantity > MaxQuantity || l.Units < l.Quantity || l.Units > MaxLineUnits || l.Units%l.Quantity != 0 {
+			t.Errorf("line %d: %d units for %d packages", i, l.Units, l.Quantity)
 		}
 		sum := decimal.Zero
 		for _, a := range l.Discounts {
-			sum = sum.Add(a.Amount)
+			amount(fmt.Sprintf("line %d discount %s", i, a.Rule), a.Amount)
+			sum = sum.Add(a.Amount.Decimal)
 		}
-		if !l.Gross.Sub(sum).Equal(l.Total) {
+		if !l.Gross.Sub(sum).Equal(l.Total.Decimal) {
 			t.Errorf("line %d: gross %s − discounts %s ≠ total %s", i, l.Gross, sum, l.Total)
 		}
-		if l.Total.IsNegative() {
-			t.Errorf("line %d: negative total %s", i, l.Total)
+		amount(fmt.Sprintf("line %d gross", i), l.Gross)
+		amount(fmt.Sprintf("line %d total", i), l.Total)
+		if l.UnitPrice.IsNegative() || l.Source.UnitPrice.IsNegative() {
+			t.Errorf("line %d: negative unit price %s, source %s", i, l.UnitPrice, l.Source.UnitPrice)
 		}
-		gross, total = gross.Add(l.Gross), total.Add(l.Total)
+		for _, n := range l.NotApplied {
+			if n.UnitPrice != nil && n.UnitPrice.IsNegative() {
+				t.Errorf("line %d: %s offers a negative unit price %s", i, n.ID, n.UnitPrice)
+			}
+		}
+		gross, total = gross.Add(l.Gross.Decimal), total.Add(l.Total.Decimal)
 	}
-	if !gross.Equal(q.Gross) || !total.Equal(q.Total) || !q.Gross.Sub(q.Discount).Equal(q.Total) {
+	if !gross.Equal(q.Gross.Decimal) || !total.Equal(q.Total.Decimal) || !q.Gross.Sub(q.Discount.Decimal).Equal(q.Total.Decimal) {
 		t.Errorf("quote totals: gross %s/%s total %s/%s discount %s", gross, q.Gross, total, q.Total, q.Discount)
 	}
+	amount("quote gross", q.Gross)
+	amount("quote discount", q.Discount)
+	amount("quote total", q.Total)
+	amount("quote order gross", q.OrderGross)
 }
 
 func TestPrice_Sources(t *testing.T) {

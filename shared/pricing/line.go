@@ -15,7 +15,9 @@ import (
 type lineCtx struct {
 	req Request
 	// day is the request date as text, for explanations.
-	day       string
+	day string
+	// minor is the quote currency's minor units.
+	minor     int32
 	product   Product
 	line      Line
 	packaging catalog.PackagingKind
@@ -53,7 +55,13 @@ type result struct {
 	net        bool
 }
 
-func (l *lineCtx) round(d decimal.Decimal) decimal.Decimal { return money.Round(d, l.req.Currency) }
+func (l *lineCtx) round(d decimal.Decimal) decimal.Decimal { return d.Round(l.minor) }
+
+// amount is d as an amount of the quote's currency.
+func (l *lineCtx) amount(d decimal.Decimal) money.Amount { return money.NewAmount(d, l.minor) }
+
+// money writes an amount of the quote's currency for an explanation.
+func (l *lineCtx) money(d decimal.Decimal) string { return l.amount(d).String() }
 
 // matches reports whether a rule is for this customer and this product.
 func (l *lineCtx) matches(r Rule) bool {
@@ -88,7 +96,7 @@ func (l *lineCtx) blocker(i int, r Rule) string {
 func (l *lineCtx) percentStep(id, name, kind string, pct, current decimal.Decimal, reason string) (Applied, decimal.Decimal) {
 	pct = clampPercent(pct)
 	amount := l.round(percentOf(current, pct))
-	return Applied{Rule: id, Name: name, Kind: kind, Percent: pct, Amount: amount, Reason: reason}, current.Sub(amount)
+	return Applied{Rule: id, Name: name, Kind: kind, Percent: pct, Amount: l.amount(amount), Reason: reason}, current.Sub(amount)
 }
 
 // say returns the explanation f builds, or "" while the line is priced
@@ -119,18 +127,18 @@ func (l *lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, t
 	case LineAmountTiers:
 		b, found := pickBreak(r.Tiers, current)
 		if !found {
-			return a, current, false, l.say(func() string { return "line amount " + current.String() + " is below the first amount break" }), false
+			return a, current, false, l.say(func() string { return "line amount " + l.money(current) + " is below the first amount break" }), false
 		}
-		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, l.say(func() string { return b.Value.String() + "% for a line of " + b.From.String() + " or more" }))
+		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), b.Value, current, l.say(func() string { return b.Value.String() + "% for a line of " + l.money(b.From) + " or more" }))
 		return a, total, false, "", true
 	case OrderAmountTiers:
 		t, ok := l.orderWhy[r.ID]
 		if !ok {
 			t.b, t.found = pickBreak(r.Tiers, l.orderGross)
 			if t.found {
-				t.reason = t.b.Value.String() + "% for an order of " + t.b.From.String() + " or more (order gross " + l.orderGross.String() + ")"
+				t.reason = t.b.Value.String() + "% for an order of " + l.money(t.b.From) + " or more (order gross " + l.money(l.orderGross) + ")"
 			} else {
-				t.reason = "order amount " + l.orderGross.String() + " is below the first amount break"
+				t.reason = "order amount " + l.money(l.orderGross) + " is below the first amount break"
 			}
 			if l.orderWhy != nil {
 				l.orderWhy[r.ID] = t
@@ -156,23 +164,29 @@ func (l *lineCtx) ruleStep(r Rule, gross, current decimal.Decimal) (a Applied, t
 			return a, current, false, "net price rule without a price", false
 		}
 		total = l.round(netUnit.Mul(units))
+		if total.GreaterThan(gross) {
+			// A discount rule never raises a price.
+			return a, current, false, l.say(func() string {
+				return "the net price " + l.money(netUnit) + " per unit is above the source price " + l.money(gross.DivRound(units, 4)) + " per unit"
+			}), false
+		}
 		why := l.say(func() string {
 			if from != "" {
-				return "net price from " + from + " units " + netUnit.String() + " per unit, final"
+				return "net price from " + from + " units " + l.money(netUnit) + " per unit, final"
 			}
-			return "net price " + netUnit.String() + " per unit, final"
+			return "net price " + l.money(netUnit) + " per unit, final"
 		})
-		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: gross.Sub(total), Reason: why}, total, true, "", true
+		return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: l.amount(gross.Sub(total)), Reason: why}, total, true, "", true
 	case PackagingDiscount:
 		if r.Price.IsPositive() {
 			total = l.round(r.Price.Mul(decimal.NewFromInt(l.line.Quantity)))
 			if !total.LessThan(current) {
 				return a, current, false, l.say(func() string {
-					return "the " + string(r.Packaging) + " price " + r.Price.String() + " is not lower than the line amount"
+					return "the " + string(r.Packaging) + " price " + l.money(r.Price) + " is not lower than the line amount"
 				}), false
 			}
-			why := l.say(func() string { return string(r.Packaging) + " priced " + r.Price.String() + " each" })
-			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: current.Sub(total), Reason: why}, total, false, "", true
+			why := l.say(func() string { return string(r.Packaging) + " priced " + l.money(r.Price) + " each" })
+			return Applied{Rule: r.ID, Name: r.Name, Kind: string(r.Kind), Amount: l.amount(current.Sub(total)), Reason: why}, total, false, "", true
 		}
 		a, total = l.percentStep(r.ID, r.Name, string(r.Kind), r.Percent, current, l.say(func() string { return r.Percent.String() + "% off by " + string(r.Packaging) }))
 		return a, total, false, "", true
@@ -202,7 +216,7 @@ func (l *lineCtx) sourceDiscount(s Source, current decimal.Decimal) (Applied, de
 	case AmountDiscount:
 		if b, ok := pickBreak(e.Breaks, current); ok && b.Value.IsPositive() {
 			a, t := l.percentStep("source", name, "source-amount-break", b.Value, current, l.say(func() string {
-				return b.Value.String() + "% for a line of " + b.From.String() + " or more (" + s.String() + ")"
+				return b.Value.String() + "% for a line of " + l.money(b.From) + " or more (" + s.String() + ")"
 			}))
 			return a, t, true
 		}
@@ -219,14 +233,14 @@ func (l *lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 		applied: make([]Applied, 0, 4), notApplied: append(make([]NotApplied, 0, len(l.lost)+len(sources)+4), l.lost...)}
 	if len(sources) > 1 {
 		why := "a more specific price applies (" + src.String() + ")"
-		for _, other := range sources[1:] {
-			r.notApplied = append(r.notApplied, NotApplied{"source", other.String(), why})
+		for i := range sources[1:] {
+			r.notApplied = append(r.notApplied, sourceNotApplied(&sources[1+i], why))
 		}
 	}
 	skipAll := func(reason string) result {
 		for _, rule := range rules {
 			if l.matches(rule) {
-				r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, reason})
+				r.notApplied = append(r.notApplied, ruleNotApplied(rule.ID, reason))
 			}
 		}
 		return r
@@ -236,7 +250,7 @@ func (l *lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 	}
 	if l.product.NoDiscount {
 		if src.entry != nil && (src.entry.Discount.IsPositive() || len(src.entry.Breaks) > 0) {
-			r.notApplied = append(r.notApplied, NotApplied{"rule", "source", "the product is hors remise: excluded from every discount"})
+			r.notApplied = append(r.notApplied, ruleNotApplied("source", "the product is hors remise: excluded from every discount"))
 		}
 		return skipAll("the product is hors remise: excluded from every discount")
 	}
@@ -249,25 +263,25 @@ func (l *lineCtx) mostSpecific(sources []Source, rules []Rule) result {
 			continue
 		}
 		if final != "" {
-			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, "net price rule " + final + " is final"})
+			r.notApplied = append(r.notApplied, ruleNotApplied(rule.ID, "net price rule "+final+" is final"))
 			continue
 		}
 		if stoppedBy != "" {
-			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, "rule " + stoppedBy + " stops the rules after it"})
+			r.notApplied = append(r.notApplied, ruleNotApplied(rule.ID, "rule "+stoppedBy+" stops the rules after it"))
 			continue
 		}
 		if why := l.blocker(i, rule); why != "" {
-			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
+			r.notApplied = append(r.notApplied, ruleNotApplied(rule.ID, why))
 			continue
 		}
 		a, total, net, why, ok := l.ruleStep(rule, gross, r.total)
 		if !ok {
-			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
+			r.notApplied = append(r.notApplied, ruleNotApplied(rule.ID, why))
 			continue
 		}
 		if net {
 			for _, prev := range r.applied {
-				r.notApplied = append(r.notApplied, NotApplied{"rule", prev.Rule, "superseded by net price rule " + rule.ID})
+				r.notApplied = append(r.notApplied, ruleNotApplied(prev.Rule, "superseded by net price rule "+rule.ID))
 			}
 			r.applied, r.total, r.net, final = []Applied{a}, total, true, rule.ID
 			continue
@@ -371,21 +385,21 @@ func (l *lineCtx) bestPrice(sources []Source, rules []Rule) result {
 	win := offers[best]
 	src := sources[win.source]
 	r := result{source: src, gross: win.gross, total: win.total, net: win.net, notApplied: l.lost}
-	describe := src.String() + " at " + win.total.String()
+	describe := src.String() + " at " + l.money(win.total)
 	switch win.rule {
 	case ownDiscount:
 		a, _, _ := l.sourceDiscount(src, win.gross)
 		r.applied = []Applied{a}
-		describe = src.String() + " with its own discount at " + win.total.String()
+		describe = src.String() + " with its own discount at " + l.money(win.total)
 	case noRule:
 	default:
 		a, _, _, _, _ := l.ruleStep(rules[win.rule], win.gross, win.gross)
 		r.applied = []Applied{a}
-		describe = src.String() + " with " + rules[win.rule].ID + " at " + win.total.String()
+		describe = src.String() + " with " + rules[win.rule].ID + " at " + l.money(win.total)
 	}
-	for si, s := range sources {
+	for si := range sources {
 		if si != win.source {
-			r.notApplied = append(r.notApplied, NotApplied{"source", s.String(), "best price: the lowest offer is " + describe})
+			r.notApplied = append(r.notApplied, sourceNotApplied(&sources[si], "best price: the lowest offer is "+describe))
 		}
 	}
 	for i, rule := range rules {
@@ -406,7 +420,7 @@ func (l *lineCtx) bestPrice(sources []Source, rules []Rule) result {
 			_, _, _, why, _ = l.ruleStep(rule, win.gross, win.gross)
 		}
 		if why != "" {
-			r.notApplied = append(r.notApplied, NotApplied{"rule", rule.ID, why})
+			r.notApplied = append(r.notApplied, ruleNotApplied(rule.ID, why))
 		}
 	}
 	return r

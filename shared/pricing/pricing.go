@@ -30,7 +30,17 @@
 // rounded the same way before it is subtracted: the explanation's amounts
 // always add up to the line total, and the line totals to the quote total. The
 // unit price shown is the line total divided by the units, to four decimals,
-// for information.
+// for information. Every amount is printed with at least its currency's
+// minor units (money.Amount).
+//
+// # Bounds
+//
+// A line holds from 1 to MaxQuantity packages and at most MaxLineUnits
+// units: a packaging of absurd units is a line error, never a wrapped
+// number. A rule's percentages run from 0 to 100, its prices and amounts are
+// plain decimals of at most money.MaxIntegerDigits digits and
+// money.MaxDecimals decimals, it has at most MaxTiers breaks (see
+// Rule.Validate and ParseRule), so no rule can outgrow its storage item.
 package pricing
 
 import (
@@ -158,6 +168,15 @@ type Customer struct {
 	PriceCategory string
 	BuyingGroup   string
 }
+
+// Bounds of a line.
+const (
+	// MaxQuantity is the most packages a line may hold.
+	MaxQuantity = 1_000_000_000
+	// MaxLineUnits is the most units a line may hold: its quantity times
+	// the units of its packaging.
+	MaxLineUnits = 1_000_000_000
+)
 
 // Line is one line to price.
 type Line struct {

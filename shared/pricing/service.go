@@ -12,7 +12,9 @@ import (
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/tariff"
+	"github.com/comptoir/comptoir/shared/tax"
 )
 
 // RuleSet is a merchant's discount rules and precedence setting.
@@ -30,8 +32,9 @@ type CustomerTariff struct {
 	Rep      *customer.Rep
 }
 
-// ErrUnknownCustomer is returned when the customer account does not exist.
-var ErrUnknownCustomer = errors.New("unknown customer")
+// ErrUnknownCustomer is returned when the customer account does not exist;
+// it is customer.ErrUnknown.
+var ErrUnknownCustomer = customer.ErrUnknown
 
 // Store is the pricing storage port.
 type Store interface {
@@ -153,17 +156,37 @@ func BuildTariff(products map[string]catalog.Product, customerEntries map[string
 
 // PriceBreak is the unit price from a quantity on.
 type PriceBreak struct {
-	MinQuantity int64           `json:"minQuantity"`
-	UnitPrice   decimal.Decimal `json:"unitPrice"`
+	MinQuantity int64        `json:"minQuantity"`
+	UnitPrice   money.Amount `json:"unitPrice"`
 }
 
 // ShelfPrice is a product's price as a catalog page shows it to one customer:
-// the unit price at the minimum order quantity, and the quantity breaks.
+// the unit price excluding VAT at the minimum order quantity, and the
+// quantity breaks.
 type ShelfPrice struct {
-	UnitPrice decimal.Decimal `json:"unitPrice"`
-	Source    Scope           `json:"source"`
-	Net       bool            `json:"net"`
-	Breaks    []PriceBreak    `json:"breaks,omitempty"`
+	UnitPrice money.Amount `json:"unitPrice"`
+	Source    Scope        `json:"source"`
+	Net       bool         `json:"net"`
+	Breaks    []PriceBreak `json:"breaks,omitempty"`
+}
+
+// IncludingVAT is the shelf price as a consumer is shown it (TTC): VAT at
+// pct percent added to the unit price and to every break, each rounded to
+// the currency's minor unit (see tax.InclusiveUnitPrice).
+func (sp ShelfPrice) IncludingVAT(pct decimal.Decimal, currency string) ShelfPrice {
+	minor := money.MinorUnits(currency)
+	ttc := func(a money.Amount) money.Amount {
+		return money.NewAmount(tax.InclusiveUnitPrice(a.Decimal, pct, currency), minor)
+	}
+	out := sp
+	out.UnitPrice = ttc(sp.UnitPrice)
+	if sp.Breaks != nil {
+		out.Breaks = make([]PriceBreak, len(sp.Breaks))
+		for i, b := range sp.Breaks {
+			out.Breaks[i] = PriceBreak{MinQuantity: b.MinQuantity, UnitPrice: ttc(b.UnitPrice)}
+		}
+	}
+	return out
 }
 
 // ShelfPrices prices each product by the unit, at its minimum order quantity
@@ -200,7 +223,7 @@ func ShelfPrices(products []catalog.Product, c Customer, customerEntries map[str
 		sp := ShelfPrice{UnitPrice: first.UnitPrice, Source: first.Source.Scope, Net: first.Net}
 		prev := first.UnitPrice
 		for _, l := range quote.Lines[1:] {
-			if l.Error == nil && !l.UnitPrice.Equal(prev) {
+			if l.Error == nil && !l.UnitPrice.Equal(prev.Decimal) {
 				sp.Breaks = append(sp.Breaks, PriceBreak{MinQuantity: l.Quantity, UnitPrice: l.UnitPrice})
 				prev = l.UnitPrice
 			}
@@ -227,7 +250,7 @@ func breakQuantities(p Product, entries []PriceEntry, rules []Rule, c Customer) 
 	set := map[int64]bool{}
 	add := func(bs []Break) {
 		for _, b := range bs {
-			if b.From.IsPositive() && b.From.IsInteger() {
+			if b.From.IsPositive() && b.From.IsInteger() && b.From.LessThanOrEqual(maxLineUnitsDec) {
 				set[b.From.IntPart()] = true
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/money"
 )
 
 // Rate is a VAT rate in percent, in force from a date.
@@ -55,5 +57,14 @@ func StandardRate(country string, on time.Time) (decimal.Decimal, bool) {
 
 // Inclusive adds VAT at pct percent to an amount excluding VAT, unrounded.
 func Inclusive(amount, pct decimal.Decimal) decimal.Decimal {
-	return amount.Add(amount.Mul(pct).Div(decimal.NewFromInt(100)))
+	return amount.Add(amount.Mul(pct).Shift(-2))
+}
+
+// InclusiveUnitPrice is the price a consumer is shown (TTC) for a unit
+// price excluding VAT (HT): VAT at pct percent added to the unit price,
+// then rounded half-up to the currency's minor unit, so that the shelf
+// shows a price one can pay. An order's VAT is computed on its lines, not
+// from these rounded figures.
+func InclusiveUnitPrice(unitPrice, pct decimal.Decimal, currency string) decimal.Decimal {
+	return money.Round(Inclusive(unitPrice, pct), currency)
 }

@@ -34,3 +34,21 @@ func TestStandardRate_FollowsEffectiveDates(t *testing.T) {
 		t.Errorf("Inclusive = %s", got)
 	}
 }
+
+func TestInclusiveUnitPrice_RoundsToTheCurrencysMinorUnit(t *testing.T) {
+	cases := []struct{ unit, pct, currency, want string }{
+		{"1663.2", "20", "EUR", "1995.84"},
+		{"0.3125", "20", "EUR", "0.38"}, // 0.375 half-up
+		{"10.004", "21", "EUR", "12.1"},
+		{"333", "10", "JPY", "366"},     // 366.3
+		{"333", "10.15", "JPY", "367"},  // 366.7995
+		{"1.2345", "5", "KWD", "1.296"}, // 1.296225
+		{"100", "0", "EUR", "100"},
+	}
+	for _, c := range cases {
+		d := decimal.RequireFromString
+		if got := InclusiveUnitPrice(d(c.unit), d(c.pct), c.currency); !got.Equal(d(c.want)) {
+			t.Errorf("%s HT at %s%% in %s = %s TTC, want %s", c.unit, c.pct, c.currency, got, c.want)
+		}
+	}
+}
