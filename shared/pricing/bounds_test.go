@@ -279,3 +279,18 @@ func TestShelfPrice_IncludingVATRoundsEachUnitPrice(t *testing.T) {
 		t.Errorf("JPY TTC %+v", yen)
 	}
 }
+
+func TestPrice_LineErrorsDoNotEchoWhatTheCallerSent(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	q := price(t, Request{Lines: []Line{{Ref: "PUMP", Quantity: 1, Packaging: catalog.PackagingKind(long)}, {Ref: long, Quantity: 1}, {Ref: "PUMP", Quantity: 1, Packaging: catalog.Lot}}},
+		Tariff{Products: products(pump)})
+	for i, want := range []string{ErrUnknownPackaging, ErrUnknownReference, ErrUnknownPackaging} {
+		l := q.Lines[i]
+		if l.Error == nil || l.Error.Code != want || len(l.Error.Detail) > 200 {
+			t.Errorf("line %d: %+v", i, l.Error)
+		}
+	}
+	if d := q.Lines[2].Error.Detail; d != "PUMP is not sold by lot" {
+		t.Errorf("a known packaging the product lacks: %q", d)
+	}
+}

@@ -178,7 +178,12 @@ func Price(req Request, t Tariff) Quote {
 			pl.Packaging = catalog.Unit
 		}
 		p, ok := t.Products[l.Ref]
-		if !ok {
+		switch {
+		case !ok && !catalog.ValidRef(l.Ref):
+			// Not echoed: it may be anything the caller sent.
+			pl.Error = &LineError{ErrUnknownReference, "no product has this reference: 1 to 64 characters, no spaces or '#'"}
+			continue
+		case !ok:
 			pl.Error = &LineError{ErrUnknownReference, fmt.Sprintf("no product %q", l.Ref)}
 			continue
 		}
@@ -187,7 +192,12 @@ func Price(req Request, t Tariff) Quote {
 			continue
 		}
 		per, ok := packagingUnits(p, pl.Packaging)
-		if !ok {
+		switch {
+		case !ok && pl.Packaging != catalog.Unit && pl.Packaging != catalog.Lot && pl.Packaging != catalog.Pallet:
+			// Not echoed: it may be anything the caller sent.
+			pl.Error = &LineError{ErrUnknownPackaging, "packaging must be unit, lot or pallet"}
+			continue
+		case !ok:
 			pl.Error = &LineError{ErrUnknownPackaging, fmt.Sprintf("%s is not sold by %s", p.Ref, pl.Packaging)}
 			continue
 		}
