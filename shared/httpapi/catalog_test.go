@@ -46,7 +46,7 @@ type demoBackend struct {
 	jwksURL string
 }
 
-func newDemoBackend(t *testing.T) demoBackend {
+func newDemoBackend(t testing.TB) demoBackend {
 	t.Helper()
 	tbl := testenv.Table(t)
 	if _, err := demo.Load(context.Background(), tbl); err != nil {
@@ -70,7 +70,7 @@ func (b demoBackend) pipeline(storefronts httpapi.StorefrontResolver) *httpapi.P
 	}
 }
 
-func newCatalogFixture(t *testing.T) *catalogFixture {
+func newCatalogFixture(t testing.TB) *catalogFixture {
 	t.Helper()
 	b := newDemoBackend(t)
 	tbl, iss := b.table, b.issuer
@@ -105,7 +105,7 @@ func (f *catalogFixture) get(t *testing.T, host, path, token string, header ...s
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
-func (f *catalogFixture) token(t *testing.T, c identity.Caller) string {
+func (f *catalogFixture) token(t testing.TB, c identity.Caller) string {
 	t.Helper()
 	tok, err := f.issuer.Sign(c, time.Hour)
 	if err != nil {
