@@ -223,6 +223,7 @@ func badInputCases(t *testing.T, f *catalogFixture) []badInputCase {
 		{"too many lines", quoteBody(t, httpapi.QuoteRequest{Lines: many}), 400, "invalid-parameter", nil, true},
 		{"bad date", `{"date":"26/11/2026","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, true},
 		{"bad currency", `{"currency":"euro","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, true},
+		{"currency that is not ISO 4217", `{"currency":"XYZ","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 400, "invalid-parameter", nil, false},
 		{"no price in that currency", `{"currency":"USD","lines":[{"ref":"VANNES-BILLE-101","quantity":1}]}`, 422, "invalid-lines", []string{"lines[0]"}, false},
 		{"more than a billion units", quoteBody(t, httpapi.QuoteRequest{Lines: []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: pricing.MaxQuantity, Packaging: "pallet"}}}),
 			422, "invalid-lines", []string{"lines[0]"}, false},
