@@ -22,6 +22,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/comptoir/comptoir/shared/auth"
+	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/demo"
 	"github.com/comptoir/comptoir/shared/devstack"
 	"github.com/comptoir/comptoir/shared/devstack/localaws"
@@ -240,7 +241,7 @@ func tableOnlyResources(tpl *samtemplate.Template, table string) *devstack.Resou
 		}
 	}
 	r[tpl.Table.LogicalID] = table
-	return &devstack.Resources{Prefix: prefix, TableName: table, Queues: map[string]devstack.Queue{}, Resolver: r}
+	return &devstack.Resources{Prefix: prefix, TableName: table, Queues: map[string]devstack.Queue{}, Resolver: r, CursorKey: cursor.NewKey()}
 }
 
 // scenario is one kind of catalog request.
