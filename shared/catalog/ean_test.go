@@ -38,7 +38,7 @@ func TestValidEAN13_AcceptsOnlyThirteenDigitsWithTheirCheckDigit(t *testing.T) {
 		"376999000999":   false, // twelve digits
 		"37699900099941": false, // fourteen
 		"37699900099A1":  false,
-		"376999000999４": false, // a full-width digit
+		"376999000999４":  false, // a full-width digit
 		"":               false,
 	} {
 		if got := catalog.ValidEAN13(s); got != want {

@@ -193,13 +193,9 @@ func jardinCatalog() ([]catalog.Category, []catalog.Product) {
 
 // ean13 appends the EAN-13 check digit to 12 digits.
 func ean13(first12 string) string {
-	sum := 0
-	for i, c := range first12 {
-		d := int(c - '0')
-		if i%2 == 1 {
-			d *= 3
-		}
-		sum += d
+	d, ok := catalog.EAN13CheckDigit(first12)
+	if !ok {
+		panic("demo: not 12 digits: " + first12)
 	}
-	return first12 + string(rune('0'+(10-sum%10)%10))
+	return first12 + string(d)
 }

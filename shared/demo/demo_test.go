@@ -67,9 +67,19 @@ func TestBuild_MeetsTheDemoBrief(t *testing.T) {
 	}
 }
 
-func TestEAN13CheckDigit(t *testing.T) {
-	if got := ean13("400638133393"); got != "4006381333931" {
-		t.Fatalf("ean13 = %s", got)
+func TestBuild_EANsAreValidAndUniquePerMerchant(t *testing.T) {
+	d := Build()
+	for m, products := range d.Products {
+		owner := map[string]string{}
+		for _, p := range products {
+			if !catalog.ValidEAN13(p.EAN) {
+				t.Errorf("%s/%s: EAN %q", m, p.Ref, p.EAN)
+			}
+			if o, dup := owner[p.EAN]; dup {
+				t.Errorf("%s: %s and %s share EAN %s", m, o, p.Ref, p.EAN)
+			}
+			owner[p.EAN] = p.Ref
+		}
 	}
 }
 

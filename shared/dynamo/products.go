@@ -68,7 +68,7 @@ const (
 	// maxTransactItems is DynamoDB's limit of writes per transaction.
 	maxTransactItems = 100
 	// loadWorkers bounds the categories SaveProducts loads at once.
-	loadWorkers = 16
+	loadWorkers = 4
 )
 
 var _ catalog.ProductStore = (*Catalog)(nil)

@@ -14,7 +14,6 @@ type CatalogAdmin interface {
 	catalog.Repository
 	// Products reads products by reference; unknown ones are absent.
 	Products(ctx context.Context, m merchant.ID, refs []string) (map[string]catalog.Product, error)
-	SaveProducts(ctx context.Context, m merchant.ID, products []catalog.Product) error
 	// FamilyStore changes the category tree and refreshes the families
 	// of the products below a moved category.
 	catalog.FamilyStore
@@ -60,13 +59,10 @@ const (
 	maxNameLen         = 200
 	maxDescriptionLen  = 4000
 	maxAttributes      = 50
-	maxAttributeLen    = 256
 	maxImages          = 20
-	maxURLLen          = 1024
 	maxPackagings      = 10
 	maxLinks           = 50
 	maxAssortmentItems = 1000
-	maxProductDocBytes = 200 << 10
 )
 
 // Routes returns the admin function's router.

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,26 +68,25 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 	if !fe.has("categoryId") && !catalog.ValidID(in.CategoryID) {
 		fe.add("categoryId", "is required: a category id")
 	}
-	if in.EAN != "" && !fe.has("ean") && !ValidEAN13(in.EAN) {
+	if in.EAN != "" && !fe.has("ean") && !catalog.ValidEAN13(in.EAN) {
 		fe.add("ean", "must be 13 digits with a valid check digit, or empty")
 	}
 	if len(in.Attributes) > maxAttributes {
 		fe.add("attributes", fmt.Sprintf("at most %d attributes", maxAttributes))
 	}
 	for _, k := range sortedKeys(in.Attributes) {
-		if k == "" || len(k) > 64 || strings.TrimSpace(k) != k {
-			fe.add("attributes."+k, "an attribute name is 1 to 64 characters without surrounding spaces")
-		} else if len(in.Attributes[k]) > maxAttributeLen {
-			fe.add("attributes."+k, fmt.Sprintf("at most %d bytes", maxAttributeLen))
+		if !catalog.ValidAttributeName(k) {
+			fe.add("attributes."+k, fmt.Sprintf("an attribute name is 1 to %d characters of plain text (no control characters or bidirectional marks) without surrounding spaces", catalog.MaxAttributeNameLen))
+		} else if !catalog.ValidAttributeValue(in.Attributes[k]) {
+			fe.add("attributes."+k, fmt.Sprintf("at most %d bytes of plain text (no control characters or bidirectional marks)", catalog.MaxAttributeValueLen))
 		}
 	}
 	if len(in.Images) > maxImages {
 		fe.add("images", fmt.Sprintf("at most %d images", maxImages))
 	}
 	for i, img := range in.Images {
-		u, err := url.Parse(img)
-		if err != nil || len(img) > maxURLLen || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			fe.add(fmt.Sprintf("images[%d]", i), "must be an absolute http(s) URL")
+		if !catalog.ValidImageURL(img) {
+			fe.add(fmt.Sprintf("images[%d]", i), fmt.Sprintf("must be an absolute http(s) URL of at most %d bytes, without spaces or control characters", catalog.MaxImageURLLen))
 		}
 	}
 	if !fe.has("packagings") {
@@ -105,8 +102,8 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 			switch {
 			case p.Kind != catalog.Unit && p.Kind != catalog.Lot && p.Kind != catalog.Pallet:
 				fe.add(field+".kind", "must be unit, lot or pallet")
-			case p.Units < 1:
-				fe.add(field+".units", "must be at least 1")
+			case !catalog.ValidQuantity(p.Units):
+				fe.add(field+".units", fmt.Sprintf("must be 1 to %d", catalog.MaxUnits))
 			case p.Kind == catalog.Unit && p.Units != 1:
 				fe.add(field+".units", "a unit packaging holds 1 unit")
 			case seen[p]:
@@ -115,11 +112,11 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 			seen[p] = true
 		}
 	}
-	if !fe.has("minOrderQty") && in.MinOrderQty < 1 {
-		fe.add("minOrderQty", "must be at least 1")
+	if !fe.has("minOrderQty") && !catalog.ValidQuantity(in.MinOrderQty) {
+		fe.add("minOrderQty", fmt.Sprintf("must be 1 to %d units", catalog.MaxUnits))
 	}
-	if !fe.has("orderMultiple") && in.OrderMultiple < 1 {
-		fe.add("orderMultiple", "must be at least 1")
+	if !fe.has("orderMultiple") && !catalog.ValidQuantity(in.OrderMultiple) {
+		fe.add("orderMultiple", fmt.Sprintf("must be 1 to %d units", catalog.MaxUnits))
 	}
 	if !fe.has("taxCategory") && !taxCategory().MatchString(in.TaxCategory) {
 		fe.add("taxCategory", "is required: lowercase letters, digits and '-', such as standard")
@@ -165,26 +162,6 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 	return base, ratios
 }
 
-// ValidEAN13 reports whether s is 13 digits whose last one is the EAN-13
-// check digit of the first twelve.
-func ValidEAN13(s string) bool {
-	if len(s) != 13 {
-		return false
-	}
-	sum := 0
-	for i := range 12 {
-		d := int(s[i]) - '0'
-		if d < 0 || d > 9 {
-			return false
-		}
-		if i%2 == 1 {
-			d *= 3
-		}
-		sum += d
-	}
-	return int(s[12]) == '0'+(10-sum%10)%10
-}
-
 func (a *AdminAPI) product(w http.ResponseWriter, r *Request) error {
 	ref := r.PathValue("ref")
 	if !catalog.ValidRef(ref) {
@@ -200,9 +177,17 @@ func (a *AdminAPI) product(w http.ResponseWriter, r *Request) error {
 	return writeJSON(w, http.StatusOK, p)
 }
 
-// putProduct creates or replaces a product. What the body does not hold is
-// kept from the stored product: its tariffs, and any field the back office
-// does not manage. Families are computed from the stored tree.
+// putProduct creates or replaces a product through the product store's
+// UpdateProduct: what the body does not hold is kept from the stored product
+// (its tariffs, and any field the back office does not manage), families
+// come from the tree read after the product, and the product, its search
+// entries, its EAN claim and its category's count are written in one
+// transaction conditioned on the product read. A save that loses a race is
+// applied again to the product as the other save left it.
+//
+// Round trips: the product (GetItem), the linked products (BatchGetItem)
+// in parallel, then the tree (Query), then the transaction: 3 or 4, 3 deep.
+// An unchanged product is not written.
 func (a *AdminAPI) putProduct(w http.ResponseWriter, r *Request) error {
 	ref := r.PathValue("ref")
 	fe := &fieldErrors{}
@@ -217,39 +202,87 @@ func (a *AdminAPI) putProduct(w http.ResponseWriter, r *Request) error {
 	if fe.has("ref") || fe.decoding {
 		return fe.err()
 	}
-	refs := []string{ref}
+	ctx, m := r.Context(), r.Merchant()
+	var (
+		linkRefs []string
+		linked   map[string]catalog.Product
+		linkErr  error
+		links    sync.WaitGroup
+	)
 	for _, l := range in.Links {
-		if catalog.ValidRef(l.Ref) && !slices.Contains(refs, l.Ref) {
-			refs = append(refs, l.Ref)
+		if catalog.ValidRef(l.Ref) && l.Ref != ref && !slices.Contains(linkRefs, l.Ref) {
+			linkRefs = append(linkRefs, l.Ref)
 		}
 	}
-	var (
-		cats         []catalog.Category
-		stored       map[string]catalog.Product
-		catErr, pErr error
-		wg           sync.WaitGroup
-	)
-	wg.Go(func() { cats, catErr = a.Catalog.Categories(r.Context(), r.Merchant()) })
-	wg.Go(func() { stored, pErr = a.Catalog.Products(r.Context(), r.Merchant(), refs) })
-	wg.Wait()
-	if err := errors.Join(catErr, pErr); err != nil {
-		return err
+	if len(linkRefs) > 0 {
+		links.Go(func() { linked, linkErr = a.Catalog.Products(ctx, m, linkRefs) })
 	}
-	if !fe.has("categoryId") && !slices.ContainsFunc(cats, func(c catalog.Category) bool { return c.ID == in.CategoryID }) {
-		fe.add("categoryId", "no category "+strconv.Quote(in.CategoryID))
-	}
-	for i, l := range in.Links {
-		if field := fmt.Sprintf("links[%d].ref", i); !fe.has(field) {
-			if _, ok := stored[l.Ref]; !ok {
-				fe.add(field, "no product "+strconv.Quote(l.Ref))
+	defer links.Wait()
+	// references checks what the body names in storage: the category in the
+	// tree, the linked products.
+	references := func(fe *fieldErrors) (*catalog.Tree, error) {
+		cats, err := a.Catalog.Categories(ctx, m)
+		links.Wait()
+		if err := errors.Join(err, linkErr); err != nil {
+			return nil, err
+		}
+		tree := catalog.NewTree(cats)
+		if _, ok := tree.Category(in.CategoryID); !ok && !fe.has("categoryId") {
+			fe.add("categoryId", "no category "+strconv.Quote(in.CategoryID))
+		}
+		for i, l := range in.Links {
+			if field := fmt.Sprintf("links[%d].ref", i); !fe.has(field) {
+				if _, ok := linked[l.Ref]; !ok {
+					fe.add(field, "no product "+strconv.Quote(l.Ref))
+				}
 			}
 		}
+		return tree, nil
 	}
-	if err := fe.err(); err != nil {
+	if len(fe.list) > 0 {
+		// Invalid already: list what storage would refuse too, write nothing.
+		if _, err := references(fe); err != nil {
+			return err
+		}
+		return fe.err()
+	}
+	saved, created, err := a.Catalog.UpdateProduct(ctx, m, ref, func(p *catalog.Product, _ bool) error {
+		// The tree is read after the product, on every attempt: a category
+		// move whose family refresh saved this product meanwhile makes this
+		// save read both again.
+		fe := &fieldErrors{}
+		tree, err := references(fe)
+		if err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		in.apply(p, base, ratios)
+		p.Families, _ = tree.Families(*p)
+		return nil
+	})
+	var taken *catalog.EANTakenError
+	switch {
+	case errors.As(err, &taken):
+		c := Conflict("the EAN is already used by another product")
+		c.Errors = []FieldError{{Field: "ean", Reason: "already the EAN of product " + strconv.Quote(taken.Owner)}}
+		return c
+	case errors.Is(err, catalog.ErrNoCategory):
+		return fe.add("categoryId", "no category "+strconv.Quote(in.CategoryID)).err()
+	case errors.Is(err, catalog.ErrTooLarge):
+		return fe.add("body", fmt.Sprintf("the product, tariffs included, would exceed %d KiB", catalog.MaxProductBytes>>10)).err()
+	case errors.Is(err, catalog.ErrConflict):
+		return Conflict("product " + strconv.Quote(ref) + " was being changed by other requests at the same time; send the request again")
+	case err != nil:
 		return err
 	}
-	p, found := stored[ref]
-	p.Ref, p.EAN, p.CategoryID = ref, in.EAN, in.CategoryID
+	return writeJSON(w, createdOr(!created), saved)
+}
+
+// apply sets on p every field the body describes.
+func (in *ProductInput) apply(p *catalog.Product, base decimal.Decimal, ratios []decimal.Decimal) {
+	p.EAN, p.CategoryID = in.EAN, in.CategoryID
 	p.Names, p.Descriptions, p.Attributes, p.Images = in.Names, in.Descriptions, in.Attributes, in.Images
 	p.Packagings, p.MinOrderQty, p.OrderMultiple = in.Packagings, in.MinOrderQty, in.OrderMultiple
 	p.TaxCategory, p.BasePrice, p.Currency = in.TaxCategory, base, in.Currency
@@ -258,12 +291,4 @@ func (a *AdminAPI) putProduct(w http.ResponseWriter, r *Request) error {
 	for i, l := range in.Links {
 		p.Links = append(p.Links, catalog.LinkedArticle{Ref: l.Ref, Kind: l.Kind, Ratio: ratios[i]})
 	}
-	p.Families = catalog.Lineage(cats, p.CategoryID)
-	if doc, err := json.Marshal(p); err != nil || len(doc) > maxProductDocBytes {
-		return fe.add("body", fmt.Sprintf("the product, tariffs included, would exceed %d KiB", maxProductDocBytes>>10)).err()
-	}
-	if err := a.Catalog.SaveProducts(r.Context(), r.Merchant(), []catalog.Product{p}); err != nil {
-		return err
-	}
-	return writeJSON(w, createdOr(found), p)
 }
