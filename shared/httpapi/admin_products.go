@@ -54,11 +54,7 @@ func (in *ProductInput) fields() map[string]any {
 	}
 }
 
-var (
-	// decimalText is a plain non-negative decimal: no sign, no exponent.
-	decimalText = lazyRegexp(`^[0-9]{1,12}(\.[0-9]{1,6})?$`)
-	taxCategory = lazyRegexp(`^[a-z][a-z0-9-]{0,31}$`)
-)
+var taxCategory = lazyRegexp(`^[a-z][a-z0-9-]{0,31}$`)
 
 // validate checks every field that needs no storage read, and returns the
 // parsed base price and link ratios.
@@ -122,10 +118,9 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 		fe.add("taxCategory", "is required: lowercase letters, digits and '-', such as standard")
 	}
 	if !fe.has("basePrice") {
-		if decimalText().MatchString(in.BasePrice) {
-			base = decimal.RequireFromString(in.BasePrice)
-		} else {
-			fe.add("basePrice", "is required: a decimal string of 0 or more such as \"12.50\" (at most 12 digits and 6 decimals)")
+		var err error
+		if base, err = money.ParseAmount(in.BasePrice); err != nil {
+			fe.add("basePrice", "is required, excluding VAT: "+err.Error())
 		}
 	}
 	in.Currency = strings.ToUpper(in.Currency)
@@ -152,10 +147,10 @@ func (in *ProductInput) validate(ref string, fe *fieldErrors) (base decimal.Deci
 			if l.Kind != catalog.Mandatory && l.Kind != catalog.Optional {
 				fe.add(field+".kind", "must be mandatory or optional")
 			}
-			if decimalText().MatchString(l.Ratio) && decimal.RequireFromString(l.Ratio).IsPositive() {
-				ratios[i] = decimal.RequireFromString(l.Ratio)
+			if ratio, err := money.ParseAmount(l.Ratio); err == nil && ratio.IsPositive() {
+				ratios[i] = ratio
 			} else {
-				fe.add(field+".ratio", "must be a decimal string greater than 0, such as \"1\"")
+				fe.add(field+".ratio", "must be a decimal string greater than 0, such as \"1\" (at most 4 decimals)")
 			}
 		}
 	}
