@@ -279,7 +279,7 @@ func TestTemplate_FunctionEnvironment(t *testing.T) {
 	tpl := load(t)
 	r := samtemplate.Resolver{
 		"Table": "tbl", "UserPool": "pool", "UserPoolClient": "client", "LogLevel": "INFO",
-		"AWS::Region": "eu-west-3", "ErpBucket": "bucket",
+		"AWS::Region": "eu-west-3", "ErpBucket": "bucket", "CursorKey": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 		"ErpSyncQueue": "u-sync", "StockUpdateQueue": "u-stock", "VatThresholdQueue": "u-vat", "OrderExportQueue": "u-export",
 	}
 	tests := []struct {
@@ -291,6 +291,7 @@ func TestTemplate_FunctionEnvironment(t *testing.T) {
 			"TABLE_NAME": "tbl", "AUTH_AUDIENCE": "client", "LOG_LEVEL": "INFO", "CACHE_TTL": "1m",
 			"AUTH_ISSUER":   "https://cognito-idp.eu-west-3.amazonaws.com/pool",
 			"AUTH_JWKS_URL": "https://cognito-idp.eu-west-3.amazonaws.com/pool/.well-known/jwks.json",
+			"CURSOR_KEY":    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 		}, []string{"ERP_BUCKET", "ORDER_EXPORT_QUEUE_URL"}},
 		{"checkout", map[string]string{
 			"ORDER_EXPORT_QUEUE_URL": "u-export", "VAT_THRESHOLD_QUEUE_URL": "u-vat", "STOCK_UPDATE_QUEUE_URL": "u-stock",
