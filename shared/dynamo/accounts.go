@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -28,57 +29,66 @@ type Merchant = merchant.Merchant
 // in one batched load.
 type Batch struct {
 	m     merchant.ID
-	p     string
 	items []item
 	err   error
 }
 
 // NewBatch starts a batch for merchant m.
 func (a *Accounts) NewBatch(m merchant.ID) *Batch {
-	p, err := merchantPrefix(m)
-	return &Batch{m: m, p: p, err: err}
+	_, err := merchantPrefix(m)
+	return &Batch{m: m, err: err}
+}
+
+// add appends an item under the key built for the batch's merchant.
+func (b *Batch) add(pk, sk string, err error, typ string, doc any) *Batch {
+	if err != nil {
+		b.err = errors.Join(b.err, err)
+		return b
+	}
+	b.items = append(b.items, item{PK: pk, SK: sk, Type: typ, Doc: doc})
+	return b
 }
 
 // Merchant adds the merchant item.
 func (b *Batch) Merchant(v Merchant) *Batch {
-	b.items = append(b.items, item{PK: b.p, SK: "MERCHANT", Type: "Merchant", Doc: v})
-	return b
+	pk, sk, err := merchantRecordKey(b.m)
+	return b.add(pk, sk, err, "Merchant", v)
 }
 
 // Customer adds a customer.
 func (b *Batch) Customer(c customer.Customer) *Batch {
-	b.items = append(b.items, item{PK: b.p + "#C#" + c.ID, SK: "PROFILE", Type: "Customer", Doc: c})
-	return b
+	pk, sk, err := customerKey(b.m, c.ID)
+	return b.add(pk, sk, err, "Customer", c)
 }
 
 // PriceCategory adds a price category.
 func (b *Batch) PriceCategory(pc customer.PriceCategory) *Batch {
-	b.items = append(b.items, item{PK: b.p + "#TARIFF", SK: "PC#" + pc.ID, Type: "PriceCategory", Doc: pc})
-	return b
+	pk, sk, err := priceCategoryKey(b.m, pc.ID)
+	return b.add(pk, sk, err, "PriceCategory", pc)
 }
 
 // BuyingGroup adds a buying group.
 func (b *Batch) BuyingGroup(g customer.BuyingGroup) *Batch {
-	b.items = append(b.items, item{PK: b.p + "#TARIFF", SK: "BG#" + g.ID, Type: "BuyingGroup", Doc: g})
-	return b
+	pk, sk, err := buyingGroupKey(b.m, g.ID)
+	return b.add(pk, sk, err, "BuyingGroup", g)
 }
 
 // Rep adds a sales rep with their portfolio.
 func (b *Batch) Rep(r customer.Rep) *Batch {
-	b.items = append(b.items, item{PK: b.p + "#REP#" + r.ID, SK: "PROFILE", Type: "Rep", Doc: r})
-	return b
+	pk, sk, err := repKey(b.m, r.ID)
+	return b.add(pk, sk, err, "Rep", r)
 }
 
 // Warehouse adds a warehouse.
 func (b *Batch) Warehouse(w stock.Warehouse) *Batch {
-	b.items = append(b.items, item{PK: b.p + "#STOCK", SK: "WH#" + w.ID, Type: "Warehouse", Doc: w})
-	return b
+	pk, sk, err := warehouseKey(b.m, w.ID)
+	return b.add(pk, sk, err, "Warehouse", w)
 }
 
 // StockLevel adds a product's level in one warehouse.
 func (b *Batch) StockLevel(l stock.Level) *Batch {
-	b.items = append(b.items, item{PK: b.p + "#P#" + l.Ref, SK: "STOCK#" + l.Warehouse, Type: "StockLevel", Doc: l})
-	return b
+	pk, sk, err := stockLevelKey(b.m, l.Ref, l.Warehouse)
+	return b.add(pk, sk, err, "StockLevel", l)
 }
 
 // Len is the number of items in the batch.

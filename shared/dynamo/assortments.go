@@ -28,11 +28,6 @@ type Assortments struct {
 
 const typeAssortment = "Assortment"
 
-func assortmentsPK(m merchant.ID) (string, error) {
-	p, err := merchantPrefix(m)
-	return p + "#ASSORT", err
-}
-
 // All returns the merchant's assortments with one Query, cached for TTL.
 func (s *Assortments) All(ctx context.Context, m merchant.ID) (catalog.Assortments, error) {
 	if as, ok := s.cache.get(m); ok {

@@ -27,21 +27,6 @@ const (
 	typeProduct  = "Product"
 )
 
-func categoryKey(m merchant.ID, id string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p + "#CATALOG", "CAT#" + id, err
-}
-
-func productKey(m merchant.ID, ref string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p + "#P#" + ref, "PRODUCT", err
-}
-
-func productsByCategoryKey(m merchant.ID, categoryID string) (string, error) {
-	p, err := merchantPrefix(m)
-	return p + "#CAT#" + categoryID, err
-}
-
 // Categories returns the merchant's whole category tree with one Query.
 func (c *Catalog) Categories(ctx context.Context, m merchant.ID) ([]catalog.Category, error) {
 	pk, _, err := categoryKey(m, "")

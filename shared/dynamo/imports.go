@@ -34,17 +34,6 @@ const typeImportJob = "ImportJob"
 // ErrBadImportJob is returned for a job whose id cannot be part of a key.
 var ErrBadImportJob = errors.New("invalid import job id")
 
-func importJobKey(m merchant.ID, id string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	if err != nil {
-		return "", "", err
-	}
-	if len(id) > 64 {
-		return "", "", ErrBadImportJob
-	}
-	return p + "#IMPORT", "JOB#" + id, nil
-}
-
 // Record puts the job unless a job with its id (one object version) is
 // already recorded, so a notification delivered twice makes one job.
 func (s *ImportJobs) Record(ctx context.Context, job erp.ImportJob) (bool, error) {
@@ -97,13 +86,13 @@ func (s *ImportJobs) Jobs(ctx context.Context, m merchant.ID) ([]erp.ImportJob, 
 // MerchantExists reports whether the merchant item of m exists. An id that
 // cannot be part of a key names no merchant.
 func (s *ImportJobs) MerchantExists(ctx context.Context, m merchant.ID) (bool, error) {
-	pk, err := merchantPrefix(m)
+	pk, sk, err := merchantRecordKey(m)
 	if err != nil {
 		return false, nil
 	}
 	out, err := s.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:            aws.String(s.Table.Name),
-		Key:                  key(pk, "MERCHANT"),
+		Key:                  key(pk, sk),
 		ProjectionExpression: aws.String(AttrPK),
 	})
 	if err != nil {

@@ -49,21 +49,6 @@ type settings struct {
 	Policy pricing.Policy `json:"policy"`
 }
 
-func rulesPK(m merchant.ID) (string, error) {
-	p, err := merchantPrefix(m)
-	return p + "#RULES", err
-}
-
-func customerPK(m merchant.ID, id string) (string, error) {
-	p, err := merchantPrefix(m)
-	return p + "#C#" + id, err
-}
-
-func repPK(m merchant.ID, id string) (string, error) {
-	p, err := merchantPrefix(m)
-	return p + "#REP#" + id, err
-}
-
 // RuleSet returns the merchant's rules and policy with one Query, cached for
 // TTL: a warm function prices without reading them.
 func (p *Pricing) RuleSet(ctx context.Context, m merchant.ID) (pricing.RuleSet, error) {
@@ -122,12 +107,12 @@ func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID 
 	}
 	var items []map[string]types.AttributeValue
 	if len(refs)+2 <= batchGetLimit {
-		keys := []map[string]string{keyOf(cpk, "PROFILE")}
+		keys := []map[string]string{keyOf(cpk, skProfile)}
 		for _, r := range refs {
-			keys = append(keys, keyOf(cpk, "PRICE#"+r))
+			keys = append(keys, keyOf(cpk, skCustomerPrice+r))
 		}
 		if rpk != "" {
-			keys = append(keys, keyOf(rpk, "PROFILE"))
+			keys = append(keys, keyOf(rpk, skProfile))
 		}
 		got, err := p.Table.batchGet(ctx, keys)
 		if err != nil {
@@ -143,7 +128,7 @@ func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID 
 		if rpk != "" {
 			wg.Go(func() {
 				var rep customer.Rep
-				found, err := p.Table.get(ctx, rpk, "PROFILE", &rep)
+				found, err := p.Table.get(ctx, rpk, skProfile, &rep)
 				if rErr = err; found {
 					ct.Rep = &rep
 				}
@@ -158,18 +143,18 @@ func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID 
 	for _, av := range items {
 		pk, sk := str(av, AttrPK), str(av, AttrSK)
 		switch {
-		case pk == cpk && sk == "PROFILE":
+		case pk == cpk && sk == skProfile:
 			if err := decodeDoc(av, &ct.Customer); err != nil {
 				return ct, err
 			}
 			found = true
-		case pk == cpk && strings.HasPrefix(sk, "PRICE#") && wanted[strings.TrimPrefix(sk, "PRICE#")]:
+		case pk == cpk && strings.HasPrefix(sk, skCustomerPrice) && wanted[strings.TrimPrefix(sk, skCustomerPrice)]:
 			var e tariff.Entry
 			if err := decodeDoc(av, &e); err != nil {
 				return ct, err
 			}
 			ct.Entries[e.Ref] = e
-		case pk == rpk && sk == "PROFILE":
+		case pk == rpk && sk == skProfile:
 			var rep customer.Rep
 			if err := decodeDoc(av, &rep); err != nil {
 				return ct, err
@@ -194,7 +179,7 @@ func (p *Pricing) SaveCustomerPrices(ctx context.Context, m merchant.ID, entries
 		if err != nil {
 			return err
 		}
-		items = append(items, item{PK: pk, SK: "PRICE#" + e.Ref, Type: typeCustomerPrice, Doc: e})
+		items = append(items, item{PK: pk, SK: skCustomerPrice + e.Ref, Type: typeCustomerPrice, Doc: e})
 	}
 	return p.Table.put(ctx, items)
 }

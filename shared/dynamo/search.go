@@ -51,26 +51,6 @@ const (
 
 var _ catalog.Searcher = (*Catalog)(nil)
 
-// refIndexKey returns the GSI2 key of an active product: references are
-// spread over one partition per first character, which a prefix always
-// names.
-func refIndexKey(m merchant.ID, ref string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	up := strings.ToUpper(ref)
-	first, _ := utf8.DecodeRuneInString(up)
-	return p + "#REF#" + string(first), up, err
-}
-
-func eanKey(m merchant.ID, ean string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p + "#EAN#" + ean, "EAN", err
-}
-
-func wordKey(m merchant.ID, word, ref, lang string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p + "#W#" + word, ref + "#" + lang, err
-}
-
 // searchEntries returns the word entries of a product, each holding doc (a
 // copy of the product): one per word catalog.IndexWords gives for its names.
 // Inactive products have none.

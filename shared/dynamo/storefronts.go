@@ -57,18 +57,6 @@ const (
 
 var _ merchant.StorefrontStore = (*Storefronts)(nil)
 
-func storefrontKey(m merchant.ID, id string) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p + "#STOREFRONT", id, err
-}
-
-func hostClaimKey(host string) (pk, sk string) { return "HOST#" + host, "HOST" }
-
-func merchantRecordKey(m merchant.ID) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p, "MERCHANT", err
-}
-
 // ByHost returns the storefront that answers for host, or
 // merchant.ErrUnknownHost. A host that no storefront could have is unknown
 // without a read. Results, misses included, are cached for TTL so that a

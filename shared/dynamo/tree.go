@@ -45,11 +45,6 @@ const (
 	maxTreeAttempts = 8
 )
 
-func treeKey(m merchant.ID) (pk, sk string, err error) {
-	p, err := merchantPrefix(m)
-	return p + "#CATALOG", "TREE", err
-}
-
 var _ catalog.FamilyStore = (*Catalog)(nil)
 
 // readTree reads the tree's version (0 when it has none) and then its

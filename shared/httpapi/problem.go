@@ -41,7 +41,7 @@ func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.T
 
 // maxDetail bounds a problem's detail and each field error's reason, which
 // may quote what the caller sent.
-const maxDetail = 4 * logging.MaxEcho
+const maxDetail = 2 * logging.MaxEcho
 
 func problem(status int, slug, title, detail string) *Problem {
 	return &Problem{Type: ProblemBase + slug, Title: title, Status: status, Detail: detail}

@@ -1,0 +1,137 @@
+package dynamo
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// Key builders: every key of the single table is built here, from the
+// merchant prefix (merchantPrefix) and the entity's own id, so that the key
+// design of docs/architecture.md reads in one place.
+
+func categoryKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#CATALOG", "CAT#" + id, err
+}
+
+func productKey(m merchant.ID, ref string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#P#" + ref, "PRODUCT", err
+}
+
+func productsByCategoryKey(m merchant.ID, categoryID string) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#CAT#" + categoryID, err
+}
+
+func assortmentsPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#ASSORT", err
+}
+
+func importJobKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	if err != nil {
+		return "", "", err
+	}
+	if len(id) > 64 {
+		return "", "", ErrBadImportJob
+	}
+	return p + "#IMPORT", "JOB#" + id, nil
+}
+
+func rulesPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#RULES", err
+}
+
+func customerPK(m merchant.ID, id string) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#C#" + id, err
+}
+
+func repPK(m merchant.ID, id string) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#REP#" + id, err
+}
+
+// refIndexKey returns the GSI2 key of an active product: references are
+// spread over one partition per first character, which a prefix always
+// names.
+func refIndexKey(m merchant.ID, ref string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	up := strings.ToUpper(ref)
+	first, _ := utf8.DecodeRuneInString(up)
+	return p + "#REF#" + string(first), up, err
+}
+
+func eanKey(m merchant.ID, ean string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#EAN#" + ean, "EAN", err
+}
+
+func wordKey(m merchant.ID, word, ref, lang string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#W#" + word, ref + "#" + lang, err
+}
+
+func storefrontKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#STOREFRONT", id, err
+}
+
+func hostClaimKey(host string) (pk, sk string) { return "HOST#" + host, "HOST" }
+
+func merchantRecordKey(m merchant.ID) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p, skMerchant, err
+}
+
+func treeKey(m merchant.ID) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#CATALOG", "TREE", err
+}
+
+// Sort keys shared by several items.
+const (
+	// skProfile is the sort key of a customer's or a rep's own item.
+	skProfile = "PROFILE"
+	// skMerchant is the sort key of the merchant item.
+	skMerchant = "MERCHANT"
+	// skCustomerPrice prefixes a customer price's sort key, before the
+	// product reference.
+	skCustomerPrice = "PRICE#"
+)
+
+func customerKey(m merchant.ID, id string) (pk, sk string, err error) {
+	pk, err = customerPK(m, id)
+	return pk, skProfile, err
+}
+
+func repKey(m merchant.ID, id string) (pk, sk string, err error) {
+	pk, err = repPK(m, id)
+	return pk, skProfile, err
+}
+
+func priceCategoryKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#TARIFF", "PC#" + id, err
+}
+
+func buyingGroupKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#TARIFF", "BG#" + id, err
+}
+
+func warehouseKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#STOCK", "WH#" + id, err
+}
+
+// stockLevelKey keeps a product's level in a warehouse beside the product.
+func stockLevelKey(m merchant.ID, ref, warehouse string) (pk, sk string, err error) {
+	pk, _, err = productKey(m, ref)
+	return pk, "STOCK#" + warehouse, err
+}
