@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -209,4 +210,24 @@ func (t Table) remove(ctx context.Context, pk, sk string) (found bool, err error
 		return false, err
 	}
 	return len(out.Attributes) > 0, nil
+}
+
+// versionedPut puts item (which carries its new Version) only over the
+// version that was read: none when the item did not exist, an item without
+// Version when version is 0 (written before versions), else that Version.
+// A concurrent save in between makes the condition fail.
+func versionedPut(table *string, item map[string]types.AttributeValue, exists bool, version int64) *types.Put {
+	put := &types.Put{TableName: table, Item: item}
+	switch {
+	case !exists:
+		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	case version == 0:
+		put.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(#v)")
+		put.ExpressionAttributeNames = map[string]string{"#v": AttrVersion}
+	default:
+		put.ConditionExpression = aws.String("#v = :v")
+		put.ExpressionAttributeNames = map[string]string{"#v": AttrVersion}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(version, 10)}}
+	}
+	return put
 }

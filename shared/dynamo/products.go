@@ -506,17 +506,7 @@ func (c *Catalog) productWrites(m merchant.ID, s save, skip txSkips) (writes, er
 		av[AttrGSI2SK] = &types.AttributeValueMemberS{Value: rsk}
 	}
 	av[AttrVersion] = &types.AttributeValueMemberN{Value: strconv.FormatInt(old.version+1, 10)}
-	put := &types.Put{TableName: table, Item: av, ExpressionAttributeNames: map[string]string{"#v": AttrVersion}}
-	switch {
-	case !old.exists:
-		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
-		put.ExpressionAttributeNames = nil
-	case old.version == 0:
-		put.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(#v)")
-	default:
-		put.ConditionExpression = aws.String("#v = :v")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(old.version, 10)}}
-	}
+	put := versionedPut(table, av, old.exists, old.version)
 	w.add(partProduct, pk, sk, len(raw), types.TransactWriteItem{Put: put})
 
 	// The EAN claim, and the release of the former one.

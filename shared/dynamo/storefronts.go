@@ -279,17 +279,7 @@ func (s *Storefronts) storefrontTx(old storedStorefront, sf merchant.Storefront,
 		return nil, err
 	}
 	table := aws.String(s.Table.Name)
-	put := &types.Put{TableName: table, Item: sfItem, ExpressionAttributeNames: map[string]string{"#v": AttrVersion}}
-	switch {
-	case !old.exists:
-		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
-		put.ExpressionAttributeNames = nil
-	case old.version == 0:
-		put.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(#v)")
-	default:
-		put.ConditionExpression = aws.String("#v = :v")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(old.version, 10)}}
-	}
+	put := versionedPut(table, sfItem, old.exists, old.version)
 	ours := aws.String("attribute_not_exists(PK) OR (#m = :m AND #s = :s)")
 	names := map[string]string{"#m": AttrMerchant, "#s": AttrStorefront}
 	values := map[string]types.AttributeValue{
