@@ -176,13 +176,9 @@ func (c *Catalog) Category(ctx context.Context, m merchant.ID, id string) (catal
 // Products reads products by reference with BatchGetItem (one round trip per
 // 100 references). Unknown references are absent from the result.
 func (c *Catalog) Products(ctx context.Context, m merchant.ID, refs []string) (map[string]catalog.Product, error) {
-	keys := make([]map[string]string, 0, len(refs))
-	for _, ref := range refs {
-		pk, sk, err := productKey(m, ref)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, keyOf(pk, sk))
+	keys, err := productKeys(m, refs)
+	if err != nil {
+		return nil, err
 	}
 	items, err := c.Table.batchGet(ctx, keys)
 	if err != nil {

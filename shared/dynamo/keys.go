@@ -21,6 +21,19 @@ func productKey(m merchant.ID, ref string) (pk, sk string, err error) {
 	return p + "#P#" + ref, "PRODUCT", err
 }
 
+// productKeys returns the keys of the product items of refs.
+func productKeys(m merchant.ID, refs []string) ([]map[string]string, error) {
+	keys := make([]map[string]string, 0, len(refs))
+	for _, ref := range refs {
+		pk, sk, err := productKey(m, ref)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, keyOf(pk, sk))
+	}
+	return keys, nil
+}
+
 func productsByCategoryKey(m merchant.ID, categoryID string) (string, error) {
 	p, err := merchantPrefix(m)
 	return p + "#CAT#" + categoryID, err

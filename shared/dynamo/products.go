@@ -106,13 +106,9 @@ func (c *Catalog) readForUpdate(ctx context.Context, m merchant.ID, ref string) 
 // readStored reads products with BatchGetItem (1 round trip per 100),
 // eventually consistent: a stale read only makes a conditioned write fail.
 func (c *Catalog) readStored(ctx context.Context, m merchant.ID, refs []string) (map[string]storedProduct, error) {
-	keys := make([]map[string]string, 0, len(refs))
-	for _, ref := range refs {
-		pk, sk, err := productKey(m, ref)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, keyOf(pk, sk))
+	keys, err := productKeys(m, refs)
+	if err != nil {
+		return nil, err
 	}
 	items, err := c.Table.batchGet(ctx, keys)
 	if err != nil {

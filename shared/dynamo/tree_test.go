@@ -18,26 +18,7 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/roundtrip"
-	"github.com/comptoir/comptoir/shared/testenv"
 )
-
-// treeCatalog is a catalog over a fresh table where merchants m1 and m2
-// have the root categories ids.
-func treeCatalog(t *testing.T, ids ...string) (*dynamo.Catalog, dynamo.Table) {
-	t.Helper()
-	tbl := testenv.Table(t)
-	c := &dynamo.Catalog{Table: tbl}
-	var cats []catalog.Category
-	for _, id := range ids {
-		cats = append(cats, catalog.Category{ID: id, Names: map[string]string{"fr": id}})
-	}
-	for _, m := range []merchant.ID{"m1", "m2"} {
-		if err := c.SaveCategories(context.Background(), m, cats); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return c, tbl
-}
 
 // put is a tree change that puts a category under parent.
 func put(id, parent string) func(*catalog.Tree) error {
@@ -97,7 +78,7 @@ func acyclic(t *testing.T, c *dynamo.Catalog, m merchant.ID) []catalog.Category 
 
 func TestCatalog_UpdateTree_ConcurrentMovesNeverBuildACycle(t *testing.T) {
 	t.Parallel()
-	c, _ := treeCatalog(t, "A", "B", "C")
+	c, _ := newCatalog(t, "A", "B", "C")
 	ctx := context.Background()
 	const rounds = 15
 	outcomes := map[string]int{}
@@ -142,7 +123,7 @@ func TestCatalog_UpdateTree_ConcurrentMovesNeverBuildACycle(t *testing.T) {
 
 func TestCatalog_UpdateTree_KeepsProductCountsAndRoundTrips(t *testing.T) {
 	t.Parallel()
-	c, tbl := treeCatalog(t, "POMPES", "VANNES")
+	c, tbl := newCatalog(t, "POMPES", "VANNES")
 	ctx := context.Background()
 	for _, ref := range []string{"P1", "P2"} {
 		if err := fileProduct(ctx, c, "m1", ref, "POMPES"); err != nil {
@@ -194,7 +175,7 @@ func TestCatalog_UpdateTree_KeepsProductCountsAndRoundTrips(t *testing.T) {
 
 func TestCatalog_UpdateTree_DeleteRefusesACategoryWithProducts(t *testing.T) {
 	t.Parallel()
-	c, tbl := treeCatalog(t, "FULL", "EMPTY")
+	c, tbl := newCatalog(t, "FULL", "EMPTY")
 	ctx := context.Background()
 	if err := fileProduct(ctx, c, "m1", "P1", "FULL"); err != nil {
 		t.Fatal(err)
@@ -239,7 +220,7 @@ func TestCatalog_UpdateTree_DeleteRefusesACategoryWithProducts(t *testing.T) {
 // A product filed in a category while it is deleted: never both.
 func TestCatalog_UpdateTree_DeleteRacingAProductNeverOrphansIt(t *testing.T) {
 	t.Parallel()
-	c, _ := treeCatalog(t)
+	c, _ := newCatalog(t)
 	ctx := context.Background()
 	outcomes := map[string]int{}
 	for round := range 20 {
@@ -267,7 +248,7 @@ func TestCatalog_UpdateTree_DeleteRacingAProductNeverOrphansIt(t *testing.T) {
 
 func TestCatalog_UpdateTree_RefusesAChangeTooLargeForOneTransaction(t *testing.T) {
 	t.Parallel()
-	c, _ := treeCatalog(t, "ROOT")
+	c, _ := newCatalog(t, "ROOT")
 	ctx := context.Background()
 	var cats []catalog.Category
 	for i := range catalog.MaxCategoryChanges {
