@@ -4,9 +4,14 @@
 package customer
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/tax"
+	"github.com/comptoir/comptoir/shared/vat"
 )
 
 // Kind separates professional customers from consumers.
@@ -36,7 +41,64 @@ type Customer struct {
 	// CreditLimit is the authorised outstanding amount (CT_Encours).
 	CreditLimit decimal.Decimal `json:"creditLimit"`
 	Language    string          `json:"language,omitempty"`
-	Address     Address         `json:"address"`
+	// Address is the account's (billing) address; goods ship to it when
+	// the customer has no default delivery address.
+	Address Address `json:"address"`
+	// DeliveryAddresses are the places the customer has goods shipped to;
+	// at most one is the default.
+	DeliveryAddresses []DeliveryAddress `json:"deliveryAddresses,omitempty"`
+	// VATCheck is the last validation of a VAT number: when, how and with
+	// what result. It speaks for VATNumber only when it is about that
+	// number (vat.Check.For).
+	VATCheck *vat.Check `json:"vatCheck,omitempty"`
+}
+
+// DeliveryAddress is one of a customer's delivery addresses.
+type DeliveryAddress struct {
+	// ID names the address among the customer's (a key part: bounded like
+	// every id).
+	ID string `json:"id"`
+	// Default marks the address goods ship to when an order names none.
+	Default bool `json:"default,omitempty"`
+	Address
+}
+
+// ErrUnknownAddress is a delivery address id that is not one of the
+// customer's.
+var ErrUnknownAddress = errors.New("not one of the customer's delivery addresses")
+
+// Delivery returns where goods ship for addressID: "" is the default
+// delivery address, else the account Address (with an empty ID); any other
+// id must be one of DeliveryAddresses, else the error wraps
+// ErrUnknownAddress.
+func (c Customer) Delivery(addressID string) (DeliveryAddress, error) {
+	for _, d := range c.DeliveryAddresses {
+		if addressID == "" && d.Default || addressID != "" && d.ID == addressID {
+			return d, nil
+		}
+	}
+	if addressID == "" {
+		return DeliveryAddress{Address: c.Address}, nil
+	}
+	return DeliveryAddress{}, fmt.Errorf("address %q: %w", addressID, ErrUnknownAddress)
+}
+
+// ShipTo returns the address goods ship to for addressID (see Delivery).
+func (c Customer) ShipTo(addressID string) (Address, error) {
+	d, err := c.Delivery(addressID)
+	return d.Address, err
+}
+
+// TaxBuyer is the customer as the tax engine sees a buyer: a pro or a
+// consumer, the VAT number, and its check when the stored check is about
+// that number (a check of a former number says nothing of the current one).
+func (c Customer) TaxBuyer() tax.Buyer {
+	b := tax.Buyer{Pro: c.Kind == Pro, VATNumber: c.VATNumber}
+	if c.VATNumber != "" && c.VATCheck.For(c.VATNumber) {
+		check := *c.VATCheck
+		b.Check = &check
+	}
+	return b
 }
 
 // Address is a postal address.
