@@ -49,6 +49,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/fx"
 	"github.com/comptoir/comptoir/shared/tariff"
 )
 
@@ -193,6 +194,10 @@ type Request struct {
 	Date     time.Time
 	Policy   Policy
 	Lines    []Line
+	// Rates are the exchange rates of the quote's day, for prices set only
+	// in another currency than the quote's; nil: no conversion, such a
+	// price does not apply.
+	Rates *fx.Rates
 }
 
 // Tariff is everything the engine reads: the products of the lines, every
