@@ -1,0 +1,145 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/vat"
+)
+
+// Customers reads customer accounts and records the checks of their VAT
+// numbers. A customer is the item PK=M#<m>#C#<id> SK=PROFILE (Accounts),
+// its customer.Customer in the Doc attribute as JSON.
+type Customers struct{ Table Table }
+
+// ErrCustomerChanged: other writes kept changing the customer account
+// while its VAT check was being stored; nothing was stored.
+var ErrCustomerChanged = errors.New("the customer account was changed concurrently")
+
+// maxCheckAttempts bounds the attempts of UpdateVATCheck that lose a race
+// with another write of the account.
+const maxCheckAttempts = 4
+
+// storedCustomer is a customer item as read: its document's bytes, kept to
+// condition the write on them, and decoded.
+type storedCustomer struct {
+	doc string
+	c   customer.Customer
+}
+
+// Customer reads a customer account with a strongly consistent GetItem (1
+// round trip); an unknown or malformed id is customer.ErrUnknown.
+func (cs *Customers) Customer(ctx context.Context, m merchant.ID, id string) (customer.Customer, error) {
+	s, err := cs.read(ctx, m, id)
+	return s.c, err
+}
+
+func (cs *Customers) read(ctx context.Context, m merchant.ID, id string) (storedCustomer, error) {
+	if !catalog.ValidID(id) {
+		return storedCustomer{}, fmt.Errorf("customer %q: %w", id, customer.ErrUnknown)
+	}
+	pk, sk, err := customerKey(m, id)
+	if err != nil {
+		return storedCustomer{}, err
+	}
+	out, err := cs.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(cs.Table.Name), Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return storedCustomer{}, fmt.Errorf("get customer %s of %s: %w", id, m, err)
+	}
+	doc, ok := out.Item[AttrDoc].(*types.AttributeValueMemberS)
+	if !ok {
+		return storedCustomer{}, fmt.Errorf("customer %q: %w", id, customer.ErrUnknown)
+	}
+	s := storedCustomer{doc: doc.Value}
+	if err := json.Unmarshal([]byte(doc.Value), &s.c); err != nil {
+		return storedCustomer{}, fmt.Errorf("decode customer %s of %s: %w", id, m, err)
+	}
+	return s, nil
+}
+
+// UpdateVATCheck reads the customer (1 round trip), asks check for the
+// check of its VAT number, and stores that check on the account as its
+// vatCheck in one conditional UpdateItem (1 round trip). The write holds
+// only over the document that was read: the account still exists, and no
+// one changed it meanwhile (its VAT number in particular), so a check is
+// never stored beside a number it was not made for. A write that loses
+// such a race reads again and calls check again, up to maxCheckAttempts
+// times in all, then fails with ErrCustomerChanged. An error from check
+// is returned as is and nothing is written. The rest of the document is
+// kept byte for byte, members this code does not know included.
+//
+// Unknown customers are customer.ErrUnknown.
+func (cs *Customers) UpdateVATCheck(ctx context.Context, m merchant.ID, id string, check func(customer.Customer) (vat.Check, error)) (customer.Customer, error) {
+	pk, sk, err := customerKey(m, id)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		s, err := cs.read(ctx, m, id)
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		c, err := check(s.c)
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		doc, err := withMember(s.doc, "vatCheck", c)
+		if err != nil {
+			return customer.Customer{}, fmt.Errorf("customer %s of %s: %w", id, m, err)
+		}
+		_, err = cs.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                aws.String(cs.Table.Name),
+			Key:                      key(pk, sk),
+			UpdateExpression:         aws.String("SET #doc = :new"),
+			ConditionExpression:      aws.String("#doc = :old"),
+			ExpressionAttributeNames: map[string]string{"#doc": AttrDoc},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":new": &types.AttributeValueMemberS{Value: doc},
+				":old": &types.AttributeValueMemberS{Value: s.doc},
+			},
+		})
+		var ccf *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			s.c.VATCheck = &c
+			return s.c, nil
+		case !errors.As(err, &ccf):
+			return customer.Customer{}, fmt.Errorf("store VAT check of customer %s of %s: %w", id, m, err)
+		case attempt+1 >= maxCheckAttempts:
+			return customer.Customer{}, fmt.Errorf("store VAT check of customer %s of %s: %d attempts: %w", id, m, maxCheckAttempts, ErrCustomerChanged)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return customer.Customer{}, err
+		}
+	}
+}
+
+// withMember returns the JSON object doc with member name set to v, its
+// other members as they were.
+func withMember(doc, name string, v any) (string, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &members); err != nil {
+		return "", fmt.Errorf("stored document: %w", err)
+	}
+	if members == nil {
+		return "", errors.New("stored document is not a JSON object")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	members[name] = b
+	out, err := json.Marshal(members)
+	return string(out), err
+}
