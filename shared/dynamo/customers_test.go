@@ -48,7 +48,7 @@ func TestCustomers_UpdateVATCheck_StoresTheCheckOnTheAccountInOneWrite(t *testin
 	t.Parallel()
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	pro := customer.Customer{ID: "C1", Name: "Salon Coiffure", Kind: customer.Pro, Country: "FR", VATNumber: "FR44732829320",
-		Address: customer.Address{Line1: "1 rue Haute", City: "Lyon", Country: "FR"},
+		Address:           customer.Address{Line1: "1 rue Haute", City: "Lyon", Country: "FR"},
 		DeliveryAddresses: []customer.DeliveryAddress{{ID: "d1", Default: true, Address: customer.Address{City: "Bruxelles", Country: "BE"}}}}
 	bad := customer.Customer{ID: "C2", Name: "Faux numéro", Kind: customer.Pro, Country: "FR", VATNumber: "FR45732829320"}
 	cs := newCustomers(t, pro, bad)
