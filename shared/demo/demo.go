@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -218,6 +219,29 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	return sum, nil
 }
 
+// Demo customers of the tax scenarios, beside the pros C0001 to C0010 (French,
+// Belgian and German, numbers checked) and the consumers P0001 (France) and
+// P0002 (Belgium).
+const (
+	// BEProTwoSites is Hydrobel NV (Antwerpen), whose default delivery
+	// address is in Belgium and whose second one is a depot in Lille.
+	BEProTwoSites = "C0004"
+	// BEProInvalidVAT is a Belgian pro whose VAT number fails its check
+	// digits: its lines are taxed as domestic sales, with the reason.
+	BEProInvalidVAT = "C0011"
+	// CHPro is a Swiss pro: an export.
+	CHPro = "C0012"
+	// BEConsumer, DEConsumer and USConsumer are consumers in Belgium,
+	// Germany and the United States.
+	BEConsumer = "P0002"
+	DEConsumer = "P0003"
+	USConsumer = "P0004"
+)
+
+// VATCheckedAt is when the demo's VAT numbers were checked (offline: the
+// format and check digits).
+var VATCheckedAt = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
 func hydroCustomers() []customer.Customer {
 	type pro struct {
 		id, name, country, vatBody, cat, group, city, zip string
@@ -233,30 +257,55 @@ func hydroCustomers() []customer.Customer {
 		{"C0008", "Rhein Pumpen GmbH", "DE", "DE:81123456", "1", "", "Köln", "50667"},
 		{"C0009", "Bayern Chemie Service GmbH", "DE", "DE:24681357", "2", "ACHATPRO", "München", "80331"},
 		{"C0010", "Flandres Maintenance SAS", "FR", "FR:380129866", "1", "", "Lille", "59000"},
+		{BEProInvalidVAT, "Brabant Hydraulique SRL", "BE", "BE!04174971", "2", "", "Leuven", "3000"},
+		{CHPro, "Léman Pompes SA", "CH", "", "1", "", "Genève", "1201"},
 	}
-	out := make([]customer.Customer, 0, len(pros)+2)
+	out := make([]customer.Customer, 0, len(pros)+4)
 	for i, p := range pros {
-		out = append(out, customer.Customer{
+		c := customer.Customer{
 			ID: p.id, Name: p.name, Kind: customer.Pro, Country: p.country,
 			VATNumber: vatNumber(p.vatBody), PriceCategory: p.cat, BuyingGroup: p.group,
 			CreditLimit: decimal.NewFromInt(int64(10000 + 5000*i)),
-			Language:    map[string]string{"FR": "fr", "BE": "fr", "DE": "de"}[p.country],
+			Language:    map[string]string{"FR": "fr", "BE": "fr", "DE": "de", "CH": "fr"}[p.country],
 			Address:     customer.Address{Line1: strconv.Itoa(10+i) + " rue de l'Industrie", PostalCode: p.zip, City: p.city, Country: p.country},
-		})
+		}
+		if c.VATNumber != "" && p.country != "FR" {
+			// The numbers of the buyers in other member states were checked,
+			// as the intra-EU exemption needs.
+			check, _ := vat.Offline{}.Validate(context.Background(), c.VATNumber, VATCheckedAt)
+			c.VATCheck = &check
+		}
+		out = append(out, c)
+	}
+	out[3].DeliveryAddresses = []customer.DeliveryAddress{
+		{ID: "antwerpen", Default: true, Address: customer.Address{Line1: "Haven 420, Noorderlaan 147", PostalCode: "2030", City: "Antwerpen", Country: "BE"}},
+		{ID: "lille", Address: customer.Address{Line1: "Dépôt Hydrobel, 8 rue du Port", PostalCode: "59000", City: "Lille", Country: "FR"}},
+	}
+	consumer := func(id, name, country, lang, line1, zip, city string) customer.Customer {
+		return customer.Customer{ID: id, Name: name, Kind: customer.Consumer, Country: country, Language: lang, CreditLimit: decimal.Zero,
+			Address: customer.Address{Line1: line1, PostalCode: zip, City: city, Country: country}}
 	}
 	out = append(out,
-		customer.Customer{ID: "P0001", Name: "Marie Martin", Kind: customer.Consumer, Country: "FR", Language: "fr", CreditLimit: decimal.Zero,
-			Address: customer.Address{Line1: "4 allée des Tilleuls", PostalCode: "69100", City: "Villeurbanne", Country: "FR"}},
-		customer.Customer{ID: "P0002", Name: "Luc Peeters", Kind: customer.Consumer, Country: "BE", Language: "fr", CreditLimit: decimal.Zero,
-			Address: customer.Address{Line1: "Rue Haute 12", PostalCode: "1000", City: "Bruxelles", Country: "BE"}},
+		consumer("P0001", "Marie Martin", "FR", "fr", "4 allée des Tilleuls", "69100", "Villeurbanne"),
+		consumer(BEConsumer, "Luc Peeters", "BE", "fr", "Rue Haute 12", "1000", "Bruxelles"),
+		consumer(DEConsumer, "Hannah Schmidt", "DE", "de", "Kastanienallee 7", "10435", "Berlin"),
+		consumer(USConsumer, "Emily Carter", "US", "en", "21 Beacon Street", "02108", "Boston"),
 	)
 	return out
 }
 
 // vatNumber completes a VAT number body with its check digits: "FR:<siren>",
-// "BE:<first 8 digits>", "DE:<first 8 digits>".
+// "BE:<first 8 digits>", "DE:<first 8 digits>"; "BE!<first 8 digits>" gets
+// wrong Belgian check digits (97 − n mod 97, plus one); "" stays empty.
 func vatNumber(spec string) string {
+	if spec == "" {
+		return ""
+	}
 	cc, body := spec[:2], spec[3:]
+	if spec[2] == '!' {
+		n, _ := strconv.Atoi(body)
+		return fmt.Sprintf("BE%s%02d", body, (97-n%97)%97+1)
+	}
 	switch cc {
 	case "FR":
 		return fmt.Sprintf("FR%02d%s", vat.FRKey(body), body)

@@ -55,14 +55,28 @@ func TestBuild_MeetsTheDemoBrief(t *testing.T) {
 		case customer.Pro:
 			pros++
 			countries[c.Country] = true
-			if !vat.WellFormed(c.VATNumber) {
-				t.Errorf("%s: VAT number %s is not well formed", c.ID, c.VATNumber)
+			switch c.ID {
+			case BEProInvalidVAT:
+				if vat.WellFormed(c.VATNumber) || c.VATCheck == nil || c.VATCheck.Valid || !c.VATCheck.For(c.VATNumber) {
+					t.Errorf("%s: VAT number %s must fail its check digits, and its check say so: %+v", c.ID, c.VATNumber, c.VATCheck)
+				}
+			case CHPro:
+				if c.VATNumber != "" {
+					t.Errorf("%s: a Swiss pro has no EU VAT number, got %s", c.ID, c.VATNumber)
+				}
+			default:
+				if !vat.WellFormed(c.VATNumber) {
+					t.Errorf("%s: VAT number %s is not well formed", c.ID, c.VATNumber)
+				}
+				if c.Country != "FR" && (c.VATCheck == nil || !c.VATCheck.Valid || !c.VATCheck.For(c.VATNumber)) {
+					t.Errorf("%s: a pro of another member state needs a passed check of its number: %+v", c.ID, c.VATCheck)
+				}
 			}
 		case customer.Consumer:
 			consumers++
 		}
 	}
-	if pros != 10 || consumers != 2 || !countries["FR"] || !countries["BE"] || !countries["DE"] {
+	if pros != 12 || consumers != 4 || !countries["FR"] || !countries["BE"] || !countries["DE"] || !countries["CH"] {
 		t.Errorf("pros %d consumers %d countries %v", pros, consumers, countries)
 	}
 }
@@ -101,5 +115,37 @@ func TestBuild_StorefrontsAreUnderTheirMerchantsDomains(t *testing.T) {
 	}
 	if owners[Hydro].Owns("jardin-be.localhost") || !owners[Jardin].Owns("jardin-be.localhost") {
 		t.Error("jardin-be.localhost is Jardin Saison's")
+	}
+}
+
+func TestBuild_CustomersOfTheTaxScenarios(t *testing.T) {
+	byID := map[string]customer.Customer{}
+	for _, c := range Build().Customers {
+		byID[c.ID] = c
+	}
+	cases := []struct {
+		id, addressID string
+		kind          customer.Kind
+		shipTo        string
+	}{
+		{"C0001", "", customer.Pro, "FR"},
+		{BEProTwoSites, "", customer.Pro, "BE"},
+		{BEProTwoSites, "lille", customer.Pro, "FR"},
+		{BEProInvalidVAT, "", customer.Pro, "BE"},
+		{CHPro, "", customer.Pro, "CH"},
+		{BEConsumer, "", customer.Consumer, "BE"},
+		{DEConsumer, "", customer.Consumer, "DE"},
+		{USConsumer, "", customer.Consumer, "US"},
+	}
+	for _, c := range cases {
+		cu, ok := byID[c.id]
+		if !ok {
+			t.Errorf("no customer %s", c.id)
+			continue
+		}
+		a, err := cu.ShipTo(c.addressID)
+		if err != nil || cu.Kind != c.kind || a.Country != c.shipTo {
+			t.Errorf("%s ship-to %q: %s %+v %v, want %s to %s", c.id, c.addressID, cu.Kind, a, err, c.kind, c.shipTo)
+		}
 	}
 }
