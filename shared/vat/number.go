@@ -123,3 +123,24 @@ func deCheckDigit(digits string) int {
 
 // DECheckDigit exposes the German check digit for data generators and tests.
 func DECheckDigit(first8 string) int { return deCheckDigit(first8) }
+
+// CountryPrefix returns the VAT number prefix of an ISO 3166-1 alpha-2
+// country: the code itself, upper-cased, except Greece, whose VAT numbers
+// start with EL while its ISO code is GR.
+func CountryPrefix(iso string) string {
+	iso = strings.ToUpper(iso)
+	if iso == "GR" {
+		return "EL"
+	}
+	return iso
+}
+
+// ISOCountry returns the ISO 3166-1 alpha-2 country of a VAT number prefix:
+// the prefix itself, upper-cased, except EL, which is Greece (GR).
+func ISOCountry(prefix string) string {
+	prefix = strings.ToUpper(prefix)
+	if prefix == "EL" {
+		return "GR"
+	}
+	return prefix
+}

@@ -1,0 +1,51 @@
+package tax
+
+import (
+	"slices"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// memberStates are the 27 EU member states' ISO 3166-1 alpha-2 codes
+// (GR for Greece).
+var memberStates = map[string]bool{
+	"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true,
+	"EE": true, "FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true,
+	"IT": true, "LV": true, "LT": true, "LU": true, "MT": true, "NL": true, "PL": true,
+	"PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
+}
+
+// InEU reports whether country (ISO 3166-1 alpha-2, any case; GR for
+// Greece, EL accepted too) is an EU member state. Territories with their own
+// ISO code (Guadeloupe GP, Réunion RE, Åland AX...) are not.
+func InEU(country string) bool {
+	return memberStates[isoCountry(strings.ToUpper(country))]
+}
+
+// isoCountry maps Greece's VAT prefix EL to its ISO code GR; other codes
+// are returned as they are.
+func isoCountry(country string) string {
+	if country == "EL" {
+		return "GR"
+	}
+	return country
+}
+
+// withdrawnCountries are ISO 3166-1 codes withdrawn without a single
+// successor, which the region data still knows.
+var withdrawnCountries = []string{"AN", "CS", "NT", "SU", "YU"}
+
+// KnownCountry reports whether code is an ISO 3166-1 alpha-2 code assigned
+// to a country or territory, in upper case ("FR", "GR"): not a deprecated
+// alias ("UK" for GB), a withdrawn code, a grouping ("EU") or a private-use
+// code ("XK", "ZZ"). The same rule as merchant.KnownCountry, kept here so
+// that the tax domain depends on no other domain.
+func KnownCountry(code string) bool {
+	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
+		return false
+	}
+	r, err := language.ParseRegion(code)
+	return err == nil && r.IsCountry() && !r.IsPrivateUse() && r.Canonicalize().String() == code &&
+		r.M49() != 0 && r.ISO3() != "ZZZ" && !slices.Contains(withdrawnCountries, code)
+}
