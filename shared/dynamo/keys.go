@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -147,4 +148,40 @@ func warehouseKey(m merchant.ID, id string) (pk, sk string, err error) {
 func stockLevelKey(m merchant.ID, ref, warehouse string) (pk, sk string, err error) {
 	pk, _, err = productKey(m, ref)
 	return pk, "STOCK#" + warehouse, err
+}
+
+// Distance-selling ledger (vatledger.go): the ledger partition holds the
+// totals per year and scope, the settings and the alerts, so that a
+// threshold state is one Query; each order's entry lives in its year's
+// partition.
+
+func vatLedgerPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#VAT", err
+}
+
+// vatTotalSK is the sort key of a year's total of a scope (a country or
+// "EU"): "2026#BE". Years have four digits, so totals sort by year.
+func vatTotalSK(year int, scope string) string { return fmt.Sprintf("%04d#%s", year, scope) }
+
+// vatYearSK is the smallest sort key of a year's totals.
+func vatYearSK(year int) string { return fmt.Sprintf("%04d", year) }
+
+// vatAlertSK is the sort key of an alert.
+func vatAlertSK(id string) string { return skVATAlert + id }
+
+// Sort keys of the ledger partition.
+const (
+	skVATSettings = "SETTINGS"
+	skVATAlert    = "ALERT#"
+)
+
+func vatOrderPK(m merchant.ID, year int) (string, error) {
+	p, err := merchantPrefix(m)
+	return fmt.Sprintf("%s#VATORDER#%04d", p, year), err
+}
+
+func vatOrderKey(m merchant.ID, year int, order string) (pk, sk string, err error) {
+	pk, err = vatOrderPK(m, year)
+	return pk, order, err
 }
