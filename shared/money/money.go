@@ -11,33 +11,38 @@ import (
 	"golang.org/x/text/currency"
 )
 
-// zeroDecimals, threeDecimals and fourDecimals list the ISO 4217 currencies
-// whose minor unit is not the usual two decimals. They are ISO's figures,
-// not CLDR's: CLDR (golang.org/x/text/currency's Standard rounding) shows
-// some currencies without decimals (IQD, COP, IDR...) that ISO 4217 and
-// invoices carry with two or three.
-var (
-	zeroDecimals  = map[string]bool{"BIF": true, "CLP": true, "DJF": true, "GNF": true, "ISK": true, "JPY": true, "KMF": true, "KRW": true, "PYG": true, "RWF": true, "UGX": true, "UYI": true, "VND": true, "VUV": true, "XAF": true, "XOF": true, "XPF": true}
-	threeDecimals = map[string]bool{"BHD": true, "IQD": true, "JOD": true, "KWD": true, "LYD": true, "OMR": true, "TND": true}
-	fourDecimals  = map[string]bool{"CLF": true, "UYW": true}
-)
+// isoNotCLDR are the currencies whose minor unit in ISO 4217 differs from
+// the digits CLDR gives them (golang.org/x/text/currency's Standard
+// rounding, which follows how amounts are shown, not how they are
+// invoiced): CLDR shows these without decimals, ISO 4217 and invoices carry
+// two, or three for the Iraqi dinar. MRO is Mauritania's ouguiya before
+// 2018 (ISO: 2).
+var isoNotCLDR = map[string]int32{
+	"AFN": 2, "ALL": 2, "AMD": 2, "COP": 2, "GYD": 2, "IDR": 2, "IQD": 3, "IRR": 2,
+	"KPW": 2, "LAK": 2, "LBP": 2, "MGA": 2, "MMK": 2, "MNT": 2, "MRO": 2, "MUR": 2,
+	"PKR": 2, "RSD": 2, "SLL": 2, "SOS": 2, "SYP": 2, "TZS": 2, "UZS": 2, "YER": 2,
+}
 
 // MinorUnits returns the number of decimals of a currency's minor unit
-// (ISO 4217): 0 for JPY, 3 for KWD, 2 otherwise.
-func MinorUnits(currency string) int32 {
-	c := currency
+// (ISO 4217): 0 for JPY, 3 for KWD, 2 for EUR. It reads the figures
+// golang.org/x/text/currency embeds (CLDR's, currency.Standard), except
+// for the currencies listed in isoNotCLDR, where ISO 4217's figure wins.
+// A code CLDR does not know (newer than its data, such as MRU or VES, or
+// no currency at all) has the usual two decimals.
+func MinorUnits(code string) int32 {
+	c := code
 	if len(c) != 3 || c[0] > 'Z' || c[1] > 'Z' || c[2] > 'Z' {
 		c = strings.ToUpper(c)
 	}
-	switch {
-	case zeroDecimals[c]:
-		return 0
-	case threeDecimals[c]:
-		return 3
-	case fourDecimals[c]:
-		return 4
+	if m, ok := isoNotCLDR[c]; ok {
+		return m
 	}
-	return 2
+	u, err := currency.ParseISO(c)
+	if err != nil {
+		return 2
+	}
+	scale, _ := currency.Standard.Rounding(u)
+	return int32(scale)
 }
 
 // Round rounds an amount half-up (away from zero on a tie) to the currency's

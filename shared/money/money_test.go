@@ -8,13 +8,28 @@ import (
 	"golang.org/x/text/currency"
 )
 
-func TestRound(t *testing.T) {
+func TestRound_HalfUpToTheMinorUnit(t *testing.T) {
 	cases := []struct{ amount, currency, want string }{
 		{"10.005", "EUR", "10.01"},
 		{"10.004", "EUR", "10"},
-		{"1234.5", "JPY", "1235"},
-		{"1.2345", "KWD", "1.235"},
 		{"-2.345", "EUR", "-2.35"},
+		{"2.675", "USD", "2.68"}, // 2.67499999… as a float
+		{"0.125", "CHF", "0.13"}, // invoices in CHF carry the centime, not the cash 0.05
+		{"1.115", "GBP", "1.12"},
+		{"1234.5", "JPY", "1235"},
+		{"1234.4999", "JPY", "1234"},
+		{"999.5", "KRW", "1000"},
+		{"0.5", "ISK", "1"},
+		{"99.5", "CLP", "100"},
+		{"12345.5", "VND", "12346"},
+		{"1.2345", "KWD", "1.235"},
+		{"1.0005", "BHD", "1.001"},
+		{"0.0005", "JOD", "0.001"},
+		{"1.9995", "OMR", "2"},
+		{"2.0004", "TND", "2"},
+		{"1.0005", "IQD", "1.001"}, // ISO 3, CLDR 0
+		{"1.005", "COP", "1.01"},   // ISO 2, CLDR 0
+		{"1.005", "IDR", "1.01"},   // ISO 2, CLDR 0
 	}
 	for _, c := range cases {
 		got := Round(decimal.RequireFromString(c.amount), c.currency)
@@ -25,10 +40,52 @@ func TestRound(t *testing.T) {
 }
 
 func TestMinorUnits_FollowISO4217(t *testing.T) {
-	cases := map[string]int32{"EUR": 2, "eur": 2, "USD": 2, "JPY": 0, "jpy": 0, "KRW": 0, "XOF": 0, "KWD": 3, "TND": 3, "BHD": 3, "IQD": 3, "CLF": 4, "COP": 2, "IDR": 2}
+	cases := map[string]int32{
+		"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "XOF": 0, "XAF": 0, "PYG": 0, "UGX": 0,
+		"BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3, "LYD": 3, "IQD": 3,
+		"EUR": 2, "USD": 2, "CHF": 2, "GBP": 2, "SEK": 2, "HUF": 2, "TWD": 2, "CZK": 2,
+		"COP": 2, "IDR": 2, "PKR": 2, "RSD": 2, // CLDR: 0
+		"CLF": 4,
+		"MRU": 2, "VES": 2, // newer than the CLDR data
+		"eur": 2, "jpy": 0, "Kwd": 3,
+	}
 	for c, want := range cases {
 		if got := MinorUnits(c); got != want {
 			t.Errorf("MinorUnits(%s) = %d, want %d", c, got, want)
+		}
+	}
+}
+
+// The currencies in use whose minor unit is not two decimals are exactly
+// ISO 4217's: what CLDR adds (COP, IDR...) is overridden by isoNotCLDR.
+func TestMinorUnits_EveryCurrencyInUseAsISO4217(t *testing.T) {
+	iso := map[string]int32{
+		"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+		"PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+		"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+	}
+	for it := currency.Query(); it.Next(); {
+		c := it.Unit().String()
+		want, ok := iso[c]
+		if !ok {
+			want = 2
+		}
+		if got := MinorUnits(c); got != want {
+			t.Errorf("MinorUnits(%s) = %d, ISO 4217 says %d", c, got, want)
+		}
+	}
+}
+
+// Every exception is needed: CLDR's figure differs from ISO's for each.
+func TestMinorUnits_ExceptionsOnlyWhereCLDRDiffers(t *testing.T) {
+	for c, m := range isoNotCLDR {
+		u, err := currency.ParseISO(c)
+		if err != nil {
+			t.Errorf("%s is unknown to CLDR: no exception needed", c)
+			continue
+		}
+		if scale, _ := currency.Standard.Rounding(u); int32(scale) == m {
+			t.Errorf("%s: CLDR already says %d decimals", c, m)
 		}
 	}
 }
