@@ -185,3 +185,20 @@ func vatOrderKey(m merchant.ID, year int, order string) (pk, sk string, err erro
 	pk, err = vatOrderPK(m, year)
 	return pk, order, err
 }
+
+// Tax rates (TaxRates): a merchant's VAT rate changes, one partition.
+
+// skRateChange prefixes the sort key of a rate change.
+const skRateChange = "RATE#"
+
+func taxRatesPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#TAX", err
+}
+
+// rateChangeKey is a rate change's key: its country, category and first
+// day (YYYY-MM-DD) make it one.
+func rateChangeKey(m merchant.ID, country, category, from string) (pk, sk string, err error) {
+	pk, err = taxRatesPK(m)
+	return pk, skRateChange + country + "#" + category + "#" + from, err
+}
