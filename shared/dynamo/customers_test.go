@@ -38,7 +38,7 @@ func newCustomers(t *testing.T, cs ...customer.Customer) *dynamo.Customers {
 }
 
 // offline runs vat.Offline on the customer's number at a fixed time.
-func offline(at time.Time) func(customer.Customer) (vat.Check, error) {
+func offlineCheck(at time.Time) func(customer.Customer) (vat.Check, error) {
 	return func(c customer.Customer) (vat.Check, error) {
 		return vat.Offline{}.Validate(context.Background(), c.VATNumber, at)
 	}
@@ -59,7 +59,7 @@ func TestCustomers_UpdateVATCheck_StoresTheCheckOnTheAccountInOneWrite(t *testin
 		valid bool
 	}{{pro, true}, {bad, false}} {
 		calls := roundtrip.WithCounter(ctx)
-		got, err := cs.UpdateVATCheck(calls, "m1", tc.c.ID, offline(at))
+		got, err := cs.UpdateVATCheck(calls, "m1", tc.c.ID, offlineCheck(at))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestCustomers_UpdateVATCheck_StoresTheCheckOnTheAccountInOneWrite(t *testin
 		}
 		// The rest of the account is as it was.
 		stored.VATCheck = nil
-		if a, b := mustJSON(t, stored), mustJSON(t, tc.c); a != b {
+		if a, b := customerJSON(t, stored), customerJSON(t, tc.c); a != b {
 			t.Errorf("%s: account changed:\n%s\nwant\n%s", tc.c.ID, a, b)
 		}
 	}
@@ -100,7 +100,7 @@ func TestCustomers_UpdateVATCheck_UnknownCustomerAndCheckErrorsWriteNothing(t *t
 			t.Errorf("%q: err = %v, check called %v", id, err, called)
 		}
 	}
-	if _, err := cs.UpdateVATCheck(ctx, "a#b", "C1", offline(time.Now())); !errors.Is(err, dynamo.ErrBadMerchant) {
+	if _, err := cs.UpdateVATCheck(ctx, "a#b", "C1", offlineCheck(time.Now())); !errors.Is(err, dynamo.ErrBadMerchant) {
 		t.Errorf("bad merchant: %v", err)
 	}
 	noNumber := errors.New("no VAT number")
@@ -122,7 +122,7 @@ func putCustomer(t *testing.T, cs *dynamo.Customers, c customer.Customer) {
 	t.Helper()
 	_, err := cs.Table.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(cs.Table.Name), Item: map[string]types.AttributeValue{
 		"PK": &types.AttributeValueMemberS{Value: "M#m1#C#" + c.ID}, "SK": &types.AttributeValueMemberS{Value: "PROFILE"},
-		"Type": &types.AttributeValueMemberS{Value: "Customer"}, "Doc": &types.AttributeValueMemberS{Value: mustJSON(t, c)},
+		"Type": &types.AttributeValueMemberS{Value: "Customer"}, "Doc": &types.AttributeValueMemberS{Value: customerJSON(t, c)},
 	}})
 	if err != nil {
 		t.Error(err)
@@ -176,7 +176,7 @@ func TestCustomers_UpdateVATCheck_ManyWritersAtOnce(t *testing.T) {
 			putCustomer(t, cs, customer.Customer{ID: "C1", Kind: customer.Pro, Country: "FR", VATNumber: numbers[i%2]})
 		})
 		wg.Go(func() {
-			c, err := cs.UpdateVATCheck(ctx, "m1", "C1", offline(time.Now()))
+			c, err := cs.UpdateVATCheck(ctx, "m1", "C1", offlineCheck(time.Now()))
 			switch {
 			case errors.Is(err, dynamo.ErrCustomerChanged):
 			case err != nil:
@@ -201,7 +201,7 @@ func TestCustomers_UpdateVATCheck_ManyWritersAtOnce(t *testing.T) {
 	}
 }
 
-func mustJSON(t *testing.T, v any) string {
+func customerJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
