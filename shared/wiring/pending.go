@@ -34,9 +34,6 @@ func ERPSync(d Deps) QueueHandler { return refuse(d) }
 // StockUpdate builds the function that applies stock movements.
 func StockUpdate(d Deps) QueueHandler { return refuse(d) }
 
-// VATThreshold builds the function that recomputes distance-selling totals.
-func VATThreshold(d Deps) QueueHandler { return refuse(d) }
-
 // OrderExport builds the function that writes placed orders for the ERP.
 func OrderExport(d Deps) QueueHandler { return refuse(d) }
 

@@ -1,0 +1,155 @@
+package wiring
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/logging"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/orderevent"
+	"github.com/comptoir/comptoir/shared/queue"
+	"github.com/comptoir/comptoir/shared/vatledger"
+)
+
+// VATThreshold builds the vat-threshold function: it keeps each merchant's
+// distance-selling ledger from the order events of its queue
+// (order.placed, order.cancelled; docs/events.md) and rebuilds it on a
+// staff request (ledger.recompute).
+//
+// A batch's order events are applied per merchant in one ledger write
+// (dynamo.VATLedger.Apply: one transaction for the batch, the EU-wide
+// total written once). When that fails, each message is applied again on
+// its own, so that only the messages that still fail are reported. A
+// message that is not an order event or a recomputation request of the
+// schema is poison (queue.ErrPoison): reported as failed, so that SQS
+// retries it and then moves it to the dead-letter queue, never dropped.
+func VATThreshold(d Deps) QueueHandler {
+	w := &VATWorker{Ledger: &dynamo.VATLedger{Table: d.table()}, Logger: d.Logger}
+	return w.Handle
+}
+
+// LedgerStore is what the vat-threshold worker writes to.
+type LedgerStore interface {
+	Apply(ctx context.Context, m merchant.ID, evs []orderevent.Event) error
+	Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error)
+}
+
+var _ LedgerStore = (*dynamo.VATLedger)(nil)
+
+// VATWorker is the vat-threshold function's message processing.
+type VATWorker struct {
+	Ledger LedgerStore
+	Logger *slog.Logger
+}
+
+// message is one parsed message of a batch.
+type vatMessage struct {
+	msg       events.SQSMessage
+	ctx       context.Context
+	event     *orderevent.Event
+	recompute *vatledger.RecomputeRequest
+}
+
+// ParseVATMessage reads a message of the vat-threshold queue: an order
+// event or a recomputation request. Anything else is an error wrapping
+// queue.ErrPoison.
+func ParseVATMessage(body string) (*orderevent.Event, *vatledger.RecomputeRequest, error) {
+	var probe struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal([]byte(body), &probe); err != nil {
+		return nil, nil, fmt.Errorf("%w: not a JSON object: %v", queue.ErrPoison, err)
+	}
+	if probe.Type == vatledger.RecomputeType {
+		r, err := vatledger.ParseRecomputeRequest([]byte(body))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", queue.ErrPoison, err)
+		}
+		return nil, &r, nil
+	}
+	ev, err := orderevent.Parse([]byte(body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", queue.ErrPoison, err)
+	}
+	return &ev, nil, nil
+}
+
+// Handle processes a batch and reports the messages that failed.
+func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var (
+		resp       events.SQSEventResponse
+		byMerchant = map[merchant.ID][]vatMessage{}
+		merchants  []merchant.ID
+		recomputes []vatMessage
+	)
+	fail := func(m vatMessage, err error) {
+		text := "message failed; it will be retried, then dead-lettered"
+		if errors.Is(err, queue.ErrPoison) {
+			text = "poison message; it will be dead-lettered after maxReceiveCount receives"
+		}
+		w.Logger.ErrorContext(m.ctx, text, slog.String("error", err.Error()),
+			slog.String("receive_count", m.msg.Attributes["ApproximateReceiveCount"]))
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.msg.MessageId})
+	}
+	for _, msg := range ev.Records {
+		m := vatMessage{msg: msg, ctx: logging.WithRequest(ctx, msg.MessageId)}
+		var err error
+		m.event, m.recompute, err = ParseVATMessage(msg.Body)
+		switch {
+		case err != nil:
+			fail(m, err)
+		case m.recompute != nil:
+			logging.SetMerchant(m.ctx, string(m.recompute.Merchant))
+			recomputes = append(recomputes, m)
+		default:
+			logging.SetMerchant(m.ctx, string(m.event.Merchant))
+			if _, ok := byMerchant[m.event.Merchant]; !ok {
+				merchants = append(merchants, m.event.Merchant)
+			}
+			byMerchant[m.event.Merchant] = append(byMerchant[m.event.Merchant], m)
+		}
+	}
+	for _, mid := range merchants {
+		msgs := byMerchant[mid]
+		evs := make([]orderevent.Event, len(msgs))
+		for i, m := range msgs {
+			evs[i] = *m.event
+		}
+		if err := w.Ledger.Apply(ctx, mid, evs); err == nil {
+			for _, m := range msgs {
+				w.logEvent(m)
+			}
+			continue
+		}
+		for _, m := range msgs {
+			if err := w.Ledger.Apply(m.ctx, mid, []orderevent.Event{*m.event}); err != nil {
+				fail(m, err)
+				continue
+			}
+			w.logEvent(m)
+		}
+	}
+	for _, m := range recomputes {
+		r := m.recompute
+		out, err := w.Ledger.Recompute(m.ctx, r.Merchant)
+		if err != nil {
+			fail(m, err)
+			continue
+		}
+		w.Logger.InfoContext(m.ctx, "ledger recomputed", slog.String("request", r.ID), slog.String("requested_by", r.RequestedBy),
+			slog.Int("orders", out.Orders), slog.Int("corrected_totals", len(out.Changes)))
+	}
+	return resp, nil
+}
+
+func (w *VATWorker) logEvent(m vatMessage) {
+	e := m.event
+	w.Logger.InfoContext(m.ctx, "order event applied", slog.String("event", e.ID), slog.String("type", string(e.Type)),
+		slog.String("order", e.Order.ID), slog.Bool("counts", vatledger.Counts(e.Order)))
+}
