@@ -50,6 +50,7 @@ type NoRateError struct {
 	Day      time.Time
 }
 
+// Error names the country, category and day without a rate.
 func (e *NoRateError) Error() string {
 	return fmt.Sprintf("%s: %s has no %s rate on %s; merchant staff must set one", ErrNoRate, e.Country, e.Category, e.Day.Format(time.DateOnly))
 }

@@ -29,7 +29,7 @@ func TaxLine(d Decision, base decimal.Decimal, currency string) LineTax {
 // rounded again: Σ line VAT is the summary's VAT exactly, and so are the
 // per-rate totals.
 func Summarize(currency string, lines []LineTax) Summary {
-	_ = currency // the lines already carry the currency's minor unit
+	_ = currency // the lines are already rounded to its minor unit (TaxLine)
 	s := Summary{PerRate: []RateTotal{}, Net: decimal.Zero, VAT: decimal.Zero, Gross: decimal.Zero}
 	for _, l := range lines {
 		i := slices.IndexFunc(s.PerRate, func(t RateTotal) bool {

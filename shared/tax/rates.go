@@ -78,6 +78,7 @@ type InvalidRateChange struct {
 	Errors []FieldError
 }
 
+// Error lists the invalid fields and why.
 func (e *InvalidRateChange) Error() string {
 	parts := make([]string, len(e.Errors))
 	for i, f := range e.Errors {
