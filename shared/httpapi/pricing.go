@@ -7,11 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/fx"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/pricing"
+	"github.com/comptoir/comptoir/shared/tax"
 )
 
 // PricingAPI serves the pricing routes.
@@ -41,16 +45,113 @@ type QuoteRequest struct {
 	// Currency defaults to the storefront's.
 	Currency string `json:"currency,omitempty"`
 	// Date (YYYY-MM-DD) defaults to today; prices and rules valid on that
-	// day apply.
-	Date  string         `json:"date,omitempty"`
-	Lines []pricing.Line `json:"lines"`
+	// day apply, and the VAT rates in force that day.
+	Date string `json:"date,omitempty"`
+	// ShipTo is the id of one of the customer's delivery addresses; by
+	// default the customer's default delivery address, else the account
+	// address. A quote without a customer ships in the seller's country.
+	ShipTo string         `json:"shipTo,omitempty"`
+	Lines  []pricing.Line `json:"lines"`
 }
 
-// QuoteResponse is a priced request.
+// QuoteResponse is a priced request, with its VAT when the quoter reads the
+// tax inputs (always, as the pricing function is built).
 type QuoteResponse struct {
 	Customer string `json:"customer,omitempty"`
 	Date     string `json:"date"`
 	pricing.Quote
+	// Lines are the quote's lines, each with its VAT.
+	Lines []QuotedLine `json:"lines"`
+	// Tax is the VAT totals: per rate, then HT, VAT and TTC.
+	Tax *QuoteTaxView `json:"tax,omitempty"`
+	// ShipTo is where the goods go: the VAT follows it.
+	ShipTo *pricing.ShipTo `json:"shipTo,omitempty"`
+	// PricesIncludeTax is how the buyer is shown prices: TTC for a
+	// consumer, HT for a pro (tax.PricesIncludeTax).
+	PricesIncludeTax *bool `json:"pricesIncludeTax,omitempty"`
+	// ExchangeRate and VATEUR are set for a quote in another currency than
+	// the euro: 1 EUR = rate units, and the VAT in euros.
+	ExchangeRate *ExchangeRateView `json:"exchangeRate,omitempty"`
+	VATEUR       *money.Amount     `json:"vatEUR,omitempty"`
+}
+
+// QuotedLine is a priced line and its VAT.
+type QuotedLine struct {
+	pricing.PricedLine
+	Tax *LineTaxView `json:"tax,omitempty"`
+}
+
+// LineTaxView is one line's VAT: the decision, the base (the line total
+// excluding VAT), the VAT and the amount including VAT, in the quote's
+// currency.
+type LineTaxView struct {
+	Regime tax.Regime `json:"regime"`
+	// Country is the country whose VAT applies; absent when exempt.
+	Country  string       `json:"country,omitempty"`
+	Category tax.Category `json:"category"`
+	// Rate is in percent.
+	Rate    decimal.Decimal `json:"rate"`
+	Base    money.Amount    `json:"base"`
+	VAT     money.Amount    `json:"vat"`
+	Gross   money.Amount    `json:"gross"`
+	Mention string          `json:"mention,omitempty"`
+	Reason  string          `json:"reason"`
+}
+
+// RateTotalView sums the lines taxed alike.
+type RateTotalView struct {
+	Regime  tax.Regime      `json:"regime"`
+	Country string          `json:"country,omitempty"`
+	Rate    decimal.Decimal `json:"rate"`
+	Mention string          `json:"mention,omitempty"`
+	Base    money.Amount    `json:"base"`
+	VAT     money.Amount    `json:"vat"`
+}
+
+// QuoteTaxView is a quote's VAT: the totals per rate, then HT, VAT and
+// TTC.
+type QuoteTaxView struct {
+	PerRate []RateTotalView `json:"perRate"`
+	Net     money.Amount    `json:"net"`
+	VAT     money.Amount    `json:"vat"`
+	Gross   money.Amount    `json:"gross"`
+}
+
+// ExchangeRateView is the rate of a quote in another currency: 1 EUR =
+// rate units, published on date (YYYY-MM-DD).
+type ExchangeRateView struct {
+	Rate decimal.Decimal `json:"rate"`
+	Date string          `json:"date"`
+}
+
+// quoteResponse shows a quote and its VAT.
+func quoteResponse(customerID string, date time.Time, res pricing.QuoteResult) QuoteResponse {
+	q := res.Quote
+	out := QuoteResponse{Customer: customerID, Date: date.Format(time.DateOnly), Quote: q, Lines: make([]QuotedLine, len(q.Lines))}
+	for i, l := range q.Lines {
+		out.Lines[i] = QuotedLine{PricedLine: l}
+	}
+	qt := res.Tax
+	if qt == nil {
+		return out
+	}
+	amount := func(d decimal.Decimal) money.Amount { return money.AmountIn(d, q.Currency) }
+	for i, lt := range qt.Lines {
+		out.Lines[i].Tax = &LineTaxView{Regime: lt.Regime, Country: lt.Country, Category: lt.Category, Rate: lt.Rate,
+			Base: amount(lt.Base), VAT: amount(lt.VAT), Gross: amount(lt.Gross), Mention: lt.Mention, Reason: lt.Reason}
+	}
+	sum := &QuoteTaxView{PerRate: make([]RateTotalView, len(qt.Summary.PerRate)), Net: amount(qt.Summary.Net), VAT: amount(qt.Summary.VAT), Gross: amount(qt.Summary.Gross)}
+	for i, t := range qt.Summary.PerRate {
+		sum.PerRate[i] = RateTotalView{Regime: t.Regime, Country: t.Country, Rate: t.Rate, Mention: t.Mention, Base: amount(t.Base), VAT: amount(t.VAT)}
+	}
+	out.Tax, out.ShipTo = sum, &qt.ShipTo
+	out.PricesIncludeTax = &qt.PricesIncludeTax
+	if qt.ExchangeRate != nil && qt.VATEUR != nil {
+		out.ExchangeRate = &ExchangeRateView{Rate: qt.ExchangeRate.Rate, Date: qt.ExchangeRate.Date.Format(time.DateOnly)}
+		v := money.AmountIn(*qt.VATEUR, fx.EUR)
+		out.VATEUR = &v
+	}
+	return out
 }
 
 func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
@@ -85,18 +186,34 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 			return InvalidParameter("currency must be an ISO 4217 code")
 		}
 	}
+	if body.ShipTo != "" && !catalog.ValidID(body.ShipTo) {
+		return InvalidParameter("shipTo must be a delivery address id: 1 to 64 printable characters without spaces, '#' or '/'")
+	}
 	customerID, repID, err := customerFor(r.Caller, body.Customer)
 	if err != nil {
 		return err
 	}
+	if body.ShipTo != "" && customerID == "" {
+		return InvalidParameter("shipTo names a delivery address of a customer: name the customer too (a quote without a customer ships in the seller's country)")
+	}
 	res, err := a.Quoter.Quote(r.Context(), pricing.QuoteInput{
 		Merchant: r.Merchant(), CustomerID: customerID, RepID: repID,
-		Currency: currency, Date: date, Lines: body.Lines,
+		Currency: currency, Date: date, Lines: body.Lines, ShipTo: body.ShipTo,
 	})
+	// Access first: a caller who may not see the customer learns nothing
+	// of their addresses.
+	var quoteErr error
+	if errors.Is(err, pricing.ErrUnknownAddress) || errors.Is(err, pricing.ErrNoExchangeRate) {
+		quoteErr, err = err, nil
+	}
 	if err := customerAccess(r.Caller, customerID, res.Rep, err); err != nil {
 		return err
 	}
-	if !res.Quote.Valid() {
+	switch {
+	case errors.Is(quoteErr, pricing.ErrUnknownAddress):
+		return problem(http.StatusUnprocessableEntity, "unknown-address", "Unknown delivery address",
+			"shipTo "+echo(body.ShipTo)+" is not one of the customer's delivery addresses")
+	case !res.Quote.Valid():
 		p := problem(http.StatusUnprocessableEntity, "invalid-lines", "Invalid lines", "some lines cannot be priced; see errors")
 		for i, l := range res.Quote.Lines {
 			if l.Error != nil {
@@ -104,8 +221,11 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 			}
 		}
 		return p
+	case quoteErr != nil:
+		return problem(http.StatusUnprocessableEntity, "no-exchange-rate", "No exchange rate",
+			fmt.Sprintf("no exchange rate of %s on or before %s: merchant staff must set the day's rates", currency, date.Format(time.DateOnly)))
 	}
-	return writeJSON(w, http.StatusOK, QuoteResponse{Customer: customerID, Date: date.Format(time.DateOnly), Quote: res.Quote})
+	return writeJSON(w, http.StatusOK, quoteResponse(customerID, date, res))
 }
 
 // customerFor is whose prices a caller reads (customer.AccessFor): the

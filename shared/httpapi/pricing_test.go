@@ -116,7 +116,7 @@ func TestPricingAPI_QuotesExplainEverySource(t *testing.T) {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
 			q := decode[httpapi.QuoteResponse](t, r)
-			l := q.Lines[0]
+			l := q.Lines[0].PricedLine
 			if q.Customer != c.buyer || l.Source.Scope != c.source || l.Net != c.net || strings.Join(discountRules(l), ",") != strings.Join(c.rules, ",") {
 				t.Fatalf("customer %s source %s net %v discounts %v\n%s", q.Customer, l.Source.Scope, l.Net, discountRules(l), r.body)
 			}
@@ -280,10 +280,10 @@ func TestPricingAPI_ValidityDates(t *testing.T) {
 	inPromo := decode[httpapi.QuoteResponse](t, f.post(t, frHost, "/pricing/quote", tok, quoteBody(t, httpapi.QuoteRequest{Lines: line})))
 	after := decode[httpapi.QuoteResponse](t, f.post(t, frHost, "/pricing/quote", tok,
 		quoteBody(t, httpapi.QuoteRequest{Date: strconv.Itoa(fixtureDay.Year()+1) + "-02-01", Lines: line})))
-	if got := discountRules(inPromo.Lines[0]); len(got) != 1 || got[0] != demo.RuleFilterPromo {
+	if got := discountRules(inPromo.Lines[0].PricedLine); len(got) != 1 || got[0] != demo.RuleFilterPromo {
 		t.Fatalf("in promotion: %v", got)
 	}
-	if len(after.Lines[0].Discounts) != 0 || notApplied(after.Lines[0], demo.RuleFilterPromo) == "" || !after.Total.GreaterThan(inPromo.Total.Decimal) {
+	if len(after.Lines[0].Discounts) != 0 || notApplied(after.Lines[0].PricedLine, demo.RuleFilterPromo) == "" || !after.Total.GreaterThan(inPromo.Total.Decimal) {
 		t.Fatalf("after the promotion: %+v", after.Lines[0])
 	}
 }

@@ -11,10 +11,12 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/fx"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/tariff"
 	"github.com/comptoir/comptoir/shared/tax"
+	"github.com/comptoir/comptoir/shared/vatledger"
 )
 
 // RuleSet is a merchant's discount rules and precedence setting.
@@ -60,10 +62,20 @@ type AssortmentSource interface {
 // tariff, the rules and the assortments concurrently, then runs the engine.
 // A product the customer may not see (outside their assortment, or pro-only
 // for a consumer) is priced as an unknown reference.
+//
+// With Tax set, every quote carries its VAT (QuoteResult.Tax). The merchant,
+// the VAT rates and, for a quote in another currency than the euro, the
+// exchange rates are read beside the tariff (cached per function: a warm
+// function reads none of them). The distance-selling state is read only
+// for a consumer whose goods go to another member state, as soon as the
+// customer's account is read, while the products are still being read: at
+// most one round trip more than the quote without tax.
 type Quoter struct {
 	Store       Store
 	Products    ProductSource
 	Assortments AssortmentSource
+	// Tax reads the tax inputs; nil prices without VAT.
+	Tax TaxSource
 }
 
 // QuoteInput is a pricing request before its data are read.
@@ -77,6 +89,10 @@ type QuoteInput struct {
 	Currency string
 	Date     time.Time
 	Lines    []Line
+	// ShipTo is one of the customer's delivery addresses; empty for the
+	// default one (else the account address). A quote without a customer
+	// ships in the seller's country.
+	ShipTo string
 }
 
 // QuoteResult is a quote with the customer and rep it was made for.
@@ -84,10 +100,16 @@ type QuoteResult struct {
 	Quote    Quote
 	Customer customer.Customer
 	Rep      *customer.Rep
+	// Tax is the quote's VAT; nil without a TaxSource or when a line could
+	// not be priced.
+	Tax *QuoteTax
 }
 
 // Quote reads what the lines need and prices them. Inactive products are
-// priced as unknown references.
+// priced as unknown references. When the customer and rep are read, the
+// result carries them even with an error, so that the caller checks access
+// before it tells anything: an error wrapping ErrUnknownAddress (a ship-to
+// not among the customer's addresses) or ErrNoExchangeRate.
 func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) {
 	refs := make([]string, 0, len(in.Lines))
 	seen := map[string]bool{}
@@ -102,20 +124,49 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 		ct          CustomerTariff
 		rules       RuleSet
 		assortments catalog.Assortments
-		errs        [4]error
+		ti          taxInputs
+		errs        [7]error
 		wg          sync.WaitGroup
 	)
+	withTax := q.Tax != nil
+	sellerRead := make(chan struct{})
 	wg.Go(func() { products, errs[0] = q.Products.Products(ctx, in.Merchant, refs) })
 	wg.Go(func() { rules, errs[1] = q.Store.RuleSet(ctx, in.Merchant) })
+	if withTax {
+		wg.Go(func() {
+			defer close(sellerRead)
+			ti.seller, errs[4] = q.Tax.Merchant(ctx, in.Merchant)
+		})
+		wg.Go(func() { ti.rates, errs[5] = q.Tax.Rates(ctx, in.Merchant) })
+		if in.Currency != fx.EUR {
+			wg.Go(func() { ti.readFX(ctx, q.Tax, in) })
+		}
+	}
 	if in.CustomerID != "" {
-		wg.Go(func() { ct, errs[2] = q.Store.CustomerTariff(ctx, in.Merchant, in.CustomerID, refs, in.RepID) })
+		wg.Go(func() {
+			ct, errs[2] = q.Store.CustomerTariff(ctx, in.Merchant, in.CustomerID, refs, in.RepID)
+			if !withTax || errs[2] != nil || ct.Customer.Kind == customer.Pro {
+				return
+			}
+			// A consumer: the distance-selling state is needed when the
+			// goods leave the seller's member state for another one.
+			<-sellerRead
+			to, err := shipTo(ct.Customer, true, in.ShipTo, ti.seller.Country)
+			if err == nil && errs[4] == nil && crossBorderConsumer(ct.Customer.TaxBuyer(), ti.seller.Country, to.Country) {
+				var st vatledger.State
+				if st, errs[6] = q.Tax.VATState(ctx, in.Merchant, in.Date); errs[6] == nil {
+					ti.ledger = &st
+				}
+			}
+		})
 		if q.Assortments != nil {
 			wg.Go(func() { assortments, errs[3] = q.Assortments.All(ctx, in.Merchant) })
 		}
 	}
 	wg.Wait()
+	res := QuoteResult{Customer: ct.Customer, Rep: ct.Rep}
 	if err := errors.Join(errs[:]...); err != nil {
-		return QuoteResult{}, err
+		return res, err
 	}
 	c := ct.Customer
 	limit := assortments.For(c.ID, c.BuyingGroup, c.PriceCategory)
@@ -124,11 +175,61 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 			delete(products, ref)
 		}
 	}
+	if withTax {
+		var err error
+		if ti.shipTo, err = shipTo(c, in.CustomerID != "", in.ShipTo, ti.seller.Country); err != nil {
+			return res, err
+		}
+		ti.buyer = buyerOf(c, in.CustomerID != "")
+		if ti.fx == nil && in.Currency == fx.EUR && foreignPrices(products, in.Currency) {
+			// A euro quote of a product priced in another currency only:
+			// the rates convert it (read once per function, cached).
+			ti.readFX(ctx, q.Tax, in)
+		}
+	}
 	req := Request{
 		Customer: Customer{ID: ct.Customer.ID, PriceCategory: ct.Customer.PriceCategory, BuyingGroup: ct.Customer.BuyingGroup},
-		Currency: in.Currency, Date: in.Date, Policy: rules.Policy, Lines: in.Lines,
+		Currency: in.Currency, Date: in.Date, Policy: rules.Policy, Lines: in.Lines, Rates: ti.fx,
 	}
-	return QuoteResult{Quote: Price(req, BuildTariff(products, ct.Entries, rules.Rules)), Customer: ct.Customer, Rep: ct.Rep}, nil
+	res.Quote = Price(req, BuildTariff(products, ct.Entries, rules.Rules))
+	if !withTax || !res.Quote.Valid() {
+		return res, nil
+	}
+	qt, err := applyTax(&res.Quote, products, in, ti)
+	if err != nil {
+		return res, err
+	}
+	if res.Quote.Valid() {
+		res.Tax = qt
+	}
+	return res, nil
+}
+
+// readFX reads the exchange rates of the quote's day; their absence is kept
+// in fxErr, for the quote to report when it needs them.
+func (ti *taxInputs) readFX(ctx context.Context, src TaxSource, in QuoteInput) {
+	r, err := src.ExchangeRates(ctx, in.Merchant, in.Date)
+	if err != nil {
+		ti.fxErr = err
+		return
+	}
+	ti.fx = &r
+}
+
+// foreignPrices reports whether a product is priced in another currency
+// than currency, in its base price or a shared tariff entry.
+func foreignPrices(products map[string]catalog.Product, currency string) bool {
+	for _, p := range products {
+		if p.Currency != "" && p.Currency != currency {
+			return true
+		}
+		for _, e := range p.Tariffs {
+			if e.Currency != "" && e.Currency != currency {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // BuildTariff assembles the engine's input from catalog products (with their
