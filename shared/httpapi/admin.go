@@ -3,10 +3,12 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/vat"
 )
 
 // CatalogAdmin is what the back office needs from catalog storage.
@@ -50,6 +52,18 @@ type AdminAPI struct {
 	Storefronts StorefrontAdmin
 	Assortments AssortmentAdmin
 	Pricing     PricingAdmin
+
+	// Tax (admin_tax.go): the VAT rate table, the distance-selling ledger
+	// and the queue of its recomputations, the customers' VAT checks with
+	// the validator (nil: vat.Offline), the merchant's record (its
+	// country), and the clock (nil: time.Now).
+	TaxRates          TaxRatesAdmin
+	VATLedger         VATLedgerAdmin
+	VATThresholdQueue QueueSender
+	Customers         CustomerVATAdmin
+	VATValidator      vat.Validator
+	Merchants         MerchantReader
+	Now               func() time.Time
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -82,6 +96,13 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("PUT /admin/pricing/policy", a.staff(a.putPolicy))
 	rt.Handle("PUT /admin/pricing/rules/{id}", a.staff(a.putRule))
 	rt.Handle("DELETE /admin/pricing/rules/{id}", a.staff(a.deleteRule))
+	rt.Handle("GET /admin/tax/rates", a.staff(a.taxRates))
+	rt.Handle("PUT /admin/tax/rates/{country}/{category}/{from}", a.staff(a.putTaxRate))
+	rt.Handle("GET /admin/vat/ledger", a.staff(a.vatLedger))
+	rt.Handle("PUT /admin/vat/settings", a.staff(a.putVATSettings))
+	rt.Handle("GET /admin/vat/alerts", a.staff(a.vatAlerts))
+	rt.Handle("POST /admin/vat/recompute", a.staff(a.recomputeVATLedger))
+	rt.Handle("POST /admin/customers/{id}/vat-check", a.staff(a.checkCustomerVAT))
 	return rt
 }
 
