@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/fx"
 	"github.com/comptoir/comptoir/shared/money"
 )
 
@@ -84,9 +85,12 @@ type Source struct {
 	// any discount.
 	UnitPrice money.Amount `json:"unitPrice"`
 	// Net is set for a net price by quantity (Sage mode 3).
-	Net   bool        `json:"net,omitempty"`
-	entry *PriceEntry // nil for the base price
-	name  string
+	Net bool `json:"net,omitempty"`
+	// Converted is set when the price was set in another currency and
+	// converted at the day's exchange rate (see Conversion).
+	Converted *Conversion `json:"converted,omitempty"`
+	entry     *PriceEntry // nil for the product's own base price
+	name      string
 }
 
 // String names the source as explanations do: "price-category PC1", "base".
@@ -279,31 +283,70 @@ func packagingUnits(p Product, kind catalog.PackagingKind) (int64, bool) {
 // sourcesFor returns the usable price sources of a product for the request,
 // most specific first, and the entries that cannot be used with the reason
 // and, where it has one, their unit price. minor is the quote currency's
-// minor units.
+// minor units. A source priced only in another currency is converted with
+// the request's rates (see Conversion).
 func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor int32) ([]Source, []NotApplied) {
 	sources := make([]Source, 0, 4)
 	var lost []NotApplied
 	unitsDec := decimal.NewFromInt(units)
+	day := req.Date.Format(time.DateOnly)
+	conv := converter{rates: req.Rates, to: req.Currency, minor: minor}
+	// list holds the product's list prices by currency: its base price,
+	// and the base entries in other currencies valid that day.
+	list := map[string]decimal.Decimal{}
+	if !p.BasePrice.IsNegative() {
+		list[p.Currency] = p.BasePrice
+	}
+	for i := range entries {
+		if e := &entries[i]; e.Ref == p.Ref && isListPrice(e) && e.Currency != p.Currency && e.Price.IsPositive() && e.Validity.Covers(req.Date) {
+			if _, dup := list[e.Currency]; !dup {
+				list[e.Currency] = e.Price
+			}
+		}
+	}
+	// inQuote marks the sources (scope and id) priced in the quote's
+	// currency; foreign are the usable prices in another currency, one of
+	// which is converted for a source that has none in the quote's.
+	inQuote := map[string]bool{}
+	type foreignPrice struct {
+		id, currency string
+		unit         decimal.Decimal
+		net          bool
+		entry        *PriceEntry // nil for the product's base price
+	}
+	var foreign []foreignPrice
 	for i := range entries {
 		e := &entries[i]
 		if e.Ref != p.Ref || !concerns(e, req.Customer) {
 			continue
 		}
-		id := string(e.Scope) + " " + e.ScopeID
-		unit, net, priced := entryUnitPrice(e, p, unitsDec)
+		id := entryName(e)
+		listPrice, hasList := list[e.Currency]
+		unit, net, priced := entryUnitPrice(e, listPrice, hasList, unitsDec)
+		var conversion *Conversion
+		if !priced && e.Price.Sign() <= 0 && e.Currency == req.Currency && p.Currency != e.Currency && !p.BasePrice.IsNegative() && e.Mode != NetByQuantity {
+			// A discount-only entry in the quote's currency, without a list
+			// price in it: the product's base price, converted.
+			if c, u, ok := conv.conversion(p.BasePrice, p.Currency); ok {
+				unit, priced, conversion = u, true, c
+			}
+		}
 		var why string
 		switch {
-		case e.Currency != req.Currency:
-			why = "priced in " + e.Currency + ", the quote is in " + req.Currency
+		case isListPrice(e) && e.Currency == p.Currency:
+			why = "the product's list price in " + p.Currency + " is its base price"
 		case !e.Validity.Covers(req.Date):
-			why = "not valid on " + req.Date.Format(time.DateOnly)
+			why = "not valid on " + day
 		case !priced && p.Currency != e.Currency:
-			why = "discount-only entry, and the base price is not in " + req.Currency
+			why = "discount-only entry, and the base price is not in " + e.Currency
 		case !priced:
 			why = "discount-only entry, and the product has no base price"
 		case unit.IsNegative():
 			why = "price " + unit.String() + " is negative"
 			priced = false
+		case e.Currency != req.Currency:
+			foreign = append(foreign, foreignPrice{id: id, currency: e.Currency, unit: unit, net: net, entry: e})
+			continue
 		}
 		if why != "" {
 			na := NotApplied{What: "source", ID: id, Reason: why}
@@ -316,31 +359,97 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 			lost = append(lost, na)
 			continue
 		}
-		sources = append(sources, Source{Scope: e.Scope, ScopeID: e.ScopeID, UnitPrice: money.NewAmount(unit, minor), Net: net, entry: e, name: id})
+		inQuote[id] = true
+		sources = append(sources, Source{Scope: e.Scope, UnitPrice: money.NewAmount(unit, minor), Net: net, Converted: conversion, entry: e, name: id, ScopeID: e.ScopeID})
 	}
 	switch {
-	case p.Currency == req.Currency && !p.BasePrice.IsNegative():
+	case p.BasePrice.IsNegative():
+	case p.Currency == req.Currency:
+		inQuote[string(ScopeBase)] = true
 		sources = append(sources, Source{Scope: ScopeBase, UnitPrice: money.NewAmount(p.BasePrice, minor)})
-	case p.Currency != req.Currency:
-		na := NotApplied{What: "source", ID: string(ScopeBase), Reason: fmt.Sprintf("list price is in %s, the quote is in %s", p.Currency, req.Currency)}
-		if !p.BasePrice.IsNegative() {
-			na.UnitPrice, na.Currency = new(money.AmountIn(p.BasePrice, p.Currency)), p.Currency
+	default:
+		foreign = append(foreign, foreignPrice{id: string(ScopeBase), currency: p.Currency, unit: p.BasePrice})
+	}
+	if p.Currency != req.Currency && p.BasePrice.IsNegative() {
+		lost = append(lost, NotApplied{What: "source", ID: string(ScopeBase), Reason: fmt.Sprintf("list price is in %s, the quote is in %s", p.Currency, req.Currency)})
+	}
+	// The product's own currency first, then the euro, then the others.
+	slices.SortStableFunc(foreign, func(a, b foreignPrice) int {
+		rank := func(c string) int {
+			switch c {
+			case p.Currency:
+				return 0
+			case fx.EUR:
+				return 1
+			}
+			return 2
 		}
-		lost = append(lost, na)
+		if c := cmp.Compare(rank(a.currency), rank(b.currency)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.currency, b.currency)
+	})
+	converted := map[string]string{}
+	for _, f := range foreign {
+		var why string
+		switch {
+		case req.Rates == nil && f.entry == nil:
+			why = fmt.Sprintf("list price is in %s, the quote is in %s", f.currency, req.Currency)
+		case req.Rates == nil:
+			why = "priced in " + f.currency + ", the quote is in " + req.Currency
+		case inQuote[f.id]:
+			why = "a price in " + req.Currency + " is set for " + f.id + ": it wins over conversion"
+		case converted[f.id] != "":
+			why = "converted from " + converted[f.id] + " instead"
+		}
+		var c *Conversion
+		var unit decimal.Decimal
+		e := f.entry
+		if why == "" {
+			var ok bool
+			if c, unit, ok = conv.conversion(f.unit, f.currency); ok && e != nil {
+				e, ok = conv.entry(e)
+			}
+			if !ok {
+				why = "priced in " + f.currency + ", and no exchange rate from " + f.currency + " to " + req.Currency + " on " + day
+			}
+		}
+		if why != "" {
+			lost = append(lost, NotApplied{What: "source", ID: f.id, Reason: why, UnitPrice: new(money.AmountIn(f.unit, f.currency)), Currency: f.currency})
+			continue
+		}
+		converted[f.id] = f.currency
+		s := Source{Scope: ScopeBase, UnitPrice: money.NewAmount(unit, minor), Net: f.net, Converted: c, entry: e, name: f.id}
+		if e != nil {
+			s.Scope, s.ScopeID = e.Scope, e.ScopeID
+		}
+		sources = append(sources, s)
 	}
 	slices.SortStableFunc(sources, func(a, b Source) int { return specificity[a.Scope] - specificity[b.Scope] })
 	return sources, lost
 }
 
+// entryName names an entry as explanations do: "price-category 1", "base".
+func entryName(e *PriceEntry) string {
+	if e.ScopeID == "" {
+		return string(e.Scope)
+	}
+	return string(e.Scope) + " " + e.ScopeID
+}
+
+// isListPrice reports whether an entry is a list price in its currency: a
+// base entry without a scope id.
+func isListPrice(e *PriceEntry) bool { return e.Scope == ScopeBase && e.ScopeID == "" }
+
 // entryUnitPrice is a price entry's unit price for a line of units, in the
-// entry's currency: its own price, or the product's base price for a
-// discount-only entry (priced is false when that base price is in another
-// currency or negative), or for a net price by quantity the break reached.
-// net is set for a net price.
-func entryUnitPrice(e *PriceEntry, p Product, units decimal.Decimal) (unit decimal.Decimal, net, priced bool) {
+// entry's currency: its own price, or for a discount-only entry the
+// product's list price in the entry's currency (hasList is false when
+// there is none; priced is then false), or for a net price by quantity the
+// break reached. net is set for a net price.
+func entryUnitPrice(e *PriceEntry, list decimal.Decimal, hasList bool, units decimal.Decimal) (unit decimal.Decimal, net, priced bool) {
 	unit, priced = e.Price, true
 	if unit.Sign() <= 0 {
-		unit, priced = p.BasePrice, p.Currency == e.Currency && !p.BasePrice.IsNegative()
+		unit, priced = list, hasList
 	}
 	if e.Mode == NetByQuantity {
 		if b, ok := pickBreak(e.Breaks, units); ok {
@@ -351,7 +460,9 @@ func entryUnitPrice(e *PriceEntry, p Product, units decimal.Decimal) (unit decim
 	return unit, net, priced
 }
 
-// concerns reports whether a price entry is for this customer.
+// concerns reports whether a price entry is for this customer: a
+// customer's, buying group's or price category's entry of the customer, or
+// a list price (a base entry without a scope id) for everyone.
 func concerns(e *PriceEntry, c Customer) bool {
 	switch e.Scope {
 	case ScopeCustomer:
@@ -360,6 +471,8 @@ func concerns(e *PriceEntry, c Customer) bool {
 		return e.ScopeID == c.BuyingGroup && c.BuyingGroup != ""
 	case ScopePriceCategory:
 		return e.ScopeID == c.PriceCategory && c.PriceCategory != ""
+	case ScopeBase:
+		return e.ScopeID == ""
 	}
 	return false
 }

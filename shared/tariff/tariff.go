@@ -21,7 +21,10 @@ const (
 	// PriceCategory is a price category's tariff (F_ARTCLIENT with
 	// AC_Categorie).
 	PriceCategory Scope = "price-category"
-	// Base is the product's list price (AR_PrixVen).
+	// Base is the product's list price (AR_PrixVen). An entry of scope
+	// Base, without a scope id, is the product's list price in the entry's
+	// currency: a price the merchant set in that currency, which wins over
+	// converting the product's own base price (see package pricing).
 	Base Scope = "base"
 )
 
@@ -66,13 +69,15 @@ func (v Validity) Covers(t time.Time) bool {
 }
 
 // Entry is one price source for one product: a customer's, a buying
-// group's or a price category's price and its own discount scheme.
+// group's or a price category's price and its own discount scheme, or the
+// product's list price in one more currency (scope Base).
 type Entry struct {
 	Scope   Scope  `json:"scope"`
 	ScopeID string `json:"scopeId"`
 	Ref     string `json:"ref"`
-	// Currency of Price and of amount breaks; entries in another currency
-	// than the quote's are ignored.
+	// Currency of Price and of amount breaks. An entry in another currency
+	// than the quote's applies only converted, when its source has no price
+	// in the quote's currency and the day's exchange rates are known.
 	Currency string `json:"currency"`
 	// Price is the unit price excluding VAT; zero means the product's base
 	// price (a discount-only entry).
