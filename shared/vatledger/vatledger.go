@@ -253,17 +253,10 @@ func EUR(d decimal.Decimal) string {
 	return sign + "€" + b.String() + "." + cents
 }
 
-// memberStates are the 27 EU member states by ISO 3166-1 code (GR for
-// Greece).
-var memberStates = map[string]bool{
-	"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true,
-	"EE": true, "FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true,
-	"IT": true, "LV": true, "LT": true, "LU": true, "MT": true, "NL": true, "PL": true,
-	"PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
-}
-
-// InEU reports whether country (ISO 3166-1 alpha-2) is a member state.
-func InEU(country string) bool { return memberStates[country] }
+// InEU reports whether country is a member state by its ISO 3166-1
+// alpha-2 code in upper case, as order events and the ledger's keys write
+// it (GR for Greece; EL, its VAT prefix, is not a country code here).
+func InEU(country string) bool { return orderevent.ValidCountry(country) && tax.InEU(country) }
 
 // Counts reports whether an order feeds the ledger: a sale to a consumer,
 // shipped from one member state to another.
