@@ -291,23 +291,23 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 	unitsDec := decimal.NewFromInt(units)
 	day := req.Date.Format(time.DateOnly)
 	conv := converter{rates: req.Rates, to: req.Currency, minor: minor}
-	// list holds the product's list prices by currency: its base price,
-	// and the base entries in other currencies valid that day.
-	list := map[string]decimal.Decimal{}
-	if !p.BasePrice.IsNegative() {
-		list[p.Currency] = p.BasePrice
-	}
-	for i := range entries {
-		if e := &entries[i]; e.Ref == p.Ref && isListPrice(e) && e.Currency != p.Currency && e.Price.IsPositive() && e.Validity.Covers(req.Date) {
-			if _, dup := list[e.Currency]; !dup {
-				list[e.Currency] = e.Price
+	// list is the product's list price in a currency: its base price, or
+	// the first base entry in that currency valid that day.
+	list := func(currency string) (decimal.Decimal, bool) {
+		if currency == p.Currency {
+			return p.BasePrice, !p.BasePrice.IsNegative()
+		}
+		for i := range entries {
+			if e := &entries[i]; e.Ref == p.Ref && isListPrice(e) && e.Currency == currency && e.Price.IsPositive() && e.Validity.Covers(req.Date) {
+				return e.Price, true
 			}
 		}
+		return decimal.Zero, false
 	}
-	// inQuote marks the sources (scope and id) priced in the quote's
+	// inQuote lists the sources (scope and id) priced in the quote's
 	// currency; foreign are the usable prices in another currency, one of
 	// which is converted for a source that has none in the quote's.
-	inQuote := map[string]bool{}
+	var inQuote []string
 	type foreignPrice struct {
 		id, currency string
 		unit         decimal.Decimal
@@ -321,7 +321,7 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 			continue
 		}
 		id := entryName(e)
-		listPrice, hasList := list[e.Currency]
+		listPrice, hasList := list(e.Currency)
 		unit, net, priced := entryUnitPrice(e, listPrice, hasList, unitsDec)
 		var conversion *Conversion
 		if !priced && e.Price.Sign() <= 0 && e.Currency == req.Currency && p.Currency != e.Currency && !p.BasePrice.IsNegative() && e.Mode != NetByQuantity {
@@ -359,13 +359,13 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 			lost = append(lost, na)
 			continue
 		}
-		inQuote[id] = true
+		inQuote = append(inQuote, id)
 		sources = append(sources, Source{Scope: e.Scope, UnitPrice: money.NewAmount(unit, minor), Net: net, Converted: conversion, entry: e, name: id, ScopeID: e.ScopeID})
 	}
 	switch {
 	case p.BasePrice.IsNegative():
 	case p.Currency == req.Currency:
-		inQuote[string(ScopeBase)] = true
+		inQuote = append(inQuote, string(ScopeBase))
 		sources = append(sources, Source{Scope: ScopeBase, UnitPrice: money.NewAmount(p.BasePrice, minor)})
 	default:
 		foreign = append(foreign, foreignPrice{id: string(ScopeBase), currency: p.Currency, unit: p.BasePrice})
@@ -389,18 +389,19 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 		}
 		return strings.Compare(a.currency, b.currency)
 	})
-	converted := map[string]string{}
+	var converted []foreignPrice
 	for _, f := range foreign {
+		prev := slices.IndexFunc(converted, func(c foreignPrice) bool { return c.id == f.id })
 		var why string
 		switch {
 		case req.Rates == nil && f.entry == nil:
 			why = fmt.Sprintf("list price is in %s, the quote is in %s", f.currency, req.Currency)
 		case req.Rates == nil:
 			why = "priced in " + f.currency + ", the quote is in " + req.Currency
-		case inQuote[f.id]:
+		case slices.Contains(inQuote, f.id):
 			why = "a price in " + req.Currency + " is set for " + f.id + ": it wins over conversion"
-		case converted[f.id] != "":
-			why = "converted from " + converted[f.id] + " instead"
+		case prev >= 0:
+			why = "converted from " + converted[prev].currency + " instead"
 		}
 		var c *Conversion
 		var unit decimal.Decimal
@@ -418,7 +419,7 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 			lost = append(lost, NotApplied{What: "source", ID: f.id, Reason: why, UnitPrice: new(money.AmountIn(f.unit, f.currency)), Currency: f.currency})
 			continue
 		}
-		converted[f.id] = f.currency
+		converted = append(converted, f)
 		s := Source{Scope: ScopeBase, UnitPrice: money.NewAmount(unit, minor), Net: f.net, Converted: c, entry: e, name: f.id}
 		if e != nil {
 			s.Scope, s.ScopeID = e.Scope, e.ScopeID
