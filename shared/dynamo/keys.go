@@ -202,3 +202,19 @@ func rateChangeKey(m merchant.ID, country, category, from string) (pk, sk string
 	pk, err = taxRatesPK(m)
 	return pk, skRateChange + country + "#" + category + "#" + from, err
 }
+
+// Exchange rates (ExchangeRates): one item per day of a merchant's rates,
+// in one partition sorted by day, so that "the latest on or before a day"
+// is one Query.
+
+func exchangeRatesPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#FX", err
+}
+
+// exchangeRatesKey is a day's key: its date, YYYY-MM-DD, which sorts as
+// the days do.
+func exchangeRatesKey(m merchant.ID, day string) (pk, sk string, err error) {
+	pk, err = exchangeRatesPK(m)
+	return pk, day, err
+}
