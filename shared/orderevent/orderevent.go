@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/language"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -390,14 +389,9 @@ func digits(s string) bool {
 }
 
 // ValidCountry reports whether c is an ISO 3166-1 alpha-2 country code in
-// upper case (GR for Greece; EL, the VAT prefix, is not a country code).
-func ValidCountry(c string) bool {
-	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
-		return false
-	}
-	r, err := language.ParseRegion(c)
-	return err == nil && r.IsCountry() && r.String() == c
-}
+// use, in upper case (merchant.KnownCountry): GR for Greece, not EL (its
+// VAT prefix), not UK (GB), not a grouping such as EU.
+func ValidCountry(c string) bool { return merchant.KnownCountry(c) }
 
 // truncate bounds what an error echoes of the input.
 func truncate(s string) string {
