@@ -1,0 +1,302 @@
+package wiring_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/devstack"
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/logging"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/orderevent"
+	"github.com/comptoir/comptoir/shared/testenv"
+	"github.com/comptoir/comptoir/shared/vatledger"
+	"github.com/comptoir/comptoir/shared/wiring"
+)
+
+// vatEnv is a table on DynamoDB Local and the vat-threshold function's
+// dependencies built by wiring.Load from its environment.
+type vatEnv struct {
+	table  dynamo.Table
+	deps   wiring.Deps
+	logs   *syncBuffer
+	ledger *dynamo.VATLedger
+}
+
+func newVATEnv(t *testing.T) *vatEnv {
+	t.Helper()
+	tbl := testenv.Table(t)
+	env := map[string]string{
+		"TABLE_NAME": tbl.Name, "LOG_LEVEL": "debug",
+		"AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		"AWS_ENDPOINT_URL_DYNAMODB": testenv.Endpoint(t, testenv.DynamoDBEndpointVar),
+	}
+	d, err := wiring.Load(context.Background(), "vat-threshold", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &vatEnv{table: tbl, logs: &syncBuffer{}, ledger: &dynamo.VATLedger{Table: tbl}}
+	d.Logger = logging.New(e.logs, "vat-threshold", slog.LevelDebug)
+	e.deps = d
+	return e
+}
+
+func placed(m merchant.ID, order, shipTo, net, placedAt string) orderevent.Event {
+	n := decimal.RequireFromString(net)
+	vat := n.Mul(decimal.RequireFromString("0.21")).Round(2)
+	t, err := time.Parse(time.RFC3339, placedAt)
+	if err != nil {
+		panic(err)
+	}
+	return orderevent.Event{
+		ID: "ev-" + order + "-placed", Type: orderevent.Placed, Merchant: m, OccurredAt: t,
+		Order: orderevent.Order{
+			ID: order, PlacedAt: t, Customer: "cust-" + order, CustomerKind: orderevent.Consumer,
+			ShipFrom: "FR", ShipTo: shipTo, Currency: "EUR", Net: n, VAT: vat, Gross: n.Add(vat), NetEUR: n,
+		},
+	}
+}
+
+func cancelled(p orderevent.Event) orderevent.Event {
+	p.ID, p.Type, p.OccurredAt = "ev-"+p.Order.ID+"-cancelled", orderevent.Cancelled, p.OccurredAt.Add(time.Hour)
+	return p
+}
+
+func body(t *testing.T, ev orderevent.Event) string {
+	t.Helper()
+	b, err := orderevent.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// vatQueue creates the vat-threshold queue and its dead-letter queue on
+// the local SQS as template.yaml declares them (redrive policy and
+// maxReceiveCount), with a one-second visibility timeout so that retries
+// come within seconds.
+func vatQueue(t *testing.T, c *sqs.Client) (q, dlq devstack.Queue) {
+	t.Helper()
+	tpl, err := testenv.Template()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tq := range tpl.Queues {
+		if tq.LogicalID == "VatThresholdQueue" {
+			q = devstack.Queue{LogicalID: tq.LogicalID, DLQ: tq.DLQ, MaxReceiveCount: tq.MaxReceiveCount, VisibilityTimeout: time.Second}
+		}
+	}
+	if q.DLQ != "VatThresholdDLQ" || q.MaxReceiveCount < 2 {
+		t.Fatalf("template.yaml's vat-threshold queue %+v has no dead-letter queue", q)
+	}
+	create := func(name string, attrs map[string]string) devstack.Queue {
+		out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := aws.ToString(out.QueueUrl)
+		t.Cleanup(func() { _, _ = c.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(url)}) })
+		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return devstack.Queue{Name: name, URL: url, ARN: a.Attributes["QueueArn"]}
+	}
+	dlq = create(testenv.UniqueName("vat-dlq"), nil)
+	redrive, _ := json.Marshal(map[string]any{"deadLetterTargetArn": dlq.ARN, "maxReceiveCount": q.MaxReceiveCount})
+	made := create(testenv.UniqueName("vat"), map[string]string{"VisibilityTimeout": "1", "RedrivePolicy": string(redrive)})
+	q.Name, q.URL, q.ARN = made.Name, made.URL, made.ARN
+	return q, dlq
+}
+
+// waitUntil calls check until it reports done, failing the test at the
+// deadline; it returns check's last value.
+func waitUntil[T any](t *testing.T, within time.Duration, check func() (T, bool)) T {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		v, done := check()
+		if done {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not done within %s; last value %+v", within, v)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestVATThreshold_EventsOnTheRealQueueMoveTheLedger sends order events
+// to the local SQS queue, read by a poller playing the event source
+// mapping (batches of 10, partial batch failures) in front of the deployed
+// handler: a stream that crosses the threshold in the middle, with
+// duplicates, a cancellation before its placement and one after, B2B and
+// domestic orders, and a recomputation request, ends in the exact ledger
+// with one alert; poison messages reach the dead-letter queue after
+// maxReceiveCount deliveries, and nothing else does.
+func TestVATThreshold_EventsOnTheRealQueueMoveTheLedger(t *testing.T) {
+	t.Parallel()
+	e := newVATEnv(t)
+	client := testenv.SQS(t)
+	q, dlq := vatQueue(t, client)
+	var mu sync.Mutex
+	deliveries := map[string]int{}
+	h := wiring.VATThreshold(e.deps)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	p := &devstack.Poller{
+		Client: client, Queue: q, Function: "vat-threshold", BatchSize: 10, ReportBatchItemFailures: true, Wait: time.Second,
+		Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			mu.Lock()
+			for _, m := range ev.Records {
+				deliveries[m.Body]++
+			}
+			mu.Unlock()
+			return h(ctx, ev)
+		},
+	}
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	const m = "hairstore"
+	var bodies []string
+	want := decimal.Zero
+	for i := range 12 { // 12 × 1,000 = 12,000: the 11th takes the total over
+		ev := placed(m, fmt.Sprintf("CMD-%03d", i), []string{"BE", "DE", "IT"}[i%3], "1000.00", "2026-05-01T10:00:00Z")
+		bodies = append(bodies, body(t, ev))
+		want = want.Add(ev.Order.NetEUR)
+		if i%4 == 0 {
+			bodies = append(bodies, body(t, ev)) // delivered twice
+		}
+	}
+	gone := placed(m, "CMD-900", "BE", "700.00", "2026-05-02T10:00:00Z")
+	early := placed(m, "CMD-901", "ES", "800.00", "2026-05-02T10:00:00Z")
+	bodies = append(bodies, body(t, gone), body(t, cancelled(gone)), body(t, cancelled(early)))
+	pro := placed(m, "CMD-902", "BE", "5000.00", "2026-05-02T10:00:00Z")
+	pro.Order.CustomerKind = orderevent.Pro
+	domestic := placed(m, "CMD-903", "FR", "5000.00", "2026-05-02T10:00:00Z")
+	bodies = append(bodies, body(t, pro), body(t, domestic))
+	recompute, _ := json.Marshal(vatledger.NewRecomputeRequest(m, "claire@hairstore.fr", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"))
+	bodies = append(bodies, string(recompute))
+	version2 := strings.Replace(body(t, placed(m, "CMD-999", "BE", "1.00", "2026-05-02T10:00:00Z")), `"version":1`, `"version":2`, 1)
+	poison := []string{"nope", version2}
+	for _, b := range append(bodies, poison...) {
+		if _, err := client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q.URL), MessageBody: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The late placement of the order cancelled first comes after
+	// everything else.
+	if _, err := client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q.URL), MessageBody: aws.String(body(t, early))}); err != nil {
+		t.Fatal(err)
+	}
+
+	var dead []string
+	waitUntil(t, 90*time.Second, func() ([]string, bool) {
+		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq.URL), WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, msg := range out.Messages {
+			dead = append(dead, aws.ToString(msg.Body))
+		}
+		return dead, len(dead) >= len(poison)
+	})
+	if len(dead) != 2 || !(dead[0] == poison[0] && dead[1] == poison[1] || dead[0] == poison[1] && dead[1] == poison[0]) {
+		t.Fatalf("dead-letter queue holds %q, want the two poison messages only", dead)
+	}
+	on, _ := time.Parse(time.RFC3339, "2026-06-01T00:00:00Z")
+	st := waitUntil(t, 30*time.Second, func() (vatledger.State, bool) {
+		st, err := e.ledger.State(context.Background(), m, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, st.Total(2026, vatledger.EU).Equal(want)
+	})
+	for c, w := range map[string]string{"BE": "4000", "DE": "4000", "IT": "4000", "ES": "0", "FR": "0"} {
+		if got := st.Total(2026, c); !got.Equal(decimal.RequireFromString(w)) {
+			t.Errorf("total %s %s, want %s", c, got, w)
+		}
+	}
+	if d := st.DistanceSale("PT", decimal.NewFromInt(1), on); !d.Destination {
+		t.Errorf("after the crossing: %+v", d)
+	}
+	as, err := e.ledger.Alerts(context.Background(), m)
+	if err != nil || len(as) != 1 || as[0].ID != "2026-EU" {
+		t.Errorf("alerts %+v, %v: want exactly one", as, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range poison {
+		if deliveries[p] != q.MaxReceiveCount {
+			t.Errorf("poison %.30q delivered %d times, want maxReceiveCount %d", p, deliveries[p], q.MaxReceiveCount)
+		}
+	}
+	for _, b := range bodies {
+		if deliveries[b] == 0 {
+			t.Errorf("never delivered: %.80s", b)
+		}
+	}
+	if !strings.Contains(e.logs.String(), `"msg":"ledger recomputed"`) {
+		t.Error("the recomputation request was not processed")
+	}
+}
+
+// TestVATThreshold_PartialBatchFailures reports exactly the poison
+// messages of a batch, and every message when the table cannot be
+// reached.
+func TestVATThreshold_PartialBatchFailures(t *testing.T) {
+	t.Parallel()
+	e := newVATEnv(t)
+	ev := placed("hairstore", "CMD-1", "BE", "100.00", "2026-05-01T10:00:00Z")
+	batch := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "good", Body: body(t, ev)},
+		{MessageId: "not-json", Body: "nope"},
+		{MessageId: "bad-country", Body: strings.Replace(body(t, ev), `"shipTo":"BE"`, `"shipTo":"EL"`, 1)},
+		{MessageId: "bad-recompute", Body: `{"type":"ledger.recompute","merchant":"a b"}`},
+	}}
+	resp, err := wiring.VATThreshold(e.deps)(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if strings.Join(failed, ",") != "not-json,bad-country,bad-recompute" {
+		t.Errorf("failed %v, want the three poison messages", failed)
+	}
+	if n := strings.Count(e.logs.String(), `"msg":"poison message;`); n != 3 {
+		t.Errorf("%d poison log lines, want 3", n)
+	}
+	st, err := e.ledger.State(context.Background(), "hairstore", ev.Order.PlacedAt)
+	if err != nil || !st.Total(2026, "BE").Equal(decimal.NewFromInt(100)) {
+		t.Fatalf("BE total %v, %v", st.Totals, err)
+	}
+
+	noTable := e.deps
+	noTable.DynamoDB = dynamodb.NewFromConfig(aws.Config{Region: "eu-west-3", Credentials: e.deps.DynamoDB.Options().Credentials}, func(o *dynamodb.Options) {
+		o.BaseEndpoint, o.RetryMaxAttempts = aws.String(closedAddr(t)), 1
+	})
+	resp, err = wiring.VATThreshold(noTable)(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "a", Body: body(t, placed("hairstore", "CMD-2", "BE", "1.00", "2026-05-01T10:00:00Z"))},
+		{MessageId: "b", Body: `{"type":"ledger.recompute","merchant":"hairstore","requestedBy":"claire","id":"r1"}`},
+	}})
+	if err != nil || len(resp.BatchItemFailures) != 2 {
+		t.Errorf("table unreachable: failures %+v, %v; want both retried", resp.BatchItemFailures, err)
+	}
+}
