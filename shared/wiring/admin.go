@@ -3,11 +3,14 @@ package wiring
 import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
+	"github.com/comptoir/comptoir/shared/queue"
 )
 
 // AdminAPI builds the back-office function: the category tree, products,
-// assortments, storefronts, discount rules and precedence policy of the
-// caller's merchant, for its staff.
+// assortments, storefronts, discount rules and precedence policy, VAT
+// rates, distance-selling ledger and customers' VAT checks of the caller's
+// merchant, for its staff. Ledger recomputations go to the vat-threshold
+// queue (VAT_THRESHOLD_QUEUE_URL).
 // Its pipeline resolves hosts with the same storefront store that the
 // admin routes write through, so a storefront write drops this process's
 // cached copy; its assortments are read uncached. The other functions see
@@ -23,5 +26,12 @@ func AdminAPI(d Deps) APIHandler {
 		Assortments: &dynamo.Assortments{Table: d.table()},
 		Pricing:     &dynamo.Pricing{Table: d.table()},
 	}
+	// Tax: the rate table is read uncached, like the assortments, so that
+	// staff see a change at once; the quotes see it within CACHE_TTL.
+	api.TaxRates = &dynamo.TaxRates{Table: d.table()}
+	api.VATLedger = &dynamo.VATLedger{Table: d.table()}
+	api.VATThresholdQueue = &queue.Sender{Client: d.SQS, URL: d.Env.QueueURLs["VAT_THRESHOLD_QUEUE_URL"]}
+	api.Customers = &dynamo.Customers{Table: d.table()}
+	api.Merchants = &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL}
 	return serve(api.Routes())
 }

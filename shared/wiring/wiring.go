@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/comptoir/comptoir/shared/auth"
 	"github.com/comptoir/comptoir/shared/cursor"
@@ -107,15 +108,28 @@ func ReadEnv(function string, getenv func(string) string) (Env, error) {
 
 // Deps are the clients and settings a handler is built from. Building them
 // makes no network call, and a function builds only the clients it uses:
-// every one the DynamoDB client, erp-ingest the S3 client too, so Lambda
-// init stays small. Functions that send to a queue will add their client
-// here when they are built.
+// every one the DynamoDB client, erp-ingest the S3 client too, the
+// functions that send to a queue the SQS client, so Lambda init stays
+// small.
 type Deps struct {
 	Env      Env
 	DynamoDB *dynamodb.Client
 	// S3 reads the ERP bucket; nil but for the functions of readsBucket.
-	S3     *s3.Client
+	S3 *s3.Client
+	// SQS sends to the queues; nil but for the functions of sendsToQueues.
+	SQS    *sqs.Client
 	Logger *slog.Logger
+}
+
+// sendsToQueues names the functions that put messages on queues, and so
+// get an SQS client: the admin function asks the vat-threshold worker to
+// recompute a ledger.
+var sendsToQueues = map[string]bool{"admin": true}
+
+// newSQS is an SQS client at AWS_ENDPOINT_URL_SQS (or AWS_ENDPOINT_URL)
+// when set.
+func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = endpointURL(getenv, "AWS_ENDPOINT_URL_SQS") })
 }
 
 // Load reads the environment and builds the AWS clients.
@@ -132,6 +146,9 @@ func Load(ctx context.Context, function string, getenv func(string) string) (Dep
 	}
 	if readsBucket[function] {
 		d.S3 = newS3(cfg, getenv, env.S3PathStyle)
+	}
+	if sendsToQueues[function] {
+		d.SQS = newSQS(cfg, getenv)
 	}
 	return d, nil
 }
