@@ -64,6 +64,9 @@ type AdminAPI struct {
 	VATValidator      vat.Validator
 	Merchants         MerchantReader
 	Now               func() time.Time
+
+	// ExchangeRates (admin_fx.go): the merchant's exchange rates per day.
+	ExchangeRates ExchangeRatesAdmin
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -103,6 +106,9 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("GET /admin/vat/alerts", a.staff(a.vatAlerts))
 	rt.Handle("POST /admin/vat/recompute", a.staff(a.recomputeVATLedger))
 	rt.Handle("POST /admin/customers/{id}/vat-check", a.staff(a.checkCustomerVAT))
+	rt.Handle("GET /admin/exchange-rates", a.staff(a.exchangeRates))
+	rt.Handle("PUT /admin/exchange-rates/{date}", a.staff(a.putExchangeRates))
+	rt.Handle("POST /admin/exchange-rates/ecb", a.staff(a.importECB))
 	return rt
 }
 
