@@ -33,5 +33,7 @@ func AdminAPI(d Deps) APIHandler {
 	api.VATThresholdQueue = &queue.Sender{Client: d.SQS, URL: d.Env.QueueURLs["VAT_THRESHOLD_QUEUE_URL"]}
 	api.Customers = &dynamo.Customers{Table: d.table()}
 	api.Merchants = &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL}
+	// Exchange rates, uncached here: staff see a day they set at once.
+	api.ExchangeRates = &dynamo.ExchangeRates{Table: d.table()}
 	return serve(api.Routes())
 }
