@@ -131,6 +131,20 @@ func run(ctx context.Context, o options) error {
 		rep.Pricing = pr
 	}
 
+	if !*skipVAT {
+		if o.dynamodb == "" {
+			return errors.New("no DynamoDB endpoint: set COMPTOIR_DYNAMODB_ENDPOINT or -dynamodb (or pass -skip-vat)")
+		}
+		vr, cleanup, err := benchVAT(ctx, o)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return err
+		}
+		rep.VAT = vr
+	}
+
 	if builds != nil {
 		var err error
 		fr, err = measureFunctions(ctx, o, builds, tableName)

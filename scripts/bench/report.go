@@ -18,6 +18,7 @@ type Report struct {
 	Machine   Machine          `json:"machine"`
 	Catalog   *CatalogReport   `json:"catalog,omitempty"`
 	Pricing   *PricingReport   `json:"pricing,omitempty"`
+	VAT       *VATReport       `json:"vat,omitempty"`
 	Functions *FunctionsReport `json:"functions,omitempty"`
 	Targets   []Target         `json:"targets"`
 }
@@ -335,6 +336,9 @@ func (r *Report) markdown() string {
 	}
 	if pr := r.Pricing; pr != nil {
 		r.pricingMarkdown(p)
+	}
+	if r.VAT != nil {
+		r.vatMarkdown(p)
 	}
 	if f := r.Functions; f != nil {
 		p("")
