@@ -38,6 +38,10 @@ type CatalogAPI struct {
 	// Cursors seals the page cursors, with the deployment's key
 	// (CURSOR_KEY); nil seals them with a key of this process only.
 	Cursors *cursor.Sealer
+	// Tax reads what VAT-inclusive prices need (the merchant, its rates,
+	// its distance-selling state); nil: the seed rates, with the
+	// storefront's country as the seller's.
+	Tax pricing.TaxSource
 }
 
 // Page size bounds for product lists.

@@ -30,9 +30,11 @@ type viewer struct {
 	rules      pricing.RuleSet
 	assortment *catalog.Assortment
 	consumer   bool
-	// taxRate is set when prices are shown VAT-inclusive (TTC).
-	taxRate *decimal.Decimal
-	now     time.Time
+	// ttc holds, when prices are shown VAT-inclusive (TTC), the VAT rate
+	// of each tax category for this viewer; a category without one is
+	// shown excluding VAT.
+	ttc map[tax.Category]decimal.Decimal
+	now time.Time
 }
 
 // viewerFor reads what the caller's view needs, all at once: the rules (when
@@ -74,12 +76,84 @@ func (a *CatalogAPI) viewerFor(r *Request, aud catalog.Audience, refs []string, 
 	c := v.tariff.Customer
 	v.assortment = assortments.For(c.ID, c.BuyingGroup, c.PriceCategory)
 	v.consumer = c.Kind == customer.Consumer
-	if v.consumer || r.Caller.IsAnonymous() && r.Storefront.Consumers {
-		if rate, ok := tax.StandardRate(r.Storefront.Country, v.now); ok {
-			v.taxRate = &rate
+	if withPrices && aud.ShowsPrices() {
+		var err error
+		switch {
+		case v.customerID != "":
+			v.ttc, err = a.displayRates(r, c.TaxBuyer(), &c, v.now)
+		case r.Caller.IsAnonymous() && r.Storefront.Consumers:
+			v.ttc, err = a.displayRates(r, tax.Buyer{}, nil, v.now)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return v, nil
+}
+
+// displayRates is the VAT rate of each tax category that a buyer is shown
+// prices with, or nil when prices are shown excluding VAT: the display rule
+// (tax.PricesIncludeTax: TTC for consumers, HT for pros) and the tax
+// engine's decision (tax.Rates.Decide) for the buyer's ship-to, with the
+// merchant's distance-selling state when the goods cross a border. c is the
+// customer; nil is an anonymous visitor of a storefront that sells to
+// consumers, who sees the storefront country's own rate. The merchant and
+// the rates are cached per function; the distance-selling state costs one
+// round trip, for a consumer shipping to another member state only.
+// Without a TaxSource, the seed rates apply and the storefront's country is
+// the seller's.
+func (a *CatalogAPI) displayRates(r *Request, b tax.Buyer, c *customer.Customer, now time.Time) (map[tax.Category]decimal.Decimal, error) {
+	if !tax.PricesIncludeTax(b) {
+		return nil, nil
+	}
+	ctx, m := r.Context(), r.Merchant()
+	rates, seller := tax.DefaultRates(), r.Storefront.Country
+	if a.Tax != nil && c != nil {
+		var (
+			mer          merchant.Merchant
+			mErr, rErr   error
+			wg           sync.WaitGroup
+			merchantRate *tax.Rates
+		)
+		wg.Go(func() { mer, mErr = a.Tax.Merchant(ctx, m) })
+		wg.Go(func() { merchantRate, rErr = a.Tax.Rates(ctx, m) })
+		wg.Wait()
+		if err := errors.Join(mErr, rErr); err != nil {
+			return nil, err
+		}
+		rates, seller = merchantRate, mer.Country
+	} else if a.Tax != nil {
+		var err error
+		if rates, err = a.Tax.Rates(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	sit := tax.Situation{Seller: seller, ShipTo: r.Storefront.Country, Buyer: b, Date: now}
+	if c != nil {
+		to, err := c.ShipTo("")
+		if err != nil {
+			return nil, err
+		}
+		if sit.ShipTo = to.Country; sit.ShipTo == "" {
+			sit.ShipTo = c.Country
+		}
+		s, d := tax.VATCountry(seller), tax.VATCountry(sit.ShipTo)
+		if a.Tax != nil && s != d && tax.InEU(s) && tax.InEU(d) {
+			st, err := a.Tax.VATState(ctx, m, now)
+			if err != nil {
+				return nil, err
+			}
+			sit.DistanceSale = st.DistanceSale(d, decimal.Zero, now)
+		}
+	}
+	out := make(map[tax.Category]decimal.Decimal, 4)
+	for _, cat := range []tax.Category{tax.Standard, tax.Intermediate, tax.Reduced, tax.SuperReduced} {
+		sit.Category = cat
+		if d, err := rates.Decide(sit); err == nil {
+			out[cat] = d.Rate
+		}
+	}
+	return out, nil
 }
 
 func (a *CatalogAPI) clock() time.Time {
@@ -115,18 +189,23 @@ func (a *CatalogAPI) present(r *Request, v *viewer, products []catalog.Product) 
 	for _, p := range visible {
 		pv := a.view(p, chain)
 		if sp, ok := prices[p.Ref]; ok {
-			pv.Price = v.price(sp, r.Storefront.Currency)
+			pv.Price = v.price(sp, r.Storefront.Currency, tax.Category(p.TaxCategory))
 		}
 		out = append(out, pv)
 	}
 	return out
 }
 
-// price shows a shelf price, VAT-inclusive where the viewer sees prices
-// with VAT (pricing.ShelfPrice.IncludingVAT), excluding VAT otherwise.
-func (v *viewer) price(sp pricing.ShelfPrice, currency string) *PriceView {
-	if v.taxRate != nil {
-		sp = sp.IncludingVAT(*v.taxRate, currency)
+// price shows a shelf price, VAT-inclusive at the rate of the product's
+// tax category where the viewer sees prices with VAT
+// (pricing.ShelfPrice.IncludingVAT), excluding VAT otherwise.
+func (v *viewer) price(sp pricing.ShelfPrice, currency string, category tax.Category) *PriceView {
+	if category == "" {
+		category = tax.Standard
 	}
-	return &PriceView{Amount: sp.UnitPrice, Currency: currency, TaxIncluded: v.taxRate != nil, Source: string(sp.Source), Net: sp.Net, Breaks: sp.Breaks}
+	rate, ttc := v.ttc[category]
+	if ttc {
+		sp = sp.IncludingVAT(rate, currency)
+	}
+	return &PriceView{Amount: sp.UnitPrice, Currency: currency, TaxIncluded: ttc, Source: string(sp.Source), Net: sp.Net, Breaks: sp.Breaks}
 }
