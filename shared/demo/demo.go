@@ -214,6 +214,9 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	if err := (&dynamo.Assortments{Table: t}).Save(ctx, Hydro, d.Assortments...); err != nil {
 		return sum, fmt.Errorf("demo assortments: %w", err)
 	}
+	if err := loadExchangeRates(ctx, t); err != nil {
+		return sum, err
+	}
 	sum.Customers = len(d.Customers) + len(d.JardinClients)
 	sum.Reps, sum.Warehouses, sum.StockLevels = len(d.Reps), len(d.Warehouses), len(d.StockLevels)
 	return sum, nil
