@@ -107,7 +107,7 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("POST /admin/vat/recompute", a.staff(a.recomputeVATLedger))
 	rt.Handle("POST /admin/customers/{id}/vat-check", a.staff(a.checkCustomerVAT))
 	rt.Handle("GET /admin/exchange-rates", a.staff(a.exchangeRates))
-	rt.Handle("PUT /admin/exchange-rates/{date}", a.staff(a.putExchangeRates))
+	rt.Handle("PUT /admin/exchange-rates/days/{date}", a.staff(a.putExchangeRates))
 	rt.Handle("POST /admin/exchange-rates/ecb", a.staff(a.importECB))
 	return rt
 }

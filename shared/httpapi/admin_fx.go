@@ -91,7 +91,7 @@ func (a *AdminAPI) exchangeRates(w http.ResponseWriter, r *Request) error {
 	return writeJSON(w, http.StatusOK, exchangeRatesList(days))
 }
 
-// ExchangeRatesInput is the body of PUT /admin/exchange-rates/{date}.
+// ExchangeRatesInput is the body of PUT /admin/exchange-rates/days/{date}.
 type ExchangeRatesInput struct {
 	// Rates maps an ISO 4217 code in use (not EUR) to the units one euro
 	// buys, as a plain decimal string: "1.0823". At most 40 currencies.

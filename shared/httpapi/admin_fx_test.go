@@ -109,10 +109,10 @@ func TestAdminFX_ResponsesConformToTheContract(t *testing.T) {
 		{"list 2 days", "GET", "/admin/exchange-rates?days=2", f.staff, "", "", 200, true, ""},
 		{"list 0 days", "GET", "/admin/exchange-rates?days=0", f.staff, "", "", 400, false, "invalid-parameter"},
 		{"list 101 days", "GET", "/admin/exchange-rates?days=101", f.staff, "", "", 400, false, "invalid-parameter"},
-		{"set a day", "PUT", "/admin/exchange-rates/2026-11-26", f.staff, jsonType, `{"rates":{"USD":"1.0823","KWD":"0.3312","JPY":"175"}}`, 200, true, ""},
-		{"set a day, a bad rate", "PUT", "/admin/exchange-rates/2026-11-26", f.staff, jsonType, `{"rates":{"USD":"1,08"}}`, 400, false, "invalid-parameter"},
-		{"set a day, a number", "PUT", "/admin/exchange-rates/2026-11-26", f.staff, jsonType, `{"rates":{"USD":1.08}}`, 400, false, "invalid-body"},
-		{"set a day, a bad day", "PUT", "/admin/exchange-rates/26-11-2026", f.staff, jsonType, `{"rates":{"USD":"1.08"}}`, 400, false, "invalid-parameter"},
+		{"set a day", "PUT", "/admin/exchange-rates/days/2026-11-26", f.staff, jsonType, `{"rates":{"USD":"1.0823","KWD":"0.3312","JPY":"175"}}`, 200, true, ""},
+		{"set a day, a bad rate", "PUT", "/admin/exchange-rates/days/2026-11-26", f.staff, jsonType, `{"rates":{"USD":"1,08"}}`, 400, false, "invalid-parameter"},
+		{"set a day, a number", "PUT", "/admin/exchange-rates/days/2026-11-26", f.staff, jsonType, `{"rates":{"USD":1.08}}`, 400, false, "invalid-body"},
+		{"set a day, a bad day", "PUT", "/admin/exchange-rates/days/26-11-2026", f.staff, jsonType, `{"rates":{"USD":"1.08"}}`, 400, false, "invalid-parameter"},
 		{"import the daily file", "POST", "/admin/exchange-rates/ecb", f.staff, "application/xml", daily, 200, true, ""},
 		{"import as text/xml", "POST", "/admin/exchange-rates/ecb", f.staff, "text/xml; charset=UTF-8", daily, 200, true, ""},
 		{"import a bad file", "POST", "/admin/exchange-rates/ecb", f.staff, "application/xml", strings.Replace(daily, "'USD'", "'XYZ'", 1), 400, true, "invalid-body"},
@@ -121,7 +121,7 @@ func TestAdminFX_ResponsesConformToTheContract(t *testing.T) {
 		{"anonymous", "GET", "/admin/exchange-rates", "", "", "", 401, false, "unauthenticated"},
 		{"a buyer", "GET", "/admin/exchange-rates", f.buyer, "", "", 403, true, "forbidden"},
 		{"a buyer importing", "POST", "/admin/exchange-rates/ecb", f.buyer, "application/xml", daily, 403, true, "forbidden"},
-		{"a buyer setting a day", "PUT", "/admin/exchange-rates/2026-11-26", f.buyer, jsonType, `{"rates":{"USD":"2"}}`, 403, true, "forbidden"},
+		{"a buyer setting a day", "PUT", "/admin/exchange-rates/days/2026-11-26", f.buyer, jsonType, `{"rates":{"USD":"2"}}`, 403, true, "forbidden"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,7 +143,7 @@ func TestAdminFX_StaffSetADaysRates(t *testing.T) {
 	t.Parallel()
 	f := newFXFixture(t)
 	f.send(t, "GET", frHost, "/admin/exchange-rates", f.staff, "", "") // the storefront, cached
-	e := f.send(t, "PUT", frHost, "/admin/exchange-rates/2026-11-26", f.staff, "application/json", `{"rates":{"USD":"1.0823","CHF":"0.9412","KWD":"0.3312"}}`)
+	e := f.send(t, "PUT", frHost, "/admin/exchange-rates/days/2026-11-26", f.staff, "application/json", `{"rates":{"USD":"1.0823","CHF":"0.9412","KWD":"0.3312"}}`)
 	if e.resp.status != 200 || e.resp.header.Get(httpapi.CallsHeader) != "1" {
 		t.Fatalf("status %d, %s round trips: %s", e.resp.status, e.resp.header.Get(httpapi.CallsHeader), e.resp.body)
 	}
@@ -177,20 +177,20 @@ func TestAdminFX_StaffSetADaysRates(t *testing.T) {
 	cases := []struct {
 		name, path, body, field, reason string
 	}{
-		{"an unknown currency", "/admin/exchange-rates/2026-11-27", `{"rates":{"XYZ":"1.1"}}`, "rates.XYZ", "ISO 4217"},
-		{"a withdrawn currency", "/admin/exchange-rates/2026-11-27", `{"rates":{"FRF":"6.55957"}}`, "rates.FRF", "ISO 4217"},
-		{"a lower-case code", "/admin/exchange-rates/2026-11-27", `{"rates":{"usd":"1.1"}}`, "rates.usd", "ISO 4217"},
-		{"the euro", "/admin/exchange-rates/2026-11-27", `{"rates":{"EUR":"1"}}`, "rates.EUR", "pivot"},
-		{"zero", "/admin/exchange-rates/2026-11-27", `{"rates":{"USD":"0"}}`, "rates.USD", "above zero"},
-		{"negative", "/admin/exchange-rates/2026-11-27", `{"rates":{"USD":"-1.1"}}`, "rates.USD", "plain decimal"},
-		{"an exponent", "/admin/exchange-rates/2026-11-27", `{"rates":{"USD":"1e3"}}`, "rates.USD", "plain decimal"},
-		{"eleven decimals", "/admin/exchange-rates/2026-11-27", `{"rates":{"USD":"1.00000000001"}}`, "rates.USD", "digits"},
-		{"no rate", "/admin/exchange-rates/2026-11-27", `{"rates":{}}`, "rates", "at least one"},
-		{"41 currencies", "/admin/exchange-rates/2026-11-27", string(manyBody), "rates", "at most 40"},
-		{"not a day", "/admin/exchange-rates/2026-02-30", `{"rates":{"USD":"1.1"}}`, "date", "YYYY-MM-DD"},
-		{"before the euro", "/admin/exchange-rates/1998-12-31", `{"rates":{"USD":"1.1"}}`, "date", "1999-01-04"},
-		{"over a year ahead", "/admin/exchange-rates/2030-01-01", `{"rates":{"USD":"1.1"}}`, "date", "a year from today"},
-		{"the import path", "/admin/exchange-rates/ecb", `{"rates":{"USD":"1.1"}}`, "date", "YYYY-MM-DD"},
+		{"an unknown currency", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"XYZ":"1.1"}}`, "rates.XYZ", "ISO 4217"},
+		{"a withdrawn currency", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"FRF":"6.55957"}}`, "rates.FRF", "ISO 4217"},
+		{"a lower-case code", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"usd":"1.1"}}`, "rates.usd", "ISO 4217"},
+		{"the euro", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"EUR":"1"}}`, "rates.EUR", "pivot"},
+		{"zero", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"USD":"0"}}`, "rates.USD", "above zero"},
+		{"negative", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"USD":"-1.1"}}`, "rates.USD", "plain decimal"},
+		{"an exponent", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"USD":"1e3"}}`, "rates.USD", "plain decimal"},
+		{"eleven decimals", "/admin/exchange-rates/days/2026-11-27", `{"rates":{"USD":"1.00000000001"}}`, "rates.USD", "digits"},
+		{"no rate", "/admin/exchange-rates/days/2026-11-27", `{"rates":{}}`, "rates", "at least one"},
+		{"41 currencies", "/admin/exchange-rates/days/2026-11-27", string(manyBody), "rates", "at most 40"},
+		{"not a day", "/admin/exchange-rates/days/2026-02-30", `{"rates":{"USD":"1.1"}}`, "date", "YYYY-MM-DD"},
+		{"before the euro", "/admin/exchange-rates/days/1998-12-31", `{"rates":{"USD":"1.1"}}`, "date", "1999-01-04"},
+		{"over a year ahead", "/admin/exchange-rates/days/2030-01-01", `{"rates":{"USD":"1.1"}}`, "date", "a year from today"},
+		{"the import's name", "/admin/exchange-rates/days/ecb", `{"rates":{"USD":"1.1"}}`, "date", "YYYY-MM-DD"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
