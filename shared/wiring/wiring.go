@@ -219,7 +219,7 @@ func serve(h http.Handler) APIHandler { return httpapi.LambdaHandler(h) }
 // CatalogAPI builds the catalog function: category tree, product lists and
 // product detail.
 func CatalogAPI(d Deps) APIHandler {
-	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices(), Assortments: d.assortments()}
+	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices(), Assortments: d.assortments(), Tax: d.taxInputs()}
 	if len(d.Env.CursorKey) > 0 {
 		// ReadEnv checked the key's length: New cannot fail.
 		api.Cursors, _ = cursor.New(d.Env.CursorKey)
@@ -229,7 +229,7 @@ func CatalogAPI(d Deps) APIHandler {
 
 // PricingAPI builds the pricing function: quotes for a customer's lines.
 func PricingAPI(d Deps) APIHandler {
-	api := &httpapi.PricingAPI{Pipeline: d.pipeline(), Quoter: &pricing.Quoter{Store: d.prices(), Products: &dynamo.Catalog{Table: d.table()}, Assortments: d.assortments()}}
+	api := &httpapi.PricingAPI{Pipeline: d.pipeline(), Quoter: &pricing.Quoter{Store: d.prices(), Products: &dynamo.Catalog{Table: d.table()}, Assortments: d.assortments(), Tax: d.taxInputs()}}
 	return serve(api.Routes())
 }
 
@@ -240,6 +240,18 @@ func (d Deps) assortments() *dynamo.Assortments {
 
 // prices is the pricing store, its rules cached for the cache TTL.
 func (d Deps) prices() *dynamo.Pricing { return &dynamo.Pricing{Table: d.table(), TTL: d.Env.CacheTTL} }
+
+// taxInputs are what a quote's VAT and the catalog's VAT-inclusive prices
+// read: the merchant (the seller's country), its VAT rates and exchange
+// rates, cached for the cache TTL, and the distance-selling ledger.
+func (d Deps) taxInputs() pricing.TaxInputs {
+	return pricing.TaxInputs{
+		Merchants: &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL},
+		TaxRates:  &dynamo.TaxRates{Table: d.table(), TTL: d.Env.CacheTTL},
+		Ledger:    &dynamo.VATLedger{Table: d.table()},
+		FX:        &dynamo.ExchangeRates{Table: d.table(), TTL: d.Env.CacheTTL},
+	}
+}
 
 // APIFunctions maps each HTTP API function's folder under functions/ to the
 // constructor of its handler. The local runner serves template.yaml's routes
