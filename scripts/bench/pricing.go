@@ -95,7 +95,15 @@ type pricingBench struct {
 	st     *catalogStack
 	data   benchdata.Data
 	tokens []string
+	// consumer is benchConsumer's token.
+	consumer string
 }
+
+// benchConsumer is a consumer in Belgium: the bench merchant is French, so
+// their quotes are distance sales, whose VAT reads the distance-selling
+// ledger (one round trip more than a pro's quote).
+var benchConsumer = customer.Customer{ID: "P-BE", Name: "Consommateur belge", Kind: customer.Consumer, Country: "BE",
+	Address: customer.Address{Line1: "Rue Haute 12", PostalCode: "1000", City: "Bruxelles", Country: "BE"}}
 
 // benchPricing creates a fresh table, loads the generated tariff and
 // measures quotes, a priced catalog page, the engine alone and the raw
@@ -160,6 +168,9 @@ func benchPricing(ctx context.Context, o options) (*PricingReport, func(), error
 		}
 		pb.tokens = append(pb.tokens, tok)
 	}
+	if pb.consumer, err = st.issuer.Sign(identity.Caller{Role: identity.Buyer, Subject: "buyer-" + benchConsumer.ID, Merchant: benchMerchant, Customer: benchConsumer.ID}, time.Hour); err != nil {
+		return nil, cleanup, fmt.Errorf("pricing: sign token: %w", err)
+	}
 
 	// Budget: the API requests and the raw reads share -pricing-duration.
 	budget := o.pricingDuration / 8
@@ -167,15 +178,22 @@ func benchPricing(ctx context.Context, o options) (*PricingReport, func(), error
 		name, request string
 		lines         int
 		page          bool
+		consumer      bool
 	}{
-		{"Quote, 100 lines, random customer (buyer)", "POST " + benchHost + "/pricing/quote", benchdata.CartLines, false},
-		{"Quote, 98 lines, random customer (buyer): BatchGetItem path", "POST " + benchHost + "/pricing/quote", batchGetPathLines, false},
-		{"Category page, 50 products with the buyer's prices", "GET " + benchHost + "/catalog/categories/" + benchdata.SubFamily(2) + "/products?limit=50", 0, true},
+		{"Quote, 100 lines, random customer (buyer)", "POST " + benchHost + "/pricing/quote", benchdata.CartLines, false, false},
+		{"Quote, 98 lines, random customer (buyer): BatchGetItem path", "POST " + benchHost + "/pricing/quote", batchGetPathLines, false, false},
+		{"Quote, 98 lines, a consumer in another member state: VAT of a distance sale", "POST " + benchHost + "/pricing/quote", batchGetPathLines, false, true},
+		{"Category page, 50 products with the buyer's prices", "GET " + benchHost + "/catalog/categories/" + benchdata.SubFamily(2) + "/products?limit=50", 0, true, false},
 	}
 	for _, rq := range reqs {
 		do := func(ctx context.Context, i int) outcome { return pb.quote(ctx, i, rq.lines) }
-		if rq.page {
+		switch {
+		case rq.page:
 			do = pb.page
+		case rq.consumer:
+			do = func(ctx context.Context, i int) outcome {
+				return pb.quoteFor(ctx, i, rq.lines, pb.consumer, benchConsumer.ID)
+			}
 		}
 		cold := do(ctx, 0)
 		if cold.err != nil {
@@ -258,6 +276,7 @@ func loadTariff(ctx context.Context, tbl dynamo.Table, d benchdata.Data, rep *Pr
 	for _, c := range d.Customers {
 		b.Customer(c)
 	}
+	b.Customer(benchConsumer)
 	if err := acc.Save(ctx, b); err != nil {
 		return fmt.Errorf("pricing: accounts: %w", err)
 	}
@@ -314,6 +333,12 @@ func customerOf(i int) int {
 // customer's buyer, through the gateway.
 func (pb *pricingBench) quote(ctx context.Context, i, n int) outcome {
 	c := customerOf(i)
+	return pb.quoteFor(ctx, i, n, pb.tokens[c], pb.data.Customers[c].ID)
+}
+
+// quoteFor sends request i: a cart of n lines as customerID's buyer (with
+// token), through the gateway; the quote must carry its VAT.
+func (pb *pricingBench) quoteFor(ctx context.Context, i, n int, token, customerID string) outcome {
 	cart := benchdata.Cart(rand.New(rand.NewPCG(uint64(i), 29)), n)
 	body, err := json.Marshal(httpapi.QuoteRequest{Lines: cart})
 	if err != nil {
@@ -324,18 +349,18 @@ func (pb *pricingBench) quote(ctx context.Context, i, n int) outcome {
 	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "http://"+benchHost+":3000/pricing/quote", bytes.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:40000"
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+pb.tokens[c])
+	req.Header.Set("Authorization", "Bearer "+token)
 	rec := httptest.NewRecorder()
 	pb.st.gateway.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
-		return outcome{err: fmt.Errorf("quote for %s: status %d: %.300s", pb.data.Customers[c].ID, rec.Code, strings.TrimSpace(rec.Body.String()))}
+		return outcome{err: fmt.Errorf("quote for %s: status %d: %.300s", customerID, rec.Code, strings.TrimSpace(rec.Body.String()))}
 	}
 	var q httpapi.QuoteResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &q); err != nil {
 		return outcome{err: fmt.Errorf("decode quote: %w", err)}
 	}
-	if len(q.Lines) != n || q.Customer != pb.data.Customers[c].ID || !q.Total.IsPositive() {
-		return outcome{err: fmt.Errorf("quote for %s: %d lines, customer %q, total %s", pb.data.Customers[c].ID, len(q.Lines), q.Customer, q.Total)}
+	if len(q.Lines) != n || q.Customer != customerID || !q.Total.IsPositive() || q.Tax == nil || !q.Tax.Net.Equal(q.Total.Decimal) {
+		return outcome{err: fmt.Errorf("quote for %s: %d lines, customer %q, total %s, tax %+v", customerID, len(q.Lines), q.Customer, q.Total, q.Tax)}
 	}
 	return pb.calls(rec, cnt)
 }
