@@ -110,6 +110,10 @@ func storefrontBody(host string) object {
 
 func policyBody() object { return object{"policy": "most-specific"} }
 
+// rateBody is a VAT rate change's body; the suite writes changes from 2031
+// only, so that no quote of the suite's days sees them.
+func rateBody() object { return object{"percent": "20"} }
+
 // ruleBody is a rule that matches no product, so that it changes no price
 // if it is stored.
 func ruleBody() object {
@@ -209,6 +213,18 @@ func longIDRequests(w *hostileWorld) []hostileRequest {
 		admin("PUT", "/admin/pricing/rules/HX-LONG", with(ruleBody(), "who", object{"customer": longID}), badRequest),
 		admin("PUT", "/admin/pricing/rules/HX-LONG", with(ruleBody(), "id", longID), badRequest),
 		admin("PUT", "/admin/storefronts/hx-long", storefrontBody(longID+"."+hydroDomain), badRequest),
+
+		// Tax: rates, ledger settings, customers' VAT checks.
+		admin("PUT", "/admin/tax/rates/FR/standard/"+longID, rateBody(), badRequest),
+		admin("PUT", "/admin/tax/rates/"+longID+"/standard/2031-01-01", rateBody(), badRequest),
+		admin("PUT", "/admin/tax/rates/FR/"+longID+"/2031-01-01", rateBody(), badRequest),
+		admin("PUT", "/admin/tax/rates/FR/standard/2031-01-01", object{"percent": longID}, badRequest),
+		admin("GET", "/admin/tax/rates?country="+longID, nil, badRequest),
+		admin("GET", "/admin/tax/rates?on="+longID, nil, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"countryThresholds": object{longID: "35000"}}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"optIn": object{"from": longID}}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"euThreshold": longID}, badRequest),
+		admin("POST", "/admin/customers/"+longID+"/vat-check", nil, badOrNotFound),
 	}
 }
 
@@ -224,6 +240,14 @@ func decimalRequests(w *hostileWorld) []hostileRequest {
 	quote := func(body object) hostileRequest {
 		return hostileRequest{group: "exponent decimal", method: "POST", host: w.fr, path: "/pricing/quote", token: w.buyer,
 			body: jsonOf(body), viewer: w.buyerFR, want: badRequest}
+	}
+	taxRate := func(body object) hostileRequest {
+		return hostileRequest{group: "exponent decimal", method: "PUT", host: w.fr, path: "/admin/tax/rates/FR/standard/2031-01-01", token: w.staff,
+			body: jsonOf(body), viewer: w.staffFR, want: badRequest}
+	}
+	vatSettings := func(body object) hostileRequest {
+		return hostileRequest{group: "exponent decimal", method: "PUT", host: w.fr, path: "/admin/vat/settings", token: w.staff,
+			body: jsonOf(body), viewer: w.staffFR, want: badRequest}
 	}
 	netPrice := object{"name": "Prix net d'essai", "priority": 50, "target": object{"ref": "HX-NOTHING"}, "kind": "net-price", "currency": "EUR", "price": "10"}
 	qtyTiers := object{"name": "Paliers d'essai", "priority": 50, "target": object{"ref": "HX-NOTHING"}, "kind": "quantity-tiers", "tiers": tiers(1, "10", "5")}
@@ -250,6 +274,12 @@ func decimalRequests(w *hostileWorld) []hostileRequest {
 		product(with(productBody(), "links", []any{object{"ref": demo.SealKitRef, "kind": "optional", "ratio": hugeDecimal}})),
 		quote(object{"lines": []any{object{"ref": demo.FilterRef, "quantity": raw(hugeDecimal)}}}),
 		quote(object{"lines": []any{object{"ref": demo.FilterRef, "quantity": raw("1.5")}}}),
+		taxRate(object{"percent": hugeDecimal}),
+		taxRate(object{"percent": raw(hugeDecimal)}),
+		taxRate(object{"percent": "5e-9999"}),
+		vatSettings(object{"euThreshold": hugeDecimal}),
+		vatSettings(object{"euThreshold": raw(hugeDecimal)}),
+		vatSettings(object{"countryThresholds": object{"BE": "1E+400"}}),
 		// What is stored must still be read and priced.
 		{group: "exponent decimal", method: "GET", host: w.fr, path: "/admin/pricing", token: w.staff, viewer: w.staffFR, want: okStatus},
 		{group: "exponent decimal", method: "POST", host: w.fr, path: "/pricing/quote", token: w.buyer, body: jsonOf(quoteBody()), viewer: w.buyerFR, want: okStatus},
@@ -274,6 +304,8 @@ func bodyShapeRequests(w *hostileWorld) (small, big []hostileRequest) {
 		{"PUT", "/admin/storefronts/hx-shape", w.staff, w.staffFR, storefrontBody("hx-shape." + hydroDomain), false},
 		{"PUT", "/admin/pricing/policy", w.staff, w.staffFR, policyBody(), false},
 		{"PUT", "/admin/pricing/rules/HX-SHAPE", w.staff, w.staffFR, ruleBody(), true},
+		{"PUT", "/admin/tax/rates/FR/standard/2031-01-01", w.staff, w.staffFR, rateBody(), true},
+		{"PUT", "/admin/vat/settings", w.staff, w.staffFR, object{"countryThresholds": object{"BE": "35000"}}, false},
 	}
 	pad := bytes.Repeat([]byte("p"), 1<<20+1<<10)
 	over := append(append([]byte(`{"pad":"`), pad...), `"}`...)
@@ -327,6 +359,9 @@ func validationRequests(w *hostileWorld) []hostileRequest {
 	category := func(body object) hostileRequest { return admin("PUT", "/admin/categories/HX-VAL", body, badRequest) }
 	storefront := func(body object) hostileRequest { return admin("PUT", "/admin/storefronts/hx-val", body, badRequest) }
 	rule := func(body object) hostileRequest { return admin("PUT", "/admin/pricing/rules/HX-VAL", body, badRequest) }
+	rate := func(country, category, from string, body object) hostileRequest {
+		return admin("PUT", "/admin/tax/rates/"+country+"/"+category+"/"+from, body, badRequest)
+	}
 	sf := storefrontBody("hx-val." + hydroDomain)
 	return []hostileRequest{
 		product(with(productBody(), "currency", "XYZ")),
@@ -365,6 +400,40 @@ func validationRequests(w *hostileWorld) []hostileRequest {
 		storefront(with(sf, "host", "hx_val."+hydroDomain)),
 		// Another merchant's domain, where it has no storefront yet.
 		admin("PUT", "/admin/storefronts/hx-claim", storefrontBody("jardin-be.localhost"), refused),
+
+		// Tax: bad countries, categories, days and percents; settings out
+		// of bounds; customers without a number or unknown.
+		rate("XX", "standard", "2031-01-01", rateBody()),
+		rate("EU", "standard", "2031-01-01", rateBody()),
+		rate("F%00", "standard", "2031-01-01", rateBody()),
+		rate("FR", "luxury", "2031-01-01", rateBody()),
+		rate("FR", "standard", "2031-02-30", rateBody()),
+		rate("FR", "standard", "0000-00-00", rateBody()),
+		rate("FR", "standard", "31-01-2031", rateBody()),
+		rate("FR", "standard", "2031-01-01T00:00:00Z", rateBody()),
+		rate("FR", "standard", "2031-01-01", object{"percent": "100"}),
+		rate("FR", "standard", "2031-01-01", object{"percent": "-5"}),
+		rate("FR", "standard", "2031-01-01", object{"percent": " 5"}),
+		rate("FR", "standard", "2031-01-01", object{"percent": "5.00001"}),
+		rate("FR", "standard", "2031-01-01", object{"percent": raw("5.5")}),
+		rate("FR", "standard", "2031-01-01", object{"percent": "NaN"}),
+		rate("FR", "standard", "2031-01-01", object{"percent": "Infinity"}),
+		rate("FR", "standard", "2031-01-01", object{}),
+		admin("GET", "/admin/tax/rates?on=2031-13-01", nil, badRequest),
+		admin("GET", "/admin/tax/rates?country=%E2%80%AEFR", nil, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"euThreshold": "0"}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"euThreshold": "1000000000"}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"countryThresholds": object{"CH": "35000"}}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"countryThresholds": object{"GR": "35000", "EL": "35000"}}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"optIn": object{"from": "2031-02-30"}}, badRequest),
+		admin("PUT", "/admin/vat/settings", object{"optIn": object{"from": "2031-01-01", "by": "someone else"}}, badRequest),
+		{group: "validation", method: "POST", host: w.fr, path: "/admin/customers/P0001/vat-check", token: w.staff, viewer: w.staffFR,
+			want: []int{http.StatusUnprocessableEntity}, check: problemType("no-vat-number")},
+		{group: "validation", method: "POST", host: w.fr, path: "/admin/customers/HX-NOBODY/vat-check", token: w.staff, viewer: w.staffFR, want: notFound},
+		{group: "validation", method: "POST", host: w.fr, path: "/admin/customers/a%23b/vat-check", token: w.staff, viewer: w.staffFR, want: notFound},
+		{group: "validation", method: "POST", host: w.fr, path: "/admin/customers/C0001/vat-check", token: w.staff, body: []byte("garbage"), viewer: w.staffFR, want: okStatus},
+		{group: "validation", method: "GET", host: w.fr, path: "/admin/vat/ledger", token: w.staff, viewer: w.staffFR, want: okStatus},
+		{group: "validation", method: "GET", host: w.fr, path: "/admin/tax/rates", token: w.staff, viewer: w.staffFR, want: okStatus},
 	}
 }
 
