@@ -50,6 +50,9 @@ func (fs *Functions) Deps(ctx context.Context, folder string) (wiring.Deps, erro
 	if d.S3 != nil { // only the functions that read the bucket have one
 		d.S3 = fs.Clients.S3
 	}
+	if d.SQS != nil { // only the functions that send to a queue have one
+		d.SQS = fs.Clients.SQS
+	}
 	return d, nil
 }
 
