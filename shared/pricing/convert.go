@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -64,15 +65,32 @@ type Conversion struct {
 	Date time.Time
 }
 
+// conversionJSON is a Conversion as JSON: the date as YYYY-MM-DD.
+type conversionJSON struct {
+	From      string          `json:"from"`
+	UnitPrice money.Amount    `json:"unitPrice"`
+	Rate      decimal.Decimal `json:"rate"`
+	Date      string          `json:"date"`
+}
+
 // MarshalJSON writes {"from","unitPrice","rate","date"}, the date as
 // YYYY-MM-DD.
 func (c Conversion) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		From      string          `json:"from"`
-		UnitPrice money.Amount    `json:"unitPrice"`
-		Rate      decimal.Decimal `json:"rate"`
-		Date      string          `json:"date"`
-	}{c.From, c.UnitPrice, c.Rate, c.Date.Format(time.DateOnly)})
+	return json.Marshal(conversionJSON{c.From, c.UnitPrice, c.Rate, c.Date.Format(time.DateOnly)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *Conversion) UnmarshalJSON(b []byte) error {
+	var v conversionJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	day, err := time.Parse(time.DateOnly, v.Date)
+	if err != nil {
+		return fmt.Errorf("conversion date: %w", err)
+	}
+	*c = Conversion{From: v.From, UnitPrice: v.UnitPrice, Rate: v.Rate, Date: day}
+	return nil
 }
 
 // converter converts a product's prices into the quote's currency.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/fx"
+	"github.com/comptoir/comptoir/shared/money"
 )
 
 // ecbOct21 is a part of the ECB's reference rates of 21 October 2025.
@@ -258,5 +259,24 @@ func TestShelfPrices_AListPriceInTheStorefrontCurrency(t *testing.T) {
 	sp = ShelfPrices([]catalog.Product{p}, Customer{ID: "C9"}, nil, RuleSet{}, "EUR", day)
 	if got := sp["PUMP"]; got.UnitPrice.String() != "100.00" {
 		t.Errorf("EUR shelf price %+v", got)
+	}
+}
+
+func TestConversion_DecodesWhatItPrints(t *testing.T) {
+	in := Conversion{From: "EUR", UnitPrice: money.AmountIn(decimal.RequireFromString("18.9"), "EUR"),
+		Rate: decimal.RequireFromString("0.9312"), Date: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Conversion
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if out.From != in.From || !out.UnitPrice.Equal(in.UnitPrice.Decimal) || !out.Rate.Equal(in.Rate) || !out.Date.Equal(in.Date) {
+		t.Errorf("%s decoded as %+v", b, out)
+	}
+	if err := json.Unmarshal([]byte(`{"from":"EUR","unitPrice":"1","rate":"1","date":"30/11/2026"}`), &out); err == nil {
+		t.Error("a date that is not YYYY-MM-DD decoded")
 	}
 }
