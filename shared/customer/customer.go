@@ -67,6 +67,10 @@ type DeliveryAddress struct {
 // customer's.
 var ErrUnknownAddress = errors.New("not one of the customer's delivery addresses")
 
+// ErrChanged is returned when other writes kept changing a customer account
+// through every attempt of an update; nothing was stored.
+var ErrChanged = errors.New("the customer account was changed concurrently")
+
 // Delivery returns where goods ship for addressID: "" is the default
 // delivery address, else the account Address (with an empty ID); any other
 // id must be one of DeliveryAddresses, else the error wraps

@@ -21,9 +21,10 @@ import (
 // its customer.Customer in the Doc attribute as JSON.
 type Customers struct{ Table Table }
 
-// ErrCustomerChanged: other writes kept changing the customer account
-// while its VAT check was being stored; nothing was stored.
-var ErrCustomerChanged = errors.New("the customer account was changed concurrently")
+// ErrCustomerChanged is customer.ErrChanged: other writes kept changing
+// the customer account while its VAT check was being stored; nothing was
+// stored.
+var ErrCustomerChanged = customer.ErrChanged
 
 // maxCheckAttempts bounds the attempts of UpdateVATCheck that lose a race
 // with another write of the account.

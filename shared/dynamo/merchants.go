@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -21,8 +20,9 @@ type Merchants struct {
 	cache ttlCache[merchant.ID, merchant.Merchant]
 }
 
-// ErrNoMerchant is returned for a merchant whose item does not exist.
-var ErrNoMerchant = errors.New("no such merchant")
+// ErrNoMerchant is merchant.ErrUnknown, returned for a merchant whose item
+// does not exist.
+var ErrNoMerchant = merchant.ErrUnknown
 
 // Merchant returns merchant m with one GetItem, cached for TTL: a warm
 // function reads it without a round trip.

@@ -63,9 +63,9 @@ const (
 // concurrent writers.
 const maxLedgerAttempts = 25
 
-// ErrLedgerConflict is returned when other writers kept changing the ledger
-// through every attempt of a write.
-var ErrLedgerConflict = errors.New("the distance-selling ledger was changed concurrently")
+// ErrLedgerConflict is vatledger.ErrConflict: other writers kept changing
+// the ledger through every attempt of a write.
+var ErrLedgerConflict = vatledger.ErrConflict
 
 // VATLedger is the merchants' distance-selling ledgers.
 type VATLedger struct {

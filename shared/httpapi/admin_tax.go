@@ -16,7 +16,6 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
-	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/tax"
@@ -319,7 +318,7 @@ func (a *AdminAPI) vatLedger(w http.ResponseWriter, r *Request) error {
 	if a.Merchants != nil {
 		mr, err := a.Merchants.Merchant(r.Context(), r.Merchant())
 		switch {
-		case errors.Is(err, dynamo.ErrNoMerchant):
+		case errors.Is(err, merchant.ErrUnknown):
 			// A merchant set up without its record: no country to leave out.
 		case err != nil:
 			return err
@@ -488,7 +487,7 @@ func (a *AdminAPI) putVATSettings(w http.ResponseWriter, r *Request) error {
 		return p
 	case errors.Is(err, vatledger.ErrInvalidSettings):
 		return InvalidParameter(err.Error())
-	case errors.Is(err, dynamo.ErrLedgerConflict):
+	case errors.Is(err, vatledger.ErrConflict):
 		return Conflict("the settings were being changed by other requests at the same time; try again")
 	case err != nil:
 		return err
@@ -581,7 +580,7 @@ func (a *AdminAPI) checkCustomerVAT(w http.ResponseWriter, r *Request) error {
 	case errors.Is(err, errNoVATNumber):
 		return problem(http.StatusUnprocessableEntity, "no-vat-number", "No VAT number",
 			"customer "+strconv.Quote(id)+" has no VAT number to check; set it in the ERP (CT_Identifiant)")
-	case errors.Is(err, dynamo.ErrCustomerChanged):
+	case errors.Is(err, customer.ErrChanged):
 		return Conflict("the customer's account was being changed at the same time; try again")
 	case validatorErr != nil && errors.Is(err, validatorErr):
 		a.Pipeline.Logger.WarnContext(r.Context(), "VAT number check failed", "error", err.Error())

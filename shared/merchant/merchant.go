@@ -47,6 +47,9 @@ type Storefront struct {
 	Consumers bool `json:"consumers,omitempty"`
 }
 
+// ErrUnknown is returned for a merchant that does not exist.
+var ErrUnknown = errors.New("no such merchant")
+
 // ErrUnknownHost is returned when no storefront answers for a host name.
 var ErrUnknownHost = errors.New("no storefront for this host")
 

@@ -52,6 +52,10 @@ const EU = "EU"
 // DefaultEUThreshold is art. 59c's threshold: €10,000 excluding VAT.
 var DefaultEUThreshold = decimal.NewFromInt(10_000)
 
+// ErrConflict is returned when other writers kept changing the ledger
+// through every attempt of a write; nothing was written.
+var ErrConflict = errors.New("the distance-selling ledger was changed concurrently")
+
 // Settings are a merchant's distance-selling settings.
 type Settings struct {
 	// EUThreshold is the EU-wide threshold in euros (€10,000 by law).
