@@ -82,6 +82,18 @@ func DemoExamples() []Example {
 		{Comment: "The closed extranet refuses anonymous callers with a problem+json 401", Host: "hydro-de.localhost", Path: "/catalog/categories", Status: 401, Why: "unauthenticated"},
 		{Comment: "The back office: the merchant's staff reads the category tree and the discount rules", Host: fr, Path: "/admin/categories", As: staff},
 		{Host: fr, Path: "/admin/pricing", As: staff},
+		{
+			Comment: "VAT: Hydrobel (C0004, a valid Belgian VAT number) is exempt with the legal mention;\na Belgian consumer (" + demo.BEConsumer + ") pays French VAT until the distance-selling threshold is exceeded",
+			Host:    fr, Method: "POST", Path: "/pricing/quote", As: staff,
+			Body: `{"customer":"C0004","lines":[{"ref":"` + valve + `","quantity":12}]}`,
+		},
+		{Host: fr, Method: "POST", Path: "/pricing/quote", As: staff, Body: `{"customer":"` + demo.BEConsumer + `","lines":[{"ref":"` + demo.FilterRef + `","quantity":10}]}`},
+		{Comment: "The same quote in Swiss francs: the exchange rate of the day and the VAT in euros", Host: fr, Method: "POST", Path: "/pricing/quote", As: staff,
+			Body: `{"customer":"` + demo.BEConsumer + `","currency":"CHF","lines":[{"ref":"` + demo.FilterRef + `","quantity":10}]}`},
+		{Comment: "The distance-selling ledger, its alerts, the VAT rates and the exchange rates", Host: fr, Path: "/admin/vat/ledger", As: staff},
+		{Host: fr, Path: "/admin/vat/alerts", As: staff},
+		{Host: fr, Path: "/admin/tax/rates?country=BE", As: staff},
+		{Host: fr, Path: "/admin/exchange-rates", As: staff},
 		{Comment: "Next page of a list: the same request with &cursor=<nextCursor of the previous answer>"},
 		{Comment: "The OpenAPI 3.1 document", Path: "/openapi.yaml"},
 	}
