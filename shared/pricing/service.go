@@ -125,7 +125,7 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 		rules       RuleSet
 		assortments catalog.Assortments
 		ti          taxInputs
-		errs        [7]error
+		errs        [8]error
 		wg          sync.WaitGroup
 	)
 	withTax := q.Tax != nil
@@ -139,7 +139,7 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 		})
 		wg.Go(func() { ti.rates, errs[5] = q.Tax.Rates(ctx, in.Merchant) })
 		if in.Currency != fx.EUR {
-			wg.Go(func() { ti.readFX(ctx, q.Tax, in) })
+			wg.Go(func() { errs[7] = ti.readFX(ctx, q.Tax, in) })
 		}
 	}
 	if in.CustomerID != "" {
@@ -184,7 +184,9 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 		if ti.fx == nil && in.Currency == fx.EUR && foreignPrices(products, in.Currency) {
 			// A euro quote of a product priced in another currency only:
 			// the rates convert it (read once per function, cached).
-			ti.readFX(ctx, q.Tax, in)
+			if err := ti.readFX(ctx, q.Tax, in); err != nil {
+				return res, err
+			}
 		}
 	}
 	req := Request{
@@ -205,15 +207,21 @@ func (q *Quoter) Quote(ctx context.Context, in QuoteInput) (QuoteResult, error) 
 	return res, nil
 }
 
-// readFX reads the exchange rates of the quote's day; their absence is kept
-// in fxErr, for the quote to report when it needs them.
-func (ti *taxInputs) readFX(ctx context.Context, src TaxSource, in QuoteInput) {
+// readFX reads the exchange rates of the quote's day. Their absence
+// (fx.ErrNoRates) is kept in fxErr, for the quote to report when it needs
+// them (ErrNoExchangeRate); any other error (the store failing) is
+// returned: it is not the merchant's missing rates.
+func (ti *taxInputs) readFX(ctx context.Context, src TaxSource, in QuoteInput) error {
 	r, err := src.ExchangeRates(ctx, in.Merchant, in.Date)
-	if err != nil {
+	switch {
+	case errors.Is(err, fx.ErrNoRates):
 		ti.fxErr = err
-		return
+		return nil
+	case err != nil:
+		return err
 	}
 	ti.fx = &r
+	return nil
 }
 
 // foreignPrices reports whether a product is priced in another currency

@@ -54,6 +54,7 @@ type memTax struct {
 	seller  string
 	ledger  vatledger.State
 	fx      *fx.Rates
+	fxErr   error // the store failing, when set
 	states  atomic.Int32
 	fxReads atomic.Int32
 }
@@ -73,6 +74,9 @@ func (m *memTax) VATState(context.Context, merchant.ID, time.Time) (vatledger.St
 
 func (m *memTax) ExchangeRates(_ context.Context, _ merchant.ID, day time.Time) (fx.Rates, error) {
 	m.fxReads.Add(1)
+	if m.fxErr != nil {
+		return fx.Rates{}, m.fxErr
+	}
 	if m.fx == nil || m.fx.Date.After(day) {
 		return fx.Rates{}, fx.ErrNoRates
 	}
@@ -238,5 +242,35 @@ func TestQuoter_TaxOfAQuoteInAnotherCurrency(t *testing.T) {
 		Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1}}, Tax: src}
 	if _, err := q.Quote(ctx, pricing.QuoteInput{Merchant: "m", CustomerID: "FR-PRO", Currency: "CHF", Date: taxDay, Lines: []pricing.Line{{Ref: "CHF", Quantity: 1}}}); !errors.Is(err, pricing.ErrNoExchangeRate) {
 		t.Errorf("CHF without rates: %v", err)
+	}
+}
+
+// A store that fails reading the exchange rates is not a merchant without
+// rates: its error comes back as it is (a server error), never as
+// ErrNoExchangeRate (a 422 telling staff to set the day's rates).
+func TestQuoter_ExchangeRatesStoreErrorIsNotNoExchangeRate(t *testing.T) {
+	ctx := context.Background()
+	outage := errors.New("exchange rates table unreachable")
+	chf := catalog.Product{Ref: "CHF", CategoryID: "C", TaxCategory: "standard", BasePrice: decimal.NewFromInt(50), Currency: "CHF",
+		Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1}
+	for _, c := range []struct {
+		name     string
+		currency string
+		products memProducts
+	}{
+		{"a quote in CHF", "CHF", taxProducts()},
+		{"a euro quote of a product priced in CHF only", "EUR", memProducts{"CHF": chf}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ref := "STD"
+			if c.currency == "EUR" {
+				ref = "CHF"
+			}
+			q := &pricing.Quoter{Store: memStore{taxCustomers()}, Products: c.products, Tax: &memTax{seller: "FR", fxErr: outage}}
+			_, err := q.Quote(ctx, pricing.QuoteInput{Merchant: "m", CustomerID: "FR-PRO", Currency: c.currency, Date: taxDay, Lines: []pricing.Line{{Ref: ref, Quantity: 1}}})
+			if !errors.Is(err, outage) || errors.Is(err, pricing.ErrNoExchangeRate) {
+				t.Errorf("got %v, want the store's error and not ErrNoExchangeRate", err)
+			}
+		})
 	}
 }
