@@ -301,9 +301,16 @@ type totalKey struct {
 // total changed, the batch's amounts summed per total. When an entry's
 // condition fails (another worker changed it), each order of that
 // transaction is applied again on its own; when transactions conflict, the
-// batch is tried again with jittered backoff. When a total grew, the
-// ledger is read again (1 consistent Query) and a total that now exceeds
-// its threshold gets its alert, written once under attribute_not_exists.
+// batch is tried again with jittered backoff.
+//
+// Then, whenever the events hold an order that counts, even when they
+// changed nothing, the ledger is read again from their first year
+// (1 consistent Query) and every total of their years that exceeds its
+// threshold without an alert gets one, written under
+// attribute_not_exists. The alert is decided from the ledger as it is,
+// not from what this delivery changed: when writing it fails after the
+// totals were committed, the redelivery of the same events (all
+// duplicates by then) writes it.
 func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []orderevent.Event) error {
 	if _, err := vatLedgerPK(m); err != nil {
 		return err
@@ -311,6 +318,7 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 	var (
 		groups []*orderEvents
 		byKey  = map[totalKey]*orderEvents{}
+		years  = map[int]bool{}
 	)
 	for _, ev := range events {
 		if ev.Merchant != m {
@@ -320,6 +328,7 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 			continue
 		}
 		k := totalKey{vatledger.Year(ev.Order.PlacedAt), ev.Order.ID}
+		years[k.year] = true
 		g := byKey[k]
 		if g == nil {
 			g = &orderEvents{year: k.year, order: k.scope}
@@ -328,12 +337,11 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 		}
 		g.events = append(g.events, ev)
 	}
-	grew := map[int]bool{}
 	for len(groups) > 0 {
 		chunk := fitTransaction(groups)
 		groups = groups[len(chunk):]
 		for attempt := 0; ; attempt++ {
-			res, err := l.applyOnce(ctx, m, chunk, grew)
+			res, err := l.applyOnce(ctx, m, chunk)
 			if err != nil {
 				return err
 			}
@@ -342,7 +350,7 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 			}
 			if res == entryChanged && len(chunk) > 1 {
 				for _, g := range chunk {
-					if err := l.applyAlone(ctx, m, g, grew); err != nil {
+					if err := l.applyAlone(ctx, m, g); err != nil {
 						return err
 					}
 				}
@@ -356,16 +364,16 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 			}
 		}
 	}
-	if len(grew) == 0 {
+	if len(years) == 0 {
 		return nil
 	}
-	return l.raiseAlerts(ctx, m, slices.Sorted(maps.Keys(grew)))
+	return l.raiseAlerts(ctx, m, slices.Sorted(maps.Keys(years)))
 }
 
 // applyAlone applies one order's events in transactions of its own.
-func (l *VATLedger) applyAlone(ctx context.Context, m merchant.ID, g *orderEvents, grew map[int]bool) error {
+func (l *VATLedger) applyAlone(ctx context.Context, m merchant.ID, g *orderEvents) error {
 	for attempt := 0; ; attempt++ {
-		res, err := l.applyOnce(ctx, m, []*orderEvents{g}, grew)
+		res, err := l.applyOnce(ctx, m, []*orderEvents{g})
 		if err != nil || res == applied {
 			return err
 		}
@@ -408,7 +416,7 @@ const (
 
 // applyOnce reads the groups' entries and writes what their events change
 // in one transaction.
-func (l *VATLedger) applyOnce(ctx context.Context, m merchant.ID, groups []*orderEvents, grew map[int]bool) (applyResult, error) {
+func (l *VATLedger) applyOnce(ctx context.Context, m merchant.ID, groups []*orderEvents) (applyResult, error) {
 	stored, err := l.readEntries(ctx, m, groups)
 	if err != nil {
 		return 0, err
@@ -481,11 +489,6 @@ func (l *VATLedger) applyOnce(ctx context.Context, m merchant.ID, groups []*orde
 	}
 	_, err = l.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
-		for k, d := range deltas {
-			if d.IsPositive() {
-				grew[k.year] = true
-			}
-		}
 		return applied, nil
 	}
 	return transactOutcome(err)

@@ -8,12 +8,14 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/dynamo"
@@ -164,6 +166,73 @@ func TestVATLedger_ThresholdCrossedMidStream_OneAlertAndTheStateSwitches(t *test
 	}
 	if len(as) != 1 || as[0].ID != "2026-EU" || as[0].Scope != vatledger.EU || as[0].Year != 2026 || !as[0].Threshold.Equal(dec("10000")) || !as[0].Total.GreaterThan(dec("10000")) || as[0].Text == "" {
 		t.Fatalf("alerts %+v, want exactly one EU alert for 2026", as)
+	}
+}
+
+// errAlertThrottled is what the flaky client answers to the first alert
+// written, as DynamoDB would when throttled.
+var errAlertThrottled = errors.New("alert write throttled")
+
+// failFirstAlert returns a client of tbl whose first PutItem of an alert
+// fails before it reaches DynamoDB Local; every other call goes through.
+func failFirstAlert(tbl dynamo.Table) (dynamo.Table, *atomic.Int32) {
+	var failed atomic.Int32
+	tbl.Client = dynamodb.New(tbl.Client.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(slices.Clone(o.APIOptions), func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("FailFirstAlert", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if p, ok := in.Parameters.(*dynamodb.PutItemInput); ok {
+					if ty, _ := p.Item[dynamo.AttrType].(*types.AttributeValueMemberS); ty != nil && ty.Value == "VATAlert" && failed.CompareAndSwap(0, 1) {
+						return middleware.InitializeOutput{}, middleware.Metadata{}, errAlertThrottled
+					}
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+	return tbl, &failed
+}
+
+// TestVATLedger_AlertWriteFailsOnce_TheRedeliveryRaisesIt: the batch that
+// crosses the threshold commits its totals, then writing the alert fails
+// (throttled); the redelivery of the same events, all duplicates by then,
+// still raises exactly one alert, and further redeliveries add none.
+func TestVATLedger_AlertWriteFailsOnce_TheRedeliveryRaisesIt(t *testing.T) {
+	t.Parallel()
+	flaky, failed := failFirstAlert(testenv.Table(t))
+	l := &dynamo.VATLedger{Table: flaky}
+	ctx := context.Background()
+	const m = "hairstore"
+	var batch []orderevent.Event
+	for i := range 11 { // 11 × 1,000: over the €10,000 threshold
+		batch = append(batch, sale(m, fmt.Sprintf("A%02d", i), []string{"BE", "DE"}[i%2], "1000.00", "2026-03-01T10:00:00Z"))
+	}
+	if err := l.Apply(ctx, m, batch); !errors.Is(err, errAlertThrottled) {
+		t.Fatalf("Apply: %v, want the failed alert write", err)
+	}
+	if failed.Load() != 1 {
+		t.Fatal("the alert write was not attempted")
+	}
+	if got := totalsOf(t, l, m, at("2026-05-01T00:00:00Z"))[2026][vatledger.EU]; !got.Equal(dec("11000")) {
+		t.Fatalf("EU total %s after the failed alert, want the committed 11000", got)
+	}
+	if as, err := l.Alerts(ctx, m); err != nil || len(as) != 0 {
+		t.Fatalf("alerts %+v, %v: the write failed, want none yet", as, err)
+	}
+	for range 2 { // the queue delivers the batch again, and once more
+		if err := l.Apply(ctx, m, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A redelivery of a single message of the batch raises nothing more.
+	if err := l.Apply(ctx, m, batch[3:4]); err != nil {
+		t.Fatal(err)
+	}
+	as, err := l.Alerts(ctx, m)
+	if err != nil || len(as) != 1 || as[0].ID != "2026-EU" || !as[0].Total.Equal(dec("11000")) {
+		t.Fatalf("alerts %+v, %v: want exactly the 2026 EU alert", as, err)
+	}
+	if got := totalsOf(t, l, m, at("2026-05-01T00:00:00Z"))[2026][vatledger.EU]; !got.Equal(dec("11000")) {
+		t.Errorf("EU total %s after the redeliveries, want 11000", got)
 	}
 }
 
