@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +32,9 @@ type TaxRates struct {
 	// zero reads it on every call. A Put drops the merchant's entry in this
 	// process; other processes see the change within TTL.
 	TTL time.Duration
+	// Logger tells of stored changes that are left out because they do not
+	// read as valid changes; nil is slog.Default().
+	Logger *slog.Logger
 
 	cache ttlCache[merchant.ID, *tax.Rates]
 }
@@ -55,7 +59,10 @@ func (t *TaxRates) Rates(ctx context.Context, m merchant.ID) (*tax.Rates, error)
 }
 
 // Changes reads the merchant's own rate changes, uncached, sorted by
-// country, category and day (one Query).
+// country, category and day (one Query). A stored item that does not read
+// as a valid change (written by hand or by another version of the rules)
+// is left out and logged: the other changes still apply, so one bad item
+// does not stop every quote of the merchant.
 func (t *TaxRates) Changes(ctx context.Context, m merchant.ID) ([]tax.RateChange, error) {
 	pk, err := taxRatesPK(m)
 	if err != nil {
@@ -65,11 +72,28 @@ func (t *TaxRates) Changes(ctx context.Context, m merchant.ID) ([]tax.RateChange
 	if err != nil {
 		return nil, fmt.Errorf("rate changes of %s: %w", m, err)
 	}
-	changes, err := decodeAll[tax.RateChange](items)
-	if err != nil {
-		return nil, fmt.Errorf("rate changes of %s: %w", m, err)
+	changes := make([]tax.RateChange, 0, len(items))
+	for _, av := range items {
+		var c tax.RateChange
+		err := decodeDoc(av, &c)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			t.logger().WarnContext(ctx, "stored VAT rate change left out", slog.String("merchant", string(m)),
+				slog.String("sk", str(av, AttrSK)), slog.String("error", err.Error()))
+			continue
+		}
+		changes = append(changes, c)
 	}
 	return changes, nil
+}
+
+func (t *TaxRates) logger() *slog.Logger {
+	if t.Logger != nil {
+		return t.Logger
+	}
+	return slog.Default()
 }
 
 // Put stores a rate change (Save without its created flag).

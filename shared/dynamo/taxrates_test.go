@@ -1,13 +1,19 @@
 package dynamo_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/dynamo"
@@ -219,5 +225,81 @@ func TestTaxRates_ManyWritersAtOnce(t *testing.T) {
 	changes, err := store.Changes(ctx, "m1")
 	if err != nil || len(changes) != 21 {
 		t.Fatalf("%d changes, %v", len(changes), err)
+	}
+}
+
+// lockedBuffer is a log destination safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestTaxRates_BadStoredChangesAreLeftOutNotFatal writes items the admin
+// API would refuse straight to the table: the merchant's table still
+// answers, with its valid changes, and each bad item is logged.
+func TestTaxRates_BadStoredChangesAreLeftOutNotFatal(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	ctx := context.Background()
+	var logs lockedBuffer
+	store := &dynamo.TaxRates{Table: tbl, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
+	if err := store.Put(ctx, "m1", rateChangeOf("FR", tax.Reduced, "6", "2026-07-01")); err != nil {
+		t.Fatal(err)
+	}
+	for sk, doc := range map[string]string{
+		"RATE#FR#standard#2026-01-01":       `{"country":"FR","category":"standard","percent":"120","from":"2026-01-01"}`,
+		"RATE#BE#standard#2026-01-01":       `{"country":"BE","category":"standard","percent":"22","from":"1 January 2026"}`,
+		"RATE#DE#luxury#2026-01-01":         `{"country":"DE","category":"luxury","percent":"25","from":"2026-01-01"}`,
+		"RATE#IT#standard#not-json":         `{"country":`,
+		"RATE#ES#standard#2026-01-01#nodoc": ``,
+	} {
+		item := map[string]types.AttributeValue{
+			dynamo.AttrPK:   &types.AttributeValueMemberS{Value: "M#m1#TAX"},
+			dynamo.AttrSK:   &types.AttributeValueMemberS{Value: sk},
+			dynamo.AttrType: &types.AttributeValueMemberS{Value: "RateChange"},
+		}
+		if doc != "" {
+			item[dynamo.AttrDoc] = &types.AttributeValueMemberS{Value: doc}
+		}
+		if _, err := tbl.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl.Name), Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changes, err := store.Changes(ctx, "m1")
+	if err != nil || len(changes) != 1 || changes[0].Country != "FR" || changes[0].Category != tax.Reduced {
+		t.Fatalf("changes %+v, %v", changes, err)
+	}
+	r, err := store.Rates(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		country string
+		cat     tax.Category
+		want    string
+	}{
+		{"FR", tax.Reduced, "6"},   // the valid change
+		{"FR", tax.Standard, "20"}, // the seed, not 120
+		{"BE", tax.Standard, "21"},
+		{"IT", tax.Standard, "22"},
+	} {
+		if got := rateOnDay(t, r, c.country, c.cat, "2026-08-01"); got != c.want {
+			t.Errorf("%s %s = %s, want %s", c.country, c.cat, got, c.want)
+		}
+	}
+	if n := strings.Count(logs.String(), "stored VAT rate change left out"); n != 2*5 {
+		t.Errorf("%d log lines for 5 bad items read twice:\n%s", n, logs.String())
 	}
 }

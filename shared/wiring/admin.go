@@ -28,7 +28,7 @@ func AdminAPI(d Deps) APIHandler {
 	}
 	// Tax: the rate table is read uncached, like the assortments, so that
 	// staff see a change at once; the quotes see it within CACHE_TTL.
-	api.TaxRates = &dynamo.TaxRates{Table: d.table()}
+	api.TaxRates = &dynamo.TaxRates{Table: d.table(), Logger: d.Logger}
 	api.VATLedger = &dynamo.VATLedger{Table: d.table()}
 	api.VATThresholdQueue = &queue.Sender{Client: d.SQS, URL: d.Env.QueueURLs["VAT_THRESHOLD_QUEUE_URL"]}
 	api.Customers = &dynamo.Customers{Table: d.table()}

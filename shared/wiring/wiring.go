@@ -247,7 +247,7 @@ func (d Deps) prices() *dynamo.Pricing { return &dynamo.Pricing{Table: d.table()
 func (d Deps) taxInputs() pricing.TaxInputs {
 	return pricing.TaxInputs{
 		Merchants: &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL},
-		TaxRates:  &dynamo.TaxRates{Table: d.table(), TTL: d.Env.CacheTTL},
+		TaxRates:  &dynamo.TaxRates{Table: d.table(), TTL: d.Env.CacheTTL, Logger: d.Logger},
 		Ledger:    &dynamo.VATLedger{Table: d.table()},
 		FX:        &dynamo.ExchangeRates{Table: d.table(), TTL: d.Env.CacheTTL},
 	}
