@@ -24,8 +24,14 @@ import (
 //
 // A batch's order events are applied per merchant in one ledger write
 // (dynamo.VATLedger.Apply: one transaction for the batch, the EU-wide
-// total written once). When that fails, each message is applied again on
-// its own, so that only the messages that still fail are reported. A
+// total written once). When that write lost to other writers through all
+// its attempts (vatledger.ErrConflict) or the invocation's time is up,
+// the merchant's messages are reported as failed at once: SQS delivers
+// them again after the visibility timeout, which is the backoff, instead
+// of this worker adding one more write per message to the contended item.
+// When it fails otherwise (an entry changed meanwhile, a bad message),
+// each message is applied again on its own, so that only the messages
+// that still fail are reported. A
 // message that is not an order event or a recomputation request of the
 // schema is poison (queue.ErrPoison): reported as failed, so that SQS
 // retries it and then moves it to the dead-letter queue, never dropped.
@@ -117,18 +123,28 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	}
 	for _, mid := range merchants {
 		msgs := byMerchant[mid]
+		if err := ctx.Err(); err != nil {
+			for _, m := range msgs {
+				fail(m, err)
+			}
+			continue
+		}
 		evs := make([]orderevent.Event, len(msgs))
 		for i, m := range msgs {
 			evs[i] = *m.event
 		}
-		if err := w.Ledger.Apply(ctx, mid, evs); err == nil {
+		err := w.Ledger.Apply(ctx, mid, evs)
+		if err == nil {
 			for _, m := range msgs {
 				w.logEvent(m)
 			}
 			continue
 		}
 		for _, m := range msgs {
-			if err := w.Ledger.Apply(m.ctx, mid, []orderevent.Event{*m.event}); err != nil {
+			if !retryLater(ctx, err) {
+				err = w.Ledger.Apply(m.ctx, mid, []orderevent.Event{*m.event})
+			}
+			if err != nil {
 				fail(m, err)
 				continue
 			}
@@ -137,6 +153,10 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	}
 	for _, m := range recomputes {
 		r := m.recompute
+		if err := ctx.Err(); err != nil {
+			fail(m, err)
+			continue
+		}
 		out, err := w.Ledger.Recompute(m.ctx, r.Merchant)
 		if err != nil {
 			fail(m, err)
@@ -146,6 +166,15 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 			slog.Int("orders", out.Orders), slog.Int("corrected_totals", len(out.Changes)))
 	}
 	return resp, nil
+}
+
+// retryLater reports whether a failed ledger write is better left to
+// SQS's next delivery than tried again message by message: the ledger
+// stayed contended through every attempt, or the invocation's context is
+// done.
+func retryLater(ctx context.Context, err error) bool {
+	return errors.Is(err, vatledger.ErrConflict) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil
 }
 
 func (w *VATWorker) logEvent(m vatMessage) {

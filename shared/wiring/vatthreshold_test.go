@@ -3,8 +3,10 @@ package wiring_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -299,4 +301,138 @@ func TestVATThreshold_PartialBatchFailures(t *testing.T) {
 	if err != nil || len(resp.BatchItemFailures) != 2 {
 		t.Errorf("table unreachable: failures %+v, %v; want both retried", resp.BatchItemFailures, err)
 	}
+}
+
+// scriptedLedger is the real ledger on DynamoDB Local behind the
+// worker's port, recording each call and failing those refuse picks.
+type scriptedLedger struct {
+	wiring.LedgerStore
+	refuse func(m merchant.ID, evs []orderevent.Event) error
+
+	mu         sync.Mutex
+	applies    []string // "<merchant>:<order>,<order>" per call
+	recomputes []merchant.ID
+}
+
+func (s *scriptedLedger) Apply(ctx context.Context, m merchant.ID, evs []orderevent.Event) error {
+	var orders []string
+	for _, ev := range evs {
+		orders = append(orders, ev.Order.ID)
+	}
+	s.mu.Lock()
+	s.applies = append(s.applies, string(m)+":"+strings.Join(orders, ","))
+	s.mu.Unlock()
+	if s.refuse != nil {
+		if err := s.refuse(m, evs); err != nil {
+			return err
+		}
+	}
+	return s.LedgerStore.Apply(ctx, m, evs)
+}
+
+func (s *scriptedLedger) Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error) {
+	s.mu.Lock()
+	s.recomputes = append(s.recomputes, m)
+	s.mu.Unlock()
+	return s.LedgerStore.Recompute(ctx, m)
+}
+
+func failedIDs(resp events.SQSEventResponse) string {
+	var ids []string
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return strings.Join(ids, ",")
+}
+
+// TestVATThreshold_LedgerConflict_ReportsTheMerchantsMessagesWithoutRetryingEach:
+// when a merchant's batch loses to other writers through every attempt,
+// its messages are reported as failed at once (SQS redelivers them after
+// the visibility timeout) and not applied again one by one; another
+// merchant's messages of the same batch are applied. A cancelled
+// invocation reports everything without writing. Any other failure still
+// applies each message on its own, so that only the bad one is reported.
+func TestVATThreshold_LedgerConflict_ReportsTheMerchantsMessagesWithoutRetryingEach(t *testing.T) {
+	t.Parallel()
+	e := newVATEnv(t)
+	batch := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "h1", Body: body(t, placed("hairstore", "H1", "BE", "100.00", "2026-05-01T10:00:00Z"))},
+		{MessageId: "b1", Body: body(t, placed("bikeshop", "B1", "DE", "40.00", "2026-05-01T10:00:00Z"))},
+		{MessageId: "h2", Body: body(t, placed("hairstore", "H2", "DE", "200.00", "2026-05-01T10:00:00Z"))},
+		{MessageId: "h3", Body: body(t, placed("hairstore", "H3", "IT", "300.00", "2026-05-01T10:00:00Z"))},
+	}}
+	on := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	eu := func(m merchant.ID) decimal.Decimal {
+		st, err := e.ledger.State(context.Background(), m, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Total(2026, vatledger.EU)
+	}
+
+	t.Run("conflict", func(t *testing.T) {
+		l := &scriptedLedger{LedgerStore: e.ledger, refuse: func(m merchant.ID, _ []orderevent.Event) error {
+			if m == "hairstore" {
+				return fmt.Errorf("apply 3 orders of %s: 25 attempts: %w", m, dynamo.ErrLedgerConflict)
+			}
+			return nil
+		}}
+		w := &wiring.VATWorker{Ledger: l, Logger: e.deps.Logger}
+		resp, err := w.Handle(context.Background(), batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := failedIDs(resp); got != "h1,h2,h3" {
+			t.Errorf("failed %q, want the contended merchant's three messages", got)
+		}
+		if got := strings.Join(l.applies, " "); got != "hairstore:H1,H2,H3 bikeshop:B1" {
+			t.Errorf("ledger writes %q, want one per merchant and no message applied alone", got)
+		}
+		if got := eu("bikeshop"); !got.Equal(decimal.NewFromInt(40)) {
+			t.Errorf("bikeshop's EU total %s, want 40", got)
+		}
+	})
+
+	t.Run("cancelled invocation", func(t *testing.T) {
+		l := &scriptedLedger{LedgerStore: e.ledger}
+		w := &wiring.VATWorker{Ledger: l, Logger: e.deps.Logger}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		recompute, _ := json.Marshal(vatledger.NewRecomputeRequest("hairstore", "claire", "r-cancelled"))
+		resp, err := w.Handle(ctx, events.SQSEvent{Records: append(slices.Clone(batch.Records), events.SQSMessage{MessageId: "r", Body: string(recompute)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := failedIDs(resp); got != "h1,h2,h3,b1,r" {
+			t.Errorf("failed %q, want every message", got)
+		}
+		if len(l.applies) != 0 || len(l.recomputes) != 0 {
+			t.Errorf("writes %q and recomputations %v with the invocation's time up", l.applies, l.recomputes)
+		}
+	})
+
+	t.Run("a bad message is isolated", func(t *testing.T) {
+		l := &scriptedLedger{LedgerStore: e.ledger, refuse: func(_ merchant.ID, evs []orderevent.Event) error {
+			for _, ev := range evs {
+				if ev.Order.ID == "H2" {
+					return fmt.Errorf("order %s: %w", ev.Order.ID, errors.New("item too large"))
+				}
+			}
+			return nil
+		}}
+		w := &wiring.VATWorker{Ledger: l, Logger: e.deps.Logger}
+		resp, err := w.Handle(context.Background(), batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := failedIDs(resp); got != "h2" {
+			t.Errorf("failed %q, want only h2", got)
+		}
+		if got := strings.Join(l.applies, " "); got != "hairstore:H1,H2,H3 hairstore:H1 hairstore:H2 hairstore:H3 bikeshop:B1" {
+			t.Errorf("ledger writes %q, want the batch, then each message alone", got)
+		}
+		if got := eu("hairstore"); !got.Equal(decimal.NewFromInt(400)) {
+			t.Errorf("hairstore's EU total %s, want H1 + H3 = 400", got)
+		}
+	})
 }
