@@ -31,7 +31,9 @@ import (
 // of this worker adding one more write per message to the contended item.
 // When it fails otherwise (an entry changed meanwhile, a bad message),
 // each message is applied again on its own, so that only the messages
-// that still fail are reported. A
+// that still fail are reported. Several recomputation requests for one
+// merchant in a batch are answered by one rebuild, every one of them
+// acknowledged (or reported failed) with it. A
 // message that is not an order event or a recomputation request of the
 // schema is poison (queue.ErrPoison): reported as failed, so that SQS
 // retries it and then moves it to the dead-letter queue, never dropped.
@@ -151,19 +153,38 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 			w.logEvent(m)
 		}
 	}
+	// One rebuild per merchant answers all of the batch's requests for it:
+	// each reads every order entry, and a second one right after the first
+	// would find nothing to correct.
+	var (
+		recomputed = map[merchant.ID][]vatMessage{}
+		asked      []merchant.ID
+	)
 	for _, m := range recomputes {
-		r := m.recompute
+		mid := m.recompute.Merchant
+		if _, ok := recomputed[mid]; !ok {
+			asked = append(asked, mid)
+		}
+		recomputed[mid] = append(recomputed[mid], m)
+	}
+	for _, mid := range asked {
+		msgs := recomputed[mid]
 		if err := ctx.Err(); err != nil {
-			fail(m, err)
+			for _, m := range msgs {
+				fail(m, err)
+			}
 			continue
 		}
-		out, err := w.Ledger.Recompute(m.ctx, r.Merchant)
-		if err != nil {
-			fail(m, err)
-			continue
+		out, err := w.Ledger.Recompute(msgs[0].ctx, mid)
+		for _, m := range msgs {
+			if err != nil {
+				fail(m, err)
+				continue
+			}
+			r := m.recompute
+			w.Logger.InfoContext(m.ctx, "ledger recomputed", slog.String("request", r.ID), slog.String("requested_by", r.RequestedBy),
+				slog.Int("orders", out.Orders), slog.Int("corrected_totals", len(out.Changes)), slog.Int("requests_in_batch", len(msgs)))
 		}
-		w.Logger.InfoContext(m.ctx, "ledger recomputed", slog.String("request", r.ID), slog.String("requested_by", r.RequestedBy),
-			slog.Int("orders", out.Orders), slog.Int("corrected_totals", len(out.Changes)))
 	}
 	return resp, nil
 }

@@ -436,3 +436,52 @@ func TestVATThreshold_LedgerConflict_ReportsTheMerchantsMessagesWithoutRetryingE
 		}
 	})
 }
+
+// TestVATThreshold_RecomputeRequests_OneRebuildPerMerchantPerBatch: three
+// requests for one merchant and one for another in a batch run two
+// rebuilds, and every request is acknowledged and logged.
+func TestVATThreshold_RecomputeRequests_OneRebuildPerMerchantPerBatch(t *testing.T) {
+	t.Parallel()
+	e := newVATEnv(t)
+	if err := e.ledger.Apply(context.Background(), "hairstore", []orderevent.Event{placed("hairstore", "H1", "BE", "100.00", "2026-05-01T10:00:00Z")}); err != nil {
+		t.Fatal(err)
+	}
+	req := func(m merchant.ID, id string) string {
+		b, err := json.Marshal(vatledger.NewRecomputeRequest(m, "claire@"+string(m)+".fr", id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	l := &scriptedLedger{LedgerStore: e.ledger}
+	w := &wiring.VATWorker{Ledger: l, Logger: e.deps.Logger}
+	resp, err := w.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "r1", Body: req("hairstore", "r1")},
+		{MessageId: "r2", Body: req("bikeshop", "r2")},
+		{MessageId: "r3", Body: req("hairstore", "r3")},
+		{MessageId: "e1", Body: body(t, placed("hairstore", "H2", "DE", "50.00", "2026-05-01T10:00:00Z"))},
+		{MessageId: "r4", Body: req("hairstore", "r4")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := failedIDs(resp); got != "" {
+		t.Errorf("failed %q, want every request acknowledged", got)
+	}
+	if fmt.Sprint(l.recomputes) != "[hairstore bikeshop]" {
+		t.Errorf("rebuilds %v, want one per merchant", l.recomputes)
+	}
+	logs := e.logs.String()
+	for _, id := range []string{"r1", "r2", "r3", "r4"} {
+		if !strings.Contains(logs, `"request":"`+id+`"`) {
+			t.Errorf("request %s not logged as recomputed", id)
+		}
+	}
+	if n := strings.Count(logs, `"msg":"ledger recomputed"`); n != 4 {
+		t.Errorf("%d requests logged as recomputed, want 4", n)
+	}
+	st, err := e.ledger.State(context.Background(), "hairstore", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || !st.Total(2026, vatledger.EU).Equal(decimal.NewFromInt(150)) {
+		t.Errorf("hairstore's totals %v, %v; want EU 150", st.Totals, err)
+	}
+}
