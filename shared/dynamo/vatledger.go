@@ -392,7 +392,7 @@ func fitTransaction(groups []*orderEvents) []*orderEvents {
 	totals := map[totalKey]bool{}
 	for i, g := range groups {
 		add := 0
-		for _, k := range []totalKey{{g.year, vatledger.EU}, {g.year, g.events[0].Order.ShipTo}} {
+		for _, k := range []totalKey{{g.year, vatledger.EU}, {g.year, vatledger.Destination(g.events[0].Order)}} {
 			if !totals[k] {
 				add++
 			}
@@ -401,7 +401,7 @@ func fitTransaction(groups []*orderEvents) []*orderEvents {
 			return groups[:i]
 		}
 		totals[totalKey{g.year, vatledger.EU}] = true
-		totals[totalKey{g.year, g.events[0].Order.ShipTo}] = true
+		totals[totalKey{g.year, vatledger.Destination(g.events[0].Order)}] = true
 	}
 	return groups
 }

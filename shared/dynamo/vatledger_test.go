@@ -236,6 +236,35 @@ func TestVATLedger_AlertWriteFailsOnce_TheRedeliveryRaisesIt(t *testing.T) {
 	}
 }
 
+// TestVATLedger_MonacoCountsForFrance: a German merchant's consumer sale
+// shipped to Monaco counts in France's total (Monaco is France for VAT,
+// as the quote decides it), its cancellation takes it back out, and a
+// French merchant's sale to Monaco is domestic.
+func TestVATLedger_MonacoCountsForFrance(t *testing.T) {
+	t.Parallel()
+	l := &dynamo.VATLedger{Table: testenv.Table(t)}
+	ctx := context.Background()
+	const m = "bergsport"
+	monaco := sale(m, "MC1", "MC", "400.00", "2026-03-01T10:00:00Z")
+	monaco.Order.ShipFrom = "DE"
+	gone := sale(m, "MC2", "MC", "90.00", "2026-03-01T11:00:00Z")
+	gone.Order.ShipFrom = "DE"
+	domestic := sale(m, "MC3", "MC", "7000.00", "2026-03-01T12:00:00Z") // FR→MC
+	if err := l.Apply(ctx, m, []orderevent.Event{monaco, gone, domestic, cancellation(gone)}); err != nil {
+		t.Fatal(err)
+	}
+	got := totalsOf(t, l, m, at("2026-05-01T00:00:00Z"))[2026]
+	if !got["FR"].Equal(dec("400")) || !got[vatledger.EU].Equal(dec("400")) || !got["MC"].IsZero() {
+		t.Errorf("totals %v, want FR and EU 400 (the Monaco sale from Germany), nothing for MC", got)
+	}
+	if _, err := l.Recompute(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if again := totalsOf(t, l, m, at("2026-05-01T00:00:00Z"))[2026]; !sameTotals(map[int]map[string]decimal.Decimal{2026: again}, map[int]map[string]decimal.Decimal{2026: got}) {
+		t.Errorf("recomputed %v, want the incremental %v", again, got)
+	}
+}
+
 // events is a stream with duplicates, cancellations before and after their
 // placements, and what the ledger must end with.
 func eventsWithCancellations(m merchant.ID) (evs []orderevent.Event, want map[string]decimal.Decimal) {

@@ -37,8 +37,8 @@ type Entry struct {
 	Order  string `json:"order"`
 	Year   int    `json:"year"`
 	Status Status `json:"status"`
-	// Country is the destination; NetEUR the amount excluding VAT in
-	// euros. Both are those of the placement (zero for an order cancelled
+	// Country is the destination (Destination: FR for Monaco); NetEUR
+	// the amount excluding VAT in euros. Both are those of the placement (zero for an order cancelled
 	// before its placement arrived).
 	Country  string          `json:"country"`
 	NetEUR   decimal.Decimal `json:"netEUR"`
@@ -60,9 +60,9 @@ func Next(stored *Entry, ev orderevent.Event) (next Entry, delta decimal.Decimal
 	o := ev.Order
 	switch {
 	case stored == nil && ev.Type == orderevent.Placed:
-		return Entry{Order: o.ID, Year: Year(o.PlacedAt), Status: Placed, Country: o.ShipTo, NetEUR: o.NetEUR, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, o.NetEUR, true
+		return Entry{Order: o.ID, Year: Year(o.PlacedAt), Status: Placed, Country: Destination(o), NetEUR: o.NetEUR, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, o.NetEUR, true
 	case stored == nil:
-		return Entry{Order: o.ID, Year: Year(o.PlacedAt), Status: Cancelled, Country: o.ShipTo, NetEUR: decimal.Zero, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, decimal.Zero, true
+		return Entry{Order: o.ID, Year: Year(o.PlacedAt), Status: Cancelled, Country: Destination(o), NetEUR: decimal.Zero, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, decimal.Zero, true
 	case stored.Status == Placed && ev.Type == orderevent.Cancelled:
 		next = *stored
 		next.Status = Cancelled

@@ -263,7 +263,15 @@ func EUR(d decimal.Decimal) string {
 func InEU(country string) bool { return orderevent.ValidCountry(country) && tax.InEU(country) }
 
 // Counts reports whether an order feeds the ledger: a sale to a consumer,
-// shipped from one member state to another.
+// shipped from one member state to another, each country read as VAT
+// reads it (tax.VATCountry: Monaco is France, art. 7 of the Directive, as
+// quotes decide). So a sale shipped from Germany to Monaco counts, for
+// France; one from France to Monaco is domestic and does not.
 func Counts(o orderevent.Order) bool {
-	return o.CustomerKind == orderevent.Consumer && o.ShipFrom != o.ShipTo && InEU(o.ShipFrom) && InEU(o.ShipTo)
+	from, to := tax.VATCountry(o.ShipFrom), Destination(o)
+	return o.CustomerKind == orderevent.Consumer && from != to && InEU(from) && InEU(to)
 }
+
+// Destination is the member state whose totals an order counts in: its
+// ship-to country as VAT reads it (tax.VATCountry: FR for Monaco).
+func Destination(o orderevent.Order) string { return tax.VATCountry(o.ShipTo) }

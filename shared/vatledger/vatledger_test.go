@@ -139,6 +139,12 @@ func TestCounts_B2CBetweenMemberStatesOnly(t *testing.T) {
 		{orderevent.Consumer, "FR", "CH", false},
 		{orderevent.Consumer, "FR", "US", false},
 		{orderevent.Consumer, "CH", "FR", false},
+		// Monaco is France for VAT (tax.VATCountry), as quotes decide.
+		{orderevent.Consumer, "DE", "MC", true},
+		{orderevent.Consumer, "MC", "BE", true},
+		{orderevent.Consumer, "FR", "MC", false},
+		{orderevent.Consumer, "MC", "FR", false},
+		{orderevent.Pro, "DE", "MC", false},
 	}
 	for _, c := range cases {
 		o := orderevent.Order{CustomerKind: c.kind, ShipFrom: c.from, ShipTo: c.to}
@@ -201,5 +207,24 @@ func TestParseRecomputeRequest(t *testing.T) {
 		if _, err := vatledger.ParseRecomputeRequest([]byte(bad)); !errors.Is(err, vatledger.ErrInvalidRequest) {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+// TestNext_MonacoCountsInFrancesTotals: a consumer sale shipped from
+// Germany to Monaco is recorded for France, the member state whose VAT
+// applies there, in the entry and in the rebuilt totals.
+func TestNext_MonacoCountsInFrancesTotals(t *testing.T) {
+	ev := event(orderevent.Placed, "O1", "MC", "250.00")
+	ev.Order.ShipFrom = "DE"
+	if !vatledger.Counts(ev.Order) || vatledger.Destination(ev.Order) != "FR" {
+		t.Fatalf("DE→MC: counts %v, destination %q; want counted for FR", vatledger.Counts(ev.Order), vatledger.Destination(ev.Order))
+	}
+	next, delta, changed := vatledger.Next(nil, ev)
+	if !changed || next.Country != "FR" || !delta.Equal(d("250.00")) {
+		t.Fatalf("entry %+v, delta %s, changed %v; want FR, 250.00", next, delta, changed)
+	}
+	sum := vatledger.Sum([]vatledger.Entry{next})[2026]
+	if !sum["FR"].Equal(d("250")) || !sum[vatledger.EU].Equal(d("250")) || !sum["MC"].IsZero() {
+		t.Errorf("totals %v, want FR and EU 250, nothing for MC", sum)
 	}
 }
