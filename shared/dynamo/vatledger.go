@@ -591,6 +591,17 @@ func (l *VATLedger) raiseAlerts(ctx context.Context, m merchant.ID, years []int)
 // still does not exist): an Apply in between changes the EU-wide total's
 // Seq at least, and the year is read and rebuilt again. Totals that were
 // right are not written. Alerts are raised as Apply raises them.
+//
+// The years visited are those with a total item, plus the current and the
+// previous one: Recompute lists no entry partitions. That finds every year
+// whose entries count for something, because Apply writes an entry that
+// moves a total only in the same transaction as the ADD to its year's
+// totals, so such a year always has total items. An entry that moves no
+// total (an order cancelled before its placement arrived, or placed and
+// cancelled in one batch, an amount of zero) may sit in a year without totals; it adds nothing, so leaving the
+// year out changes no total, only Recomputed.Orders leaves it uncounted.
+// Totals deleted by hand from a year outside the two visited are not
+// rebuilt.
 func (l *VATLedger) Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error) {
 	pk, err := vatLedgerPK(m)
 	if err != nil {
