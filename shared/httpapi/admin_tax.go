@@ -65,10 +65,8 @@ type CustomerVATAdmin interface {
 }
 
 // MerchantReader reads the merchant's record (its country is the seller's
-// for VAT).
-type MerchantReader interface {
-	Merchant(ctx context.Context, m merchant.ID) (merchant.Merchant, error)
-}
+// for VAT): merchant.Reader, under the name AdminAPI's field uses.
+type MerchantReader = merchant.Reader
 
 // now is the admin function's clock.
 func (a *AdminAPI) now() time.Time {
@@ -206,29 +204,29 @@ func (a *AdminAPI) putTaxRate(w http.ResponseWriter, r *Request) error {
 	}
 	country := strings.ToUpper(r.PathValue("country"))
 	c, err := tax.ParseRateChange(country, r.PathValue("category"), in.Percent, r.PathValue("from"))
-	var invalid *tax.InvalidRateChange
-	if errors.As(err, &invalid) {
-		for _, e := range invalid.Errors {
-			fe.add(e.Field, e.Reason)
-		}
-		return fe.err()
-	}
 	if err != nil {
-		return err
+		return rateChangeProblem(fe, err)
 	}
 	created, err := a.TaxRates.Save(r.Context(), r.Merchant(), c)
-	if errors.As(err, &invalid) {
-		// ParseRateChange and Validate agree; kept so that a drift between
-		// them is a 400, never a 500.
-		for _, e := range invalid.Errors {
-			fe.add(e.Field, e.Reason)
-		}
-		return fe.err()
-	}
 	if err != nil {
-		return err
+		// ParseRateChange and Validate agree; an invalid change here is a
+		// drift between them, still a 400, never a 500.
+		return rateChangeProblem(fe, err)
 	}
 	return writeJSON(w, createdOr(!created), rateView(c))
+}
+
+// rateChangeProblem is the 400 listing the invalid fields of a rate change
+// (a *tax.InvalidRateChange in err); other errors are returned as they are.
+func rateChangeProblem(fe *fieldErrors, err error) error {
+	var invalid *tax.InvalidRateChange
+	if !errors.As(err, &invalid) {
+		return err
+	}
+	for _, e := range invalid.Errors {
+		fe.add(e.Field, e.Reason)
+	}
+	return fe.err()
 }
 
 // VATSettingsView is a merchant's distance-selling settings as the back
@@ -304,10 +302,6 @@ type VATLedgerView struct {
 	DestinationTaxed []string `json:"destinationTaxed"`
 }
 
-// memberStates are the EU's member states (ISO codes, GR for Greece).
-var memberStates = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-	"IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
-
 func (a *AdminAPI) vatLedger(w http.ResponseWriter, r *Request) error {
 	on := a.today()
 	st, err := a.VATLedger.State(r.Context(), r.Merchant(), on)
@@ -351,7 +345,7 @@ func (a *AdminAPI) vatLedger(w http.ResponseWriter, r *Request) error {
 	for _, c := range countries {
 		out.Countries = append(out.Countries, VATCountryView{Country: c, PreviousYear: eur(st.Total(y-1, c)), CurrentYear: eur(st.Total(y, c))})
 	}
-	for _, c := range memberStates {
+	for _, c := range tax.MemberStates() {
 		if c != seller && st.DistanceSale(c, decimal.Zero, on).Destination {
 			out.DestinationTaxed = append(out.DestinationTaxed, c)
 		}
@@ -431,13 +425,13 @@ func (a *AdminAPI) putVATSettings(w http.ResponseWriter, r *Request) error {
 	if in.EUThreshold != nil && !fe.has("euThreshold") {
 		next.EUThreshold = threshold("euThreshold", *in.EUThreshold)
 	}
-	if len(in.CountryThresholds) > len(memberStates) {
-		fe.add("countryThresholds", fmt.Sprintf("at most %d member states", len(memberStates)))
+	if n := len(tax.MemberStates()); len(in.CountryThresholds) > n {
+		fe.add("countryThresholds", fmt.Sprintf("at most %d member states", n))
 	} else if !fe.has("countryThresholds") {
 		for _, c := range sortedKeys(in.CountryThresholds) {
 			field := "countryThresholds." + c
 			iso := vat.ISOCountry(c)
-			if c != strings.ToUpper(c) || !slices.Contains(memberStates, iso) {
+			if c != strings.ToUpper(c) || !tax.InEU(iso) {
 				fe.add(field, "not a member state: an ISO code such as BE (GR or EL for Greece)")
 				continue
 			}

@@ -3,6 +3,7 @@
 package merchant
 
 import (
+	"context"
 	"errors"
 	"strings"
 )
@@ -45,6 +46,13 @@ type Storefront struct {
 	// anonymous visitors see VAT-inclusive prices (TTC); professionals always
 	// see prices excluding VAT (HT).
 	Consumers bool `json:"consumers,omitempty"`
+}
+
+// Reader reads a merchant's record: its country is the seller's for VAT,
+// its time zone gives the calendar day of its sales. An unknown merchant is
+// an error wrapping ErrUnknown.
+type Reader interface {
+	Merchant(ctx context.Context, m ID) (Merchant, error)
 }
 
 // ErrUnknown is returned for a merchant that does not exist.

@@ -35,11 +35,6 @@ type TaxSource interface {
 	ExchangeRates(ctx context.Context, m merchant.ID, day time.Time) (fx.Rates, error)
 }
 
-// MerchantReader reads a merchant's record.
-type MerchantReader interface {
-	Merchant(ctx context.Context, m merchant.ID) (merchant.Merchant, error)
-}
-
 // RatesReader reads a merchant's VAT rates.
 type RatesReader interface {
 	Rates(ctx context.Context, m merchant.ID) (*tax.Rates, error)
@@ -60,7 +55,7 @@ type ExchangeRatesReader interface {
 // Ledger the default settings and no sales (below the threshold, not opted
 // in), without FX no exchange rates are known.
 type TaxInputs struct {
-	Merchants MerchantReader
+	Merchants merchant.Reader
 	TaxRates  RatesReader
 	Ledger    LedgerReader
 	FX        ExchangeRatesReader
@@ -258,7 +253,7 @@ func applyTax(q *Quote, products map[string]catalog.Product, in QuoteInput, ti t
 		qt.Lines[i] = tax.TaxLine(d, l.Total.Decimal, currency)
 		taxed = append(taxed, qt.Lines[i])
 	}
-	qt.Summary = tax.Summarize(currency, taxed)
+	qt.Summary = tax.Summarize(taxed)
 	if qt.ExchangeRate != nil {
 		v, _ := ti.fx.ToEUR(qt.Summary.VAT, currency)
 		qt.VATEUR = &v

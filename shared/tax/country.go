@@ -2,34 +2,27 @@ package tax
 
 import (
 	"slices"
-	"strings"
 
 	"golang.org/x/text/language"
+
+	"github.com/comptoir/comptoir/shared/vat"
 )
 
 // memberStates are the 27 EU member states' ISO 3166-1 alpha-2 codes
-// (GR for Greece).
-var memberStates = map[string]bool{
-	"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true,
-	"EE": true, "FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true,
-	"IT": true, "LV": true, "LT": true, "LU": true, "MT": true, "NL": true, "PL": true,
-	"PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
-}
+// (GR for Greece), sorted.
+var memberStates = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+	"IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
+
+// MemberStates returns the 27 EU member states' ISO 3166-1 alpha-2 codes
+// (GR for Greece), sorted; the slice is the caller's.
+func MemberStates() []string { return slices.Clone(memberStates) }
 
 // InEU reports whether country (ISO 3166-1 alpha-2, any case; GR for
 // Greece, EL accepted too) is an EU member state. Territories with their own
 // ISO code (Guadeloupe GP, Réunion RE, Åland AX...) are not.
 func InEU(country string) bool {
-	return memberStates[isoCountry(strings.ToUpper(country))]
-}
-
-// isoCountry maps Greece's VAT prefix EL to its ISO code GR; other codes
-// are returned as they are.
-func isoCountry(country string) string {
-	if country == "EL" {
-		return "GR"
-	}
-	return country
+	_, found := slices.BinarySearch(memberStates, vat.ISOCountry(country))
+	return found
 }
 
 // withdrawnCountries are ISO 3166-1 codes withdrawn without a single

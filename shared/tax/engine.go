@@ -3,7 +3,6 @@ package tax
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -67,7 +66,7 @@ var ErrSituation = errors.New("tax situation")
 // Directive 2006/112/EC art. 7 treats supplies to or from Monaco as supplies
 // to or from France. Other codes are returned upper-cased.
 func VATCountry(country string) string {
-	c := isoCountry(strings.ToUpper(country))
+	c := vat.ISOCountry(country)
 	if c == "MC" {
 		return "FR"
 	}

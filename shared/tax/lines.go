@@ -22,14 +22,14 @@ func TaxLine(d Decision, base decimal.Decimal, currency string) LineTax {
 	return LineTax{Decision: d, Base: base, VAT: v, Gross: base.Add(v)}
 }
 
-// Summarize totals the lines of one order or quote, all in currency: one
+// Summarize totals the lines of one order or quote, all in one currency
+// and already rounded to its minor unit (TaxLine): one
 // RateTotal per regime, country, rate and mention, ordered by rate (highest
 // first), then country and regime, and the sums of bases (HT), VAT and gross
 // amounts (TTC). The totals are sums of the lines' rounded amounts, never
 // rounded again: Σ line VAT is the summary's VAT exactly, and so are the
 // per-rate totals.
-func Summarize(currency string, lines []LineTax) Summary {
-	_ = currency // the lines are already rounded to its minor unit (TaxLine)
+func Summarize(lines []LineTax) Summary {
 	s := Summary{PerRate: []RateTotal{}, Net: decimal.Zero, VAT: decimal.Zero, Gross: decimal.Zero}
 	for _, l := range lines {
 		i := slices.IndexFunc(s.PerRate, func(t RateTotal) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/money"
+	"github.com/comptoir/comptoir/shared/vat"
 )
 
 // RateChange is one entry of the rate table: country's rate for a tax
@@ -113,7 +114,7 @@ var hundred = decimal.NewFromInt(100)
 // *InvalidRateChange listing every invalid field.
 func (c RateChange) Validate() error {
 	var e InvalidRateChange
-	if !KnownCountry(isoCountry(c.Country)) || c.Country != strings.ToUpper(c.Country) {
+	if !KnownCountry(vat.ISOCountry(c.Country)) || c.Country != strings.ToUpper(c.Country) {
 		e.add("country", reasonCountry)
 	}
 	if !c.Category.Valid() {
@@ -134,7 +135,7 @@ func (c RateChange) Validate() error {
 // The error is an *InvalidRateChange listing every invalid field.
 func ParseRateChange(country, category, percent, from string) (RateChange, error) {
 	var e InvalidRateChange
-	c := RateChange{Country: isoCountry(country), Category: Category(category)}
+	c := RateChange{Country: vat.ISOCountry(country), Category: Category(category)}
 	if !KnownCountry(c.Country) || country != strings.ToUpper(country) {
 		e.add("country", reasonCountry)
 	}
@@ -256,7 +257,7 @@ func (r *Rates) With(changes []RateChange) *Rates {
 		if c.Validate() != nil {
 			continue
 		}
-		c.Country = isoCountry(c.Country)
+		c.Country = vat.ISOCountry(c.Country)
 		c.From = calendarDay(c.From)
 		c.Seed = false
 		out.put(c)
@@ -268,7 +269,7 @@ func (r *Rates) With(changes []RateChange) *Rates {
 // on's own location): the entry with the latest From on or before that
 // day. ok is false when the table has none. GR and EL both mean Greece.
 func (r *Rates) Rate(country string, c Category, on time.Time) (decimal.Decimal, bool) {
-	h := r.history[rateKey{isoCountry(strings.ToUpper(country)), c}]
+	h := r.history[rateKey{vat.ISOCountry(country), c}]
 	day := calendarDay(on)
 	i, found := slices.BinarySearchFunc(h, day, func(e RateChange, t time.Time) int { return e.From.Compare(t) })
 	if found {
