@@ -13,6 +13,7 @@ import (
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/fx"
 	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/tax"
@@ -44,8 +45,9 @@ type QuoteRequest struct {
 	Customer string `json:"customer,omitempty"`
 	// Currency defaults to the storefront's.
 	Currency string `json:"currency,omitempty"`
-	// Date (YYYY-MM-DD) defaults to today; prices and rules valid on that
-	// day apply, and the VAT rates in force that day.
+	// Date (YYYY-MM-DD) defaults to today in the merchant's time zone;
+	// prices and rules valid on that day apply, and the VAT rates in force
+	// that day.
 	Date string `json:"date,omitempty"`
 	// ShipTo is the id of one of the customer's delivery addresses; by
 	// default the customer's default delivery address, else the account
@@ -167,11 +169,7 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 	}
 	// Quantities out of range are line errors of the engine (422), the
 	// packaging's units being known only once the products are read.
-	now := time.Now
-	if a.Now != nil {
-		now = a.Now
-	}
-	date := now().UTC()
+	var date time.Time
 	if body.Date != "" {
 		d, err := time.Parse(time.DateOnly, body.Date)
 		if err != nil {
@@ -195,6 +193,11 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 	}
 	if body.ShipTo != "" && customerID == "" {
 		return InvalidParameter("shipTo names a delivery address of a customer: name the customer too (a quote without a customer ships in the seller's country)")
+	}
+	if date.IsZero() {
+		if date, err = a.today(r); err != nil {
+			return err
+		}
 	}
 	res, err := a.Quoter.Quote(r.Context(), pricing.QuoteInput{
 		Merchant: r.Merchant(), CustomerID: customerID, RepID: repID,
@@ -226,6 +229,26 @@ func (a *PricingAPI) quote(w http.ResponseWriter, r *Request) error {
 			fmt.Sprintf("no exchange rate of %s on or before %s: merchant staff must set the day's rates", currency, date.Format(time.DateOnly)))
 	}
 	return writeJSON(w, http.StatusOK, quoteResponse(customerID, date, res))
+}
+
+// today is the merchant's calendar day (merchant.Merchant.Today), the
+// default day of a quote: a rate change from 1 January applies from
+// midnight in the merchant's time zone, not in UTC. The merchant is read
+// through the quoter's tax source, cached per function: the quote then
+// reads it from the cache. Without a tax source, the default time zone.
+func (a *PricingAPI) today(r *Request) (time.Time, error) {
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	if a.Quoter.Tax == nil {
+		return merchant.Merchant{}.Today(now()), nil
+	}
+	m, err := a.Quoter.Tax.Merchant(r.Context(), r.Merchant())
+	if err != nil {
+		return time.Time{}, err
+	}
+	return m.Today(now()), nil
 }
 
 // customerFor is whose prices a caller reads (customer.AccessFor): the

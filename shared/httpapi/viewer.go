@@ -43,7 +43,8 @@ type viewer struct {
 // view; a rep or staff member sees a customer's with ?customer= (a rep only
 // within their portfolio), the whole catalog at list prices without.
 func (a *CatalogAPI) viewerFor(r *Request, aud catalog.Audience, refs []string, withPrices bool) (*viewer, error) {
-	v := &viewer{aud: aud, now: a.clock().UTC()}
+	v := &viewer{aud: aud}
+	priced := withPrices && aud.ShowsPrices()
 	repID := ""
 	requested := r.URL.Query().Get("customer")
 	if !r.Caller.IsAnonymous() && (requested != "" || r.Caller.Role == identity.Buyer) {
@@ -53,12 +54,17 @@ func (a *CatalogAPI) viewerFor(r *Request, aud catalog.Audience, refs []string, 
 		}
 	}
 	var (
-		assortments          catalog.Assortments
-		rulesErr, cErr, aErr error
-		wg                   sync.WaitGroup
+		assortments                catalog.Assortments
+		seller                     merchant.Merchant
+		rulesErr, cErr, aErr, mErr error
+		wg                         sync.WaitGroup
 	)
-	if withPrices && aud.ShowsPrices() {
+	if priced {
 		wg.Go(func() { v.rules, rulesErr = a.Prices.RuleSet(r.Context(), r.Merchant()) })
+		if a.Tax != nil {
+			// The seller's country and time zone (cached per function).
+			wg.Go(func() { seller, mErr = a.Tax.Merchant(r.Context(), r.Merchant()) })
+		}
 	}
 	if v.customerID != "" {
 		wg.Go(func() { v.tariff, cErr = a.Prices.CustomerTariff(r.Context(), r.Merchant(), v.customerID, refs, repID) })
@@ -70,19 +76,21 @@ func (a *CatalogAPI) viewerFor(r *Request, aud catalog.Audience, refs []string, 
 			return nil, err
 		}
 	}
-	if err := errors.Join(rulesErr, aErr); err != nil {
+	if err := errors.Join(rulesErr, aErr, mErr); err != nil {
 		return nil, err
 	}
 	c := v.tariff.Customer
 	v.assortment = assortments.For(c.ID, c.BuyingGroup, c.PriceCategory)
 	v.consumer = c.Kind == customer.Consumer
-	if withPrices && aud.ShowsPrices() {
+	if priced {
+		// Prices, rules and VAT rates of the merchant's calendar day.
+		v.now = seller.Today(a.clock())
 		var err error
 		switch {
 		case v.customerID != "":
-			v.ttc, err = a.displayRates(r, c.TaxBuyer(), &c, v.now)
+			v.ttc, err = a.displayRates(r, seller, c.TaxBuyer(), &c, v.now)
 		case r.Caller.IsAnonymous() && r.Storefront.Consumers:
-			v.ttc, err = a.displayRates(r, tax.Buyer{}, nil, v.now)
+			v.ttc, err = a.displayRates(r, seller, tax.Buyer{}, nil, v.now)
 		}
 		if err != nil {
 			return nil, err
@@ -94,41 +102,30 @@ func (a *CatalogAPI) viewerFor(r *Request, aud catalog.Audience, refs []string, 
 // displayRates is the VAT rate of each tax category that a buyer is shown
 // prices with, or nil when prices are shown excluding VAT: the display rule
 // (tax.PricesIncludeTax: TTC for consumers, HT for pros) and the tax
-// engine's decision (tax.Rates.Decide) for the buyer's ship-to, with the
-// merchant's distance-selling state when the goods cross a border. c is the
-// customer; nil is an anonymous visitor of a storefront that sells to
-// consumers, who sees the storefront country's own rate. The merchant and
-// the rates are cached per function; the distance-selling state costs one
-// round trip, for a consumer shipping to another member state only.
-// Without a TaxSource, the seed rates apply and the storefront's country is
-// the seller's.
-func (a *CatalogAPI) displayRates(r *Request, b tax.Buyer, c *customer.Customer, now time.Time) (map[tax.Category]decimal.Decimal, error) {
+// engine's decision (tax.Rates.Decide) as the checkout will make it. The
+// seller is the merchant (its record's country); the ship-to is the
+// customer's default delivery address, or for c nil (an anonymous visitor
+// of a storefront that sells to consumers) the storefront's country. When
+// the goods go to another member state, the merchant's distance-selling
+// state decides between the seller's and the destination's rate. The
+// merchant and the rates are cached per function, and so is the state in
+// the catalog function (a display may lag the ledger by CACHE_TTL; the
+// quote reads it fresh). Without a TaxSource, the seed rates apply and the
+// storefront's country is the seller's.
+func (a *CatalogAPI) displayRates(r *Request, seller merchant.Merchant, b tax.Buyer, c *customer.Customer, now time.Time) (map[tax.Category]decimal.Decimal, error) {
 	if !tax.PricesIncludeTax(b) {
 		return nil, nil
 	}
 	ctx, m := r.Context(), r.Merchant()
-	rates, seller := tax.DefaultRates(), r.Storefront.Country
-	if a.Tax != nil && c != nil {
-		var (
-			mer          merchant.Merchant
-			mErr, rErr   error
-			wg           sync.WaitGroup
-			merchantRate *tax.Rates
-		)
-		wg.Go(func() { mer, mErr = a.Tax.Merchant(ctx, m) })
-		wg.Go(func() { merchantRate, rErr = a.Tax.Rates(ctx, m) })
-		wg.Wait()
-		if err := errors.Join(mErr, rErr); err != nil {
-			return nil, err
-		}
-		rates, seller = merchantRate, mer.Country
-	} else if a.Tax != nil {
+	rates, from := tax.DefaultRates(), r.Storefront.Country
+	if a.Tax != nil {
 		var err error
 		if rates, err = a.Tax.Rates(ctx, m); err != nil {
 			return nil, err
 		}
+		from = seller.Country
 	}
-	sit := tax.Situation{Seller: seller, ShipTo: r.Storefront.Country, Buyer: b, Date: now}
+	sit := tax.Situation{Seller: from, ShipTo: r.Storefront.Country, Buyer: b, Date: now}
 	if c != nil {
 		to, err := c.ShipTo("")
 		if err != nil {
@@ -137,14 +134,15 @@ func (a *CatalogAPI) displayRates(r *Request, b tax.Buyer, c *customer.Customer,
 		if sit.ShipTo = to.Country; sit.ShipTo == "" {
 			sit.ShipTo = c.Country
 		}
-		s, d := tax.VATCountry(seller), tax.VATCountry(sit.ShipTo)
-		if a.Tax != nil && s != d && tax.InEU(s) && tax.InEU(d) {
-			st, err := a.Tax.VATState(ctx, m, now)
-			if err != nil {
-				return nil, err
-			}
-			sit.DistanceSale = st.DistanceSale(d, decimal.Zero, now)
+	}
+	if c == nil {
+		sit.Seller = r.Storefront.Country
+	} else if s, d := tax.VATCountry(from), tax.VATCountry(sit.ShipTo); a.Tax != nil && s != d && tax.InEU(s) && tax.InEU(d) {
+		st, err := a.Tax.VATState(ctx, m, now)
+		if err != nil {
+			return nil, err
 		}
+		sit.DistanceSale = st.DistanceSale(d, decimal.Zero, now)
 	}
 	out := make(map[tax.Category]decimal.Decimal, 4)
 	for _, cat := range []tax.Category{tax.Standard, tax.Intermediate, tax.Reduced, tax.SuperReduced} {

@@ -23,6 +23,10 @@ type Merchant struct {
 	// merchant may answer for one of them or any name below one
 	// ("shop.example.fr" below "example.fr").
 	Domains []string `json:"domains,omitempty"`
+	// TimeZone is the IANA name of the merchant's time zone
+	// ("Europe/Paris"), whose calendar day dates its sales; empty is
+	// DefaultTimeZone (see Location).
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 // Owns reports whether host is one of the merchant's domains or a name
