@@ -135,9 +135,8 @@ func (a *CatalogAPI) displayRates(r *Request, seller merchant.Merchant, b tax.Bu
 			sit.ShipTo = c.Country
 		}
 	}
-	if c == nil {
-		sit.Seller = r.Storefront.Country
-	} else if s, d := tax.VATCountry(from), tax.VATCountry(sit.ShipTo); a.Tax != nil && s != d && tax.InEU(s) && tax.InEU(d) {
+	s, d := tax.VATCountry(from), tax.VATCountry(sit.ShipTo)
+	if a.Tax != nil && s != d && tax.InEU(s) && tax.InEU(d) {
 		st, err := a.Tax.VATState(ctx, m, now)
 		if err != nil {
 			return nil, err
