@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -43,6 +44,61 @@ type RatesReader interface {
 // LedgerReader reads a merchant's distance-selling state.
 type LedgerReader interface {
 	State(ctx context.Context, m merchant.ID, on time.Time) (vatledger.State, error)
+}
+
+// DisplayLedger is a LedgerReader that keeps each merchant's
+// distance-selling state of a day in memory for TTL: for a display only
+// (the catalog's VAT-inclusive prices, shown to every cross-border
+// consumer), so that catalog pages do not read the merchant's hot ledger
+// partition on every view. The state shown may lag the ledger by TTL; a
+// quote, and so the checkout, reads the ledger fresh (TaxInputs.Ledger
+// without this cache). One entry per merchant: the state of the latest day
+// asked. The state returned is shared: never change it. Safe for
+// concurrent use; zero TTL reads through.
+type DisplayLedger struct {
+	Ledger LedgerReader
+	TTL    time.Duration
+	// Now is the clock of the entries' expiry; nil is time.Now.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	states map[merchant.ID]displayState
+}
+
+type displayState struct {
+	day     time.Time
+	state   vatledger.State
+	expires time.Time
+}
+
+var _ LedgerReader = (*DisplayLedger)(nil)
+
+// State returns the merchant's state on the calendar day of on: from
+// memory when read less than TTL ago for that day, else from Ledger.
+func (d *DisplayLedger) State(ctx context.Context, m merchant.ID, on time.Time) (vatledger.State, error) {
+	y, mo, dd := on.Date()
+	day := time.Date(y, mo, dd, 0, 0, 0, 0, time.UTC)
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	d.mu.Lock()
+	e, ok := d.states[m]
+	d.mu.Unlock()
+	if ok && e.day.Equal(day) && now().Before(e.expires) {
+		return e.state, nil
+	}
+	st, err := d.Ledger.State(ctx, m, on)
+	if err != nil || d.TTL <= 0 {
+		return st, err
+	}
+	d.mu.Lock()
+	if d.states == nil {
+		d.states = map[merchant.ID]displayState{}
+	}
+	d.states[m] = displayState{day: day, state: st, expires: now().Add(d.TTL)}
+	d.mu.Unlock()
+	return st, nil
 }
 
 // ExchangeRatesReader reads a merchant's exchange rates of a day.

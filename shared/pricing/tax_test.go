@@ -274,3 +274,66 @@ func TestQuoter_ExchangeRatesStoreErrorIsNotNoExchangeRate(t *testing.T) {
 		})
 	}
 }
+
+// countingLedger answers a state holding the number of the read.
+type countingLedger struct{ reads atomic.Int32 }
+
+func (c *countingLedger) State(_ context.Context, m merchant.ID, on time.Time) (vatledger.State, error) {
+	n := c.reads.Add(1)
+	if m == "broken" {
+		return vatledger.State{}, errors.New("ledger unreachable")
+	}
+	return vatledger.State{Totals: map[int]map[string]decimal.Decimal{on.Year(): {vatledger.EU: decimal.NewFromInt32(n)}}}, nil
+}
+
+func TestDisplayLedger_KeepsAMerchantsStateOfADayForTTL(t *testing.T) {
+	ctx := context.Background()
+	src := &countingLedger{}
+	clock := taxDay.Add(10 * time.Hour)
+	d := &pricing.DisplayLedger{Ledger: src, TTL: time.Minute, Now: func() time.Time { return clock }}
+	read := func(m merchant.ID, on time.Time) int64 {
+		t.Helper()
+		st, err := d.State(ctx, m, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Total(on.Year(), vatledger.EU).IntPart()
+	}
+	steps := []struct {
+		name    string
+		m       merchant.ID
+		on      time.Time
+		advance time.Duration
+		want    int64 // the read whose state is returned
+	}{
+		{"cold", "m", taxDay, 0, 1},
+		{"warm, the same day", "m", taxDay.Add(15 * time.Hour), 30 * time.Second, 1},
+		{"another merchant", "n", taxDay, 0, 2},
+		{"the next day", "m", taxDay.AddDate(0, 0, 1), 0, 3},
+		{"after TTL", "m", taxDay.AddDate(0, 0, 1), time.Minute, 4},
+		{"the other merchant, expired too", "n", taxDay, 0, 5},
+		{"the other merchant, cached again", "n", taxDay, 59 * time.Second, 5},
+	}
+	for _, s := range steps {
+		clock = clock.Add(s.advance)
+		if got := read(s.m, s.on); got != s.want {
+			t.Errorf("%s: state of read %d, want %d", s.name, got, s.want)
+		}
+	}
+	if _, err := d.State(ctx, "broken", taxDay); err == nil {
+		t.Error("a ledger error was not returned")
+	}
+	if _, err := d.State(ctx, "broken", taxDay); err == nil || src.reads.Load() != 7 {
+		t.Errorf("an error was cached: %v after %d reads", err, src.reads.Load())
+	}
+	// Without TTL, every call reads.
+	nocache := &pricing.DisplayLedger{Ledger: src}
+	for range 2 {
+		if _, err := nocache.State(ctx, "m", taxDay); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if src.reads.Load() != 9 {
+		t.Errorf("%d reads without TTL", src.reads.Load())
+	}
+}

@@ -219,7 +219,11 @@ func serve(h http.Handler) APIHandler { return httpapi.LambdaHandler(h) }
 // CatalogAPI builds the catalog function: category tree, product lists and
 // product detail.
 func CatalogAPI(d Deps) APIHandler {
-	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices(), Assortments: d.assortments(), Tax: d.taxInputs()}
+	// The distance-selling state a VAT-inclusive price is shown with is
+	// kept for CACHE_TTL: a display, not the checkout's decision.
+	taxInputs := d.taxInputs()
+	taxInputs.Ledger = &pricing.DisplayLedger{Ledger: taxInputs.Ledger, TTL: d.Env.CacheTTL}
+	api := &httpapi.CatalogAPI{Pipeline: d.pipeline(), Catalog: &dynamo.Catalog{Table: d.table()}, Prices: d.prices(), Assortments: d.assortments(), Tax: taxInputs}
 	if len(d.Env.CursorKey) > 0 {
 		// ReadEnv checked the key's length: New cannot fail.
 		api.Cursors, _ = cursor.New(d.Env.CursorKey)
