@@ -41,3 +41,22 @@ func TestMerchants_ReadsOnceThenFromCache(t *testing.T) {
 		t.Error("a merchant id with # was read")
 	}
 }
+
+func TestMerchants_KeepsTheTimeZone(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	ctx := context.Background()
+	acc := &dynamo.Accounts{Table: tbl}
+	for _, m := range []dynamo.Merchant{{ID: "mq", Country: "FR", Currency: "EUR", TimeZone: "America/Martinique"}, {ID: "fr", Country: "FR", Currency: "EUR"}} {
+		if err := acc.Save(ctx, acc.NewBatch(m.ID).Merchant(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &dynamo.Merchants{Table: tbl}
+	for id, zone := range map[merchant.ID]string{"mq": "America/Martinique", "fr": merchant.DefaultTimeZone} {
+		m, err := s.Merchant(ctx, id)
+		if err != nil || m.Location().String() != zone {
+			t.Errorf("%s: %v in %v", id, err, m.Location())
+		}
+	}
+}
