@@ -59,10 +59,11 @@ func WithCallCounter(ctx context.Context) context.Context { return roundtrip.Wit
 // (roundtrip.Calls).
 func Calls(ctx context.Context) int64 { return roundtrip.Calls(ctx) }
 
-// CountRoundTrips is a client option that counts every attempt sent to
-// DynamoDB (retries included) in the request's counter (roundtrip).
+// CountRoundTrips is a client option that counts every operation sent to
+// DynamoDB, and apart every attempt (retries included), in the request's
+// counter (roundtrip).
 func CountRoundTrips(o *dynamodb.Options) {
-	o.APIOptions = append(o.APIOptions, roundtrip.CountAttempts)
+	o.APIOptions = append(o.APIOptions, roundtrip.Count)
 }
 
 // item is the stored shape of every entity: keys, a type tag and the domain

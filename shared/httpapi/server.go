@@ -81,7 +81,7 @@ func (p *Pipeline) Handle(h HandlerFunc) http.Handler {
 			slog.String("method", logging.Truncate(hr.Method, logging.MaxEcho)),
 			slog.String("host", logging.Truncate(requestHost(hr), logging.MaxEcho)),
 			slog.String("path", logging.Truncate(hr.URL.Path, logging.MaxField)),
-			slog.Int("status", rw.status), slog.Int64("dynamodb_calls", roundtrip.Calls(ctx)),
+			slog.Int("status", rw.status), slog.Int64("dynamodb_calls", roundtrip.Calls(ctx)), slog.Int64("dynamodb_attempts", roundtrip.Attempts(ctx)),
 			slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 	})
 }
