@@ -269,8 +269,8 @@ func (st *catalogStack) serve(ctx context.Context, sc scenario, i int) (*httptes
 	return rec, nil
 }
 
-// call is one measured request. The round trips are the header's, less
-// the SDK's retries (the header counts every attempt).
+// call is one measured request. The round trips are the header's
+// (operations); the SDK's retries are counted apart.
 func (st *catalogStack) call(ctx context.Context, sc scenario, i int) outcome {
 	c := &sdkCounters{}
 	rec, err := st.serve(context.WithValue(ctx, sdkCountersKey{}, c), sc, i)
@@ -282,7 +282,7 @@ func (st *catalogStack) call(ctx context.Context, sc scenario, i int) outcome {
 		return outcome{err: fmt.Errorf("%s: no %s header", sc.path(i), httpapi.CallsHeader)}
 	}
 	retries := int(c.attempts.Load() - c.ops.Load())
-	return outcome{calls: calls - retries, retries: retries, ops: c.signature()}
+	return outcome{calls: calls, retries: retries, ops: c.signature()}
 }
 
 // sdkCounters count the DynamoDB operations of one request and their

@@ -75,8 +75,8 @@ type EndpointStats struct {
 	Operations string `json:"operations,omitempty"`
 }
 
-// RoundTrips are DynamoDB round trips per request: X-Dynamodb-Calls less
-// the SDK's retries of the request.
+// RoundTrips are DynamoDB round trips per request: X-Dynamodb-Calls, which
+// counts operations, not the SDK's retries.
 type RoundTrips struct {
 	Min    int `json:"min"`
 	Median int `json:"median"`
@@ -297,8 +297,8 @@ func (r *Report) markdown() string {
 		p("The catalog function is built as the local runner builds it (template.yaml's routes, "+
 			"API Gateway payload v2 events, `wiring.CatalogAPI`) over a fresh table on DynamoDB Local (%s) "+
 			"loaded with the demo (%d products in %.1f s). %d concurrent callers; round trips are read from "+
-			"the `X-Dynamodb-Calls` header of each answer, less the SDK's retries of that request (counted by a client "+
-			"middleware; the header counts every attempt, the retries column shows how many there were). Each endpoint is warmed up with 3 requests first; "+
+			"the `X-Dynamodb-Calls` header of each answer, which counts operations (the SDK's retries are counted apart by a client "+
+			"middleware, in the retries column). Each endpoint is warmed up with 3 requests first; "+
 			"the storefront cache (CACHE_TTL) is set to %s so that the figures are those of a warm function, "+
 			"and the cost of the first request, cache empty, is shown apart.",
 			c.Endpoint, c.DemoProducts, c.DemoLoadSeconds, c.Workers, cacheTTL)
@@ -394,7 +394,7 @@ func (r *Report) pricingMarkdown(p func(format string, args ...any)) {
 	p("")
 	p("Requests go through the local runner's gateway (template.yaml's routes, its JWT check, API Gateway payload v2 "+
 		"events, `wiring.PricingAPI` and `wiring.CatalogAPI`), each as the buyer of a random customer, %d concurrent callers. "+
-		"Round trips are the `X-Dynamodb-Calls` header less the SDK's retries; the operations are those of most requests, "+
+		"Round trips are the `X-Dynamodb-Calls` header (operations; the SDK's retries are counted apart); the operations are those of most requests, "+
 		"recorded by a client middleware. Each kind of request is warmed up with 3 requests (the first one's cost, "+
 		"storefront and rules caches empty, is shown apart).", pr.Workers)
 	p("")
