@@ -12,7 +12,9 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/orderevent"
+	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/tax"
 )
 
@@ -66,5 +68,36 @@ func TestCatalogAPI_VATForAnonymousVisitorsIsTheSellersUntilTheThreshold(t *test
 	}
 	if p, want := show(t), tax.InclusiveUnitPrice(ht, decimal.NewFromInt(21), "EUR"); p == nil || !p.TaxIncluded || !p.Amount.Equal(want) {
 		t.Errorf("over the threshold: %+v, want %s (BE 21%%)", p, want)
+	}
+}
+
+// A storefront selling in Swiss francs shows a product priced in euros
+// converted at the merchant's exchange rates of the day, as a quote would
+// price it, and says the price is in francs.
+func TestCatalogAPI_AStorefrontInAnotherCurrencyShowsConvertedPrices(t *testing.T) {
+	b := newDemoBackend(t)
+	const host = "jardin-ch.localhost"
+	err := (&dynamo.Storefronts{Table: b.table}).Save(context.Background(), []merchant.Storefront{{ID: "ch", Merchant: demo.Jardin, Host: host,
+		Country: "CH", Language: "fr", Currency: "CHF", Mode: merchant.Open, MerchantLanguage: "fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := b.handlersAt(t, fixtureDay, taxInputs(b.table))
+	rates, err := (&dynamo.ExchangeRates{Table: b.table}).On(context.Background(), demo.Jardin, fixtureDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ht := jardinProduct(f, "JS-001").BasePrice
+	converted, ok := rates.Convert(ht, "EUR", "CHF")
+	if !ok {
+		t.Fatal("the demo's rates have no CHF")
+	}
+	r := f.get(t, host, "/catalog/products/JS-001", "")
+	if r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	p := decode[httpapi.ProductView](t, r).Price
+	if want := money.Round(converted.Round(pricing.ConvertedPriceDecimals), "CHF"); p == nil || p.Currency != "CHF" || !p.Amount.Equal(want) || p.TaxIncluded {
+		t.Errorf("price %+v, want %s CHF excluding VAT (%s EUR at %s)", p, want, ht, rates.PerEUR["CHF"])
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
+	"github.com/comptoir/comptoir/shared/fx"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/pricing"
@@ -34,6 +35,10 @@ type viewer struct {
 	// of each tax category for this viewer; a category without one is
 	// shown excluding VAT.
 	ttc map[tax.Category]decimal.Decimal
+	// fx converts prices set in another currency than the storefront's;
+	// nil when the storefront sells in the merchant's currency, or no
+	// rates are known.
+	fx  *fx.Rates
 	now time.Time
 }
 
@@ -95,8 +100,30 @@ func (a *CatalogAPI) viewerFor(r *Request, aud catalog.Audience, refs []string, 
 		if err != nil {
 			return nil, err
 		}
+		if v.fx, err = a.shelfRates(r, seller, v.now); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
+}
+
+// shelfRates are the exchange rates a storefront selling in another
+// currency than the merchant's shows converted prices with (cached per
+// function); nil when it sells in the merchant's currency, or when the
+// merchant has no rates yet (prices set in another currency then show no
+// price, as before).
+func (a *CatalogAPI) shelfRates(r *Request, seller merchant.Merchant, day time.Time) (*fx.Rates, error) {
+	if a.Tax == nil || seller.Currency == "" || seller.Currency == r.Storefront.Currency {
+		return nil, nil
+	}
+	rates, err := a.Tax.ExchangeRates(r.Context(), r.Merchant(), day)
+	switch {
+	case errors.Is(err, fx.ErrNoRates):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &rates, nil
 }
 
 // displayRates is the VAT rate of each tax category that a buyer is shown
@@ -179,7 +206,7 @@ func (a *CatalogAPI) present(r *Request, v *viewer, products []catalog.Product) 
 	if v.aud.ShowsPrices() && len(visible) > 0 {
 		c := v.tariff.Customer
 		prices = pricing.ShelfPrices(visible, pricing.Customer{ID: c.ID, PriceCategory: c.PriceCategory, BuyingGroup: c.BuyingGroup},
-			v.tariff.Entries, v.rules, r.Storefront.Currency, v.now)
+			v.tariff.Entries, v.rules, r.Storefront.Currency, v.now, v.fx)
 	}
 	chain := r.Storefront.LanguageChain(requestedLanguage(r.Request))
 	out := make([]ProductView, 0, len(visible))

@@ -252,11 +252,11 @@ func TestPrice_ADiscountOnlyEntryInTheQuoteCurrencyDiscountsTheConvertedBasePric
 
 func TestShelfPrices_AListPriceInTheStorefrontCurrency(t *testing.T) {
 	p := catalog.Product{Ref: "PUMP", BasePrice: d("100"), Currency: "EUR", Tariffs: []PriceEntry{listPrice("PUMP", "CHF", "95")}}
-	sp := ShelfPrices([]catalog.Product{p}, Customer{ID: "C9"}, nil, RuleSet{}, "CHF", day)
+	sp := ShelfPrices([]catalog.Product{p}, Customer{ID: "C9"}, nil, RuleSet{}, "CHF", day, nil)
 	if got, ok := sp["PUMP"]; !ok || got.UnitPrice.String() != "95.00" || got.Source != ScopeBase {
 		t.Errorf("CHF shelf price %+v, %v", got, ok)
 	}
-	sp = ShelfPrices([]catalog.Product{p}, Customer{ID: "C9"}, nil, RuleSet{}, "EUR", day)
+	sp = ShelfPrices([]catalog.Product{p}, Customer{ID: "C9"}, nil, RuleSet{}, "EUR", day, nil)
 	if got := sp["PUMP"]; got.UnitPrice.String() != "100.00" {
 		t.Errorf("EUR shelf price %+v", got)
 	}
@@ -278,5 +278,21 @@ func TestConversion_DecodesWhatItPrints(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"from":"EUR","unitPrice":"1","rate":"1","date":"30/11/2026"}`), &out); err == nil {
 		t.Error("a date that is not YYYY-MM-DD decoded")
+	}
+}
+
+func TestShelfPrices_ConvertedForAStorefrontInAnotherCurrency(t *testing.T) {
+	euroOnly := catalog.Product{Ref: "VALVE", BasePrice: d("100"), Currency: "EUR"}
+	withCHF := catalog.Product{Ref: "PUMP", BasePrice: d("100"), Currency: "EUR", Tariffs: []PriceEntry{listPrice("PUMP", "CHF", "95")}}
+	products := []catalog.Product{euroOnly, withCHF}
+	if sp := ShelfPrices(products, Customer{ID: "C9"}, nil, RuleSet{}, "CHF", day, nil); len(sp) != 1 {
+		t.Errorf("without rates, only the CHF list price shows: %+v", sp)
+	}
+	sp := ShelfPrices(products, Customer{ID: "C9"}, nil, RuleSet{}, "CHF", day, ecbOct21)
+	if got, ok := sp["VALVE"]; !ok || got.UnitPrice.String() != "92.30" {
+		t.Errorf("the euro price converted at 0.9230: %+v, %v", got, ok)
+	}
+	if got := sp["PUMP"]; got.UnitPrice.String() != "95.00" {
+		t.Errorf("the CHF list price wins over conversion: %+v", got)
 	}
 }

@@ -300,8 +300,10 @@ func (sp ShelfPrice) IncludingVAT(pct decimal.Decimal, currency string) ShelfPri
 
 // ShelfPrices prices each product by the unit, at its minimum order quantity
 // and at every quantity break that concerns it, for one customer. Order-level
-// discounts depend on the whole order and are left to the cart.
-func ShelfPrices(products []catalog.Product, c Customer, customerEntries map[string]tariff.Entry, rules RuleSet, currency string, date time.Time) map[string]ShelfPrice {
+// discounts depend on the whole order and are left to the cart. A price set
+// in another currency than currency is converted with rates, as a quote
+// converts it (nil: not converted, and such a product has no shelf price).
+func ShelfPrices(products []catalog.Product, c Customer, customerEntries map[string]tariff.Entry, rules RuleSet, currency string, date time.Time, rates *fx.Rates) map[string]ShelfPrice {
 	byRef := make(map[string]catalog.Product, len(products))
 	for _, p := range products {
 		byRef[p.Ref] = p
@@ -324,7 +326,7 @@ func ShelfPrices(products []catalog.Product, c Customer, customerEntries map[str
 		for i, q := range qtys {
 			lines[i] = Line{Ref: p.Ref, Quantity: q}
 		}
-		quote := Price(Request{Customer: c, Currency: currency, Date: date, Policy: rules.Policy, Lines: lines}, t)
+		quote := Price(Request{Customer: c, Currency: currency, Date: date, Policy: rules.Policy, Lines: lines, Rates: rates}, t)
 		first := quote.Lines[0]
 		if first.Error != nil {
 			continue
