@@ -62,7 +62,7 @@ type AdminAPI struct {
 	VATThresholdQueue QueueSender
 	Customers         CustomerVATAdmin
 	VATValidator      vat.Validator
-	Merchants         MerchantReader
+	Merchants         merchant.Reader
 	Now               func() time.Time
 
 	// ExchangeRates (admin_fx.go): the merchant's exchange rates per day.

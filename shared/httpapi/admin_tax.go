@@ -64,10 +64,6 @@ type CustomerVATAdmin interface {
 	UpdateVATCheck(ctx context.Context, m merchant.ID, id string, check func(customer.Customer) (vat.Check, error)) (customer.Customer, error)
 }
 
-// MerchantReader reads the merchant's record (its country is the seller's
-// for VAT): merchant.Reader, under the name AdminAPI's field uses.
-type MerchantReader = merchant.Reader
-
 // now is the admin function's clock.
 func (a *AdminAPI) now() time.Time {
 	if a.Now != nil {
