@@ -202,7 +202,7 @@ func checkRate(c string, d decimal.Decimal) error {
 // digits before the point and MaxRateDecimals after it; no sign, exponent
 // or spaces. The error names the currency.
 func ParseRate(c, s string) (decimal.Decimal, error) {
-	intDigits, decimals, ok := plainDecimal(s)
+	intDigits, decimals, ok := money.PlainDecimal(s)
 	switch {
 	case !ok:
 		return decimal.Zero, fmt.Errorf("rate of %s is %q: a plain decimal such as \"1.0823\" (digits, at most one '.', no sign or exponent)", c, clip(s))
@@ -214,35 +214,6 @@ func ParseRate(c, s string) (decimal.Decimal, error) {
 		return decimal.Zero, fmt.Errorf("rate of %s is %s: a rate is above zero", c, s)
 	}
 	return d, nil
-}
-
-// plainDecimal reports whether s is digits, optionally followed by a point
-// and more digits, and how many digits stand on each side of the point.
-func plainDecimal(s string) (intDigits, decimals int, ok bool) {
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	intDigits = i
-	if intDigits == 0 {
-		return 0, 0, false
-	}
-	if i == len(s) {
-		return intDigits, 0, true
-	}
-	if s[i] != '.' {
-		return 0, 0, false
-	}
-	i++
-	start := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	decimals = i - start
-	if decimals == 0 || i != len(s) {
-		return 0, 0, false
-	}
-	return intDigits, decimals, true
 }
 
 // clip bounds what an error echoes of the input.

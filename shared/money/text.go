@@ -39,7 +39,7 @@ func ParsePrice(s string) (decimal.Decimal, error) {
 
 // ParseAmount is ParsePrice that also accepts zero, for amount thresholds.
 func ParseAmount(s string) (decimal.Decimal, error) {
-	intDigits, decimals, ok := plainDecimal(s)
+	intDigits, decimals, ok := PlainDecimal(s)
 	switch {
 	case !ok:
 		return decimal.Zero, errPlain
@@ -52,7 +52,7 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 // ParsePercent reads a percentage from 0 to 100 written as a plain decimal
 // ("12.5"), with at most MaxDecimals decimals.
 func ParsePercent(s string) (decimal.Decimal, error) {
-	intDigits, decimals, ok := plainDecimal(s)
+	intDigits, decimals, ok := PlainDecimal(s)
 	switch {
 	case !ok:
 		return decimal.Zero, errPlain
@@ -66,9 +66,10 @@ func ParsePercent(s string) (decimal.Decimal, error) {
 	return d, nil
 }
 
-// plainDecimal reports whether s is digits, optionally followed by a point
-// and more digits, and how many digits stand on each side of the point.
-func plainDecimal(s string) (intDigits, decimals int, ok bool) {
+// PlainDecimal reports whether s is digits, optionally followed by a point
+// and more digits (no sign, no exponent, no spaces), and how many digits
+// stand on each side of the point.
+func PlainDecimal(s string) (intDigits, decimals int, ok bool) {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
