@@ -32,6 +32,10 @@ import (
 //     idempotency record of the business key (its Status attribute is
 //     placed or cancelled).
 //
+// A year is the merchant's calendar year: an order is filed, entry and
+// totals, under the year of its placedAt in the merchant's time zone
+// (vatledger.YearIn), and State is read for the merchant's day.
+//
 // State is one Query of the ledger partition from the previous year's
 // first total on: both years' totals, the settings (and the alerts, which
 // it skips). Apply writes a batch of events in one TransactWriteItems: each
@@ -183,8 +187,9 @@ func decimalAttr(av map[string]types.AttributeValue, name string) (decimal.Decim
 	return d, nil
 }
 
-// State returns a merchant's threshold state for a sale on the day on: its
-// settings and the totals of on's calendar year and the previous one (and
+// State returns a merchant's threshold state for a sale on the day on (the
+// merchant's day, merchant.Merchant.Today, whose year is the one its
+// orders were counted in by ApplyIn): its settings and the totals of on's calendar year and the previous one (and
 // of any later year recorded), in one Query, eventually consistent. A
 // merchant without settings has vatledger.DefaultSettings.
 func (l *VATLedger) State(ctx context.Context, m merchant.ID, on time.Time) (vatledger.State, error) {
@@ -274,8 +279,10 @@ func (l *VATLedger) UpdateSettings(ctx context.Context, m merchant.ID, update fu
 	}
 }
 
-// orderEvents are a batch's events of one order, in the batch's order.
+// orderEvents are a batch's events of one order, in the batch's order,
+// and the merchant's time zone they are counted in.
 type orderEvents struct {
+	loc    *time.Location
 	year   int
 	order  string
 	events []orderevent.Event
@@ -287,8 +294,16 @@ type totalKey struct {
 	scope string
 }
 
-// Apply records order events in a merchant's ledger, idempotently per
-// order: a placement counts its order once, a cancellation reverses it, a
+// Apply is ApplyIn in merchant.DefaultTimeZone, the zone of a merchant
+// whose record names none: for callers that know the merchant is in it.
+func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []orderevent.Event) error {
+	return l.ApplyIn(ctx, m, merchant.Merchant{}.Location(), events)
+}
+
+// ApplyIn records order events in the ledger of merchant m, whose time
+// zone is loc (merchant.Merchant.Location; nil is UTC), idempotently per
+// order: each order counts in the calendar year of its placedAt in loc,
+// entry and totals. a placement counts its order once, a cancellation reverses it, a
 // cancellation that comes first leaves a cancelled entry so that the late
 // placement changes nothing; duplicates change nothing. Events that do not
 // count (vatledger.Counts: B2B, domestic, export) are ignored. So any
@@ -311,7 +326,10 @@ type totalKey struct {
 // not from what this delivery changed: when writing it fails after the
 // totals were committed, the redelivery of the same events (all
 // duplicates by then) writes it.
-func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []orderevent.Event) error {
+func (l *VATLedger) ApplyIn(ctx context.Context, m merchant.ID, loc *time.Location, events []orderevent.Event) error {
+	if loc == nil {
+		loc = time.UTC
+	}
 	if _, err := vatLedgerPK(m); err != nil {
 		return err
 	}
@@ -327,11 +345,11 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 		if !vatledger.Counts(ev.Order) {
 			continue
 		}
-		k := totalKey{vatledger.Year(ev.Order.PlacedAt), ev.Order.ID}
+		k := totalKey{vatledger.YearIn(ev.Order.PlacedAt, loc), ev.Order.ID}
 		years[k.year] = true
 		g := byKey[k]
 		if g == nil {
-			g = &orderEvents{year: k.year, order: k.scope}
+			g = &orderEvents{loc: loc, year: k.year, order: k.scope}
 			byKey[k] = g
 			groups = append(groups, g)
 		}
@@ -431,7 +449,7 @@ func (l *VATLedger) applyOnce(ctx context.Context, m merchant.ID, groups []*orde
 		cur := stored[totalKey{g.year, g.order}]
 		changed := false
 		for _, ev := range g.events {
-			next, delta, ok := vatledger.Next(cur, ev)
+			next, delta, ok := vatledger.Next(cur, ev, g.loc)
 			if !ok {
 				continue
 			}
@@ -592,15 +610,17 @@ func (l *VATLedger) raiseAlerts(ctx context.Context, m merchant.ID, years []int)
 // Seq at least, and the year is read and rebuilt again. Totals that were
 // right are not written. Alerts are raised as Apply raises them.
 //
-// The years visited are those with a total item, plus the current and the
-// previous one: Recompute lists no entry partitions. That finds every year
+// The years visited are those with a total item, plus the current UTC
+// year, the previous and the next one (a merchant's calendar year, in
+// whatever time zone, is one of the current UTC year and its neighbours):
+// Recompute lists no entry partitions. That finds every year
 // whose entries count for something, because Apply writes an entry that
 // moves a total only in the same transaction as the ADD to its year's
 // totals, so such a year always has total items. An entry that moves no
 // total (an order cancelled before its placement arrived, or placed and
 // cancelled in one batch, an amount of zero) may sit in a year without totals; it adds nothing, so leaving the
 // year out changes no total, only Recomputed.Orders leaves it uncounted.
-// Totals deleted by hand from a year outside the two visited are not
+// Totals deleted by hand from a year outside the three visited are not
 // rebuilt.
 func (l *VATLedger) Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error) {
 	pk, err := vatLedgerPK(m)
@@ -612,7 +632,7 @@ func (l *VATLedger) Recompute(ctx context.Context, m merchant.ID) (vatledger.Rec
 		return vatledger.Recomputed{}, err
 	}
 	thisYear := vatledger.Year(l.now())
-	years := map[int]bool{thisYear - 1: true, thisYear: true}
+	years := map[int]bool{thisYear - 1: true, thisYear: true, thisYear + 1: true}
 	for y := range first.totals {
 		years[y] = true
 	}

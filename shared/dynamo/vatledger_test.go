@@ -385,7 +385,7 @@ func TestVATLedger_YearRollover_PreviousYearDecidesOnFirstJanuary(t *testing.T) 
 	ctx := context.Background()
 	over := []orderevent.Event{
 		sale("over", "Y1", "BE", "6000.00", "2026-02-01T10:00:00Z"),
-		sale("over", "Y2", "DE", "6000.00", "2026-12-31T23:59:59Z"),
+		sale("over", "Y2", "DE", "6000.00", "2026-12-31T22:59:59Z"), // 23:59:59 in Paris
 	}
 	under := []orderevent.Event{sale("under", "Y1", "BE", "9999.99", "2026-11-01T10:00:00Z")}
 	if err := l.Apply(ctx, "over", over); err != nil {
@@ -413,6 +413,74 @@ func TestVATLedger_YearRollover_PreviousYearDecidesOnFirstJanuary(t *testing.T) 
 		if d := st.DistanceSale("IT", dec("100"), c.on); d.Destination != c.want {
 			t.Errorf("%s on %s: %+v, want destination %v", c.m, c.on.Format(time.DateOnly), d, c.want)
 		}
+	}
+}
+
+// TestVATLedger_OrdersCountInTheMerchantsCalendarYear: an order placed at
+// 23:30 UTC on 31 December 2026, 00:30 on 1 January 2027 in Paris, counts
+// in 2027 for a merchant in Paris (its entry in the 2027 partition, its
+// totals 2027#…) and in 2026 for a merchant whose zone is UTC; its
+// cancellation reverses it in the same year, and a recomputation finds the
+// incremental ledger right.
+func TestVATLedger_OrdersCountInTheMerchantsCalendarYear(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	l := &dynamo.VATLedger{Table: tbl, Now: func() time.Time { return at("2027-01-01T00:10:00Z") }}
+	ctx := context.Background()
+	utc, err := time.LoadLocation("UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris := merchant.Merchant{TimeZone: "Europe/Paris"}.Location()
+	entryYears := func(m merchant.ID, order string) []int {
+		t.Helper()
+		var years []int
+		for _, y := range []int{2026, 2027} {
+			out, err := tbl.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl.Name), Key: map[string]types.AttributeValue{
+				dynamo.AttrPK: &types.AttributeValueMemberS{Value: fmt.Sprintf("M#%s#VATORDER#%d", m, y)},
+				dynamo.AttrSK: &types.AttributeValueMemberS{Value: order},
+			}, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Item != nil {
+				years = append(years, y)
+			}
+		}
+		return years
+	}
+	for _, c := range []struct {
+		m    merchant.ID
+		loc  *time.Location
+		year int
+	}{{"paris", paris, 2027}, {"london-utc", utc, 2026}} {
+		t.Run(string(c.m), func(t *testing.T) {
+			ev := sale(c.m, "NY1", "BE", "250.00", "2026-12-31T23:30:00Z")
+			if err := l.ApplyIn(ctx, c.m, c.loc, []orderevent.Event{ev}); err != nil {
+				t.Fatal(err)
+			}
+			if got := entryYears(c.m, "NY1"); !slices.Equal(got, []int{c.year}) {
+				t.Errorf("entry in the partitions of %v, want %d only", got, c.year)
+			}
+			totals := totalsOf(t, l, c.m, at("2027-01-01T00:00:00Z"))
+			want := map[int]map[string]decimal.Decimal{c.year: {"BE": dec("250.00"), vatledger.EU: dec("250.00")}}
+			if !sameTotals(totals, want) || totals[c.year] == nil {
+				t.Errorf("totals %v, want %v", totals, want)
+			}
+			res, err := l.Recompute(ctx, c.m)
+			if err != nil || len(res.Changes) != 0 || res.Orders != 1 {
+				t.Errorf("recomputed %+v, %v; want the order found and nothing corrected", res, err)
+			}
+			if err := l.ApplyIn(ctx, c.m, c.loc, []orderevent.Event{cancellation(ev)}); err != nil {
+				t.Fatal(err)
+			}
+			if got := entryYears(c.m, "NY1"); !slices.Equal(got, []int{c.year}) {
+				t.Errorf("after the cancellation, entry in the partitions of %v, want %d only", got, c.year)
+			}
+			if got := totalsOf(t, l, c.m, at("2027-01-01T00:00:00Z")); !got[c.year][vatledger.EU].IsZero() || !got[c.year]["BE"].IsZero() {
+				t.Errorf("after the cancellation, totals %v, want zero in %d", got, c.year)
+			}
+		})
 	}
 }
 

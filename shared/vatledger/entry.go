@@ -52,17 +52,18 @@ type Entry struct {
 func (e Entry) Counted() bool { return e.Status == Placed }
 
 // Next applies event ev to the stored entry of its order (nil when the
-// ledger has none) and returns the entry to store and the change of the
+// ledger has none), for a merchant in time zone loc (a new entry's Year is
+// YearIn(placedAt, loc)), and returns the entry to store and the change of the
 // totals of (entry's year, entry's country) and (entry's year, EU). changed
 // is false when ev changes nothing: a duplicate, a placement of a cancelled
 // order, a second cancellation. The caller checks Counts(ev.Order) first.
-func Next(stored *Entry, ev orderevent.Event) (next Entry, delta decimal.Decimal, changed bool) {
+func Next(stored *Entry, ev orderevent.Event, loc *time.Location) (next Entry, delta decimal.Decimal, changed bool) {
 	o := ev.Order
 	switch {
 	case stored == nil && ev.Type == orderevent.Placed:
-		return Entry{Order: o.ID, Year: Year(o.PlacedAt), Status: Placed, Country: Destination(o), NetEUR: o.NetEUR, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, o.NetEUR, true
+		return Entry{Order: o.ID, Year: YearIn(o.PlacedAt, loc), Status: Placed, Country: Destination(o), NetEUR: o.NetEUR, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, o.NetEUR, true
 	case stored == nil:
-		return Entry{Order: o.ID, Year: Year(o.PlacedAt), Status: Cancelled, Country: Destination(o), NetEUR: decimal.Zero, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, decimal.Zero, true
+		return Entry{Order: o.ID, Year: YearIn(o.PlacedAt, loc), Status: Cancelled, Country: Destination(o), NetEUR: decimal.Zero, PlacedAt: o.PlacedAt, Events: []string{ev.ID}}, decimal.Zero, true
 	case stored.Status == Placed && ev.Type == orderevent.Cancelled:
 		next = *stored
 		next.Status = Cancelled

@@ -25,10 +25,14 @@
 // reading, instead of on the EU-wide total. The EU-wide total counts every
 // distance sale, to every destination.
 //
-// Years are calendar years in UTC: an order placed on 31 December at 23:30
-// in Paris (22:30 UTC) counts in that year; one placed at 00:30 on
-// 1 January in Paris (23:30 UTC the day before) counts in the year that is
-// ending.
+// Years are the seller's calendar years (art. 59c counts "the current and
+// the preceding calendar year" of the supplier): an order counts in the
+// calendar year of its placement in the merchant's time zone (YearIn with
+// merchant.Merchant.Location). For a merchant in Paris, an order placed at
+// 00:30 on 1 January (23:30 UTC the day before) counts in the new year; one
+// placed on 31 December at 23:30 (22:30 UTC) in the year that is ending.
+// The day a sale is decided on is the merchant's day (merchant.Today), so
+// DistanceSale reads the same years the orders were counted in.
 package vatledger
 
 import (
@@ -158,8 +162,18 @@ func (s State) Total(year int, scope string) decimal.Decimal {
 	return s.Totals[year][scope]
 }
 
-// Year is the calendar year (UTC) an instant counts in.
-func Year(t time.Time) int { return t.UTC().Year() }
+// Year is the calendar year of a day given as midnight UTC, the form
+// merchant.Today returns the merchant's day in: the year of that day.
+func Year(day time.Time) int { return day.UTC().Year() }
+
+// YearIn is the calendar year an instant counts in for a merchant in time
+// zone loc: the year of its date there. A nil loc is UTC.
+func YearIn(t time.Time, loc *time.Location) int {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Year()
+}
 
 // DistanceSale decides whether a B2C sale to shipTo, another member state,
 // of orderNetEUR (excluding VAT, in euros) on the day on is taxed at

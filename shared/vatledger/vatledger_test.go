@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/orderevent"
 	"github.com/comptoir/comptoir/shared/vatledger"
 )
@@ -108,7 +109,7 @@ func TestNext_EveryOrderOfEventsEndsTheSame(t *testing.T) {
 			var cur *vatledger.Entry
 			total := decimal.Zero
 			for _, ev := range c.events {
-				next, delta, changed := vatledger.Next(cur, ev)
+				next, delta, changed := vatledger.Next(cur, ev, paris)
 				if !changed && !delta.IsZero() {
 					t.Fatalf("no change but delta %s", delta)
 				}
@@ -213,13 +214,55 @@ func TestParseRecomputeRequest(t *testing.T) {
 // TestNext_MonacoCountsInFrancesTotals: a consumer sale shipped from
 // Germany to Monaco is recorded for France, the member state whose VAT
 // applies there, in the entry and in the rebuilt totals.
+var paris = merchant.Merchant{}.Location()
+
+// TestYearIn_TheMerchantsCalendarYear: an order counts in the calendar year
+// of its placement in the merchant's time zone (art. 59c's calendar year is
+// the supplier's), not in UTC's.
+func TestYearIn_TheMerchantsCalendarYear(t *testing.T) {
+	utc, err := time.LoadLocation("UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	martinique, err := time.LoadLocation("America/Martinique")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		placedAt string
+		loc      *time.Location
+		want     int
+	}{
+		{"00:30 on 1 January in Paris", "2026-12-31T23:30:00Z", paris, 2027},
+		{"23:30 on 31 December in Paris", "2026-12-31T22:30:00Z", paris, 2026},
+		{"the same instant in UTC", "2026-12-31T23:30:00Z", utc, 2026},
+		{"nil is UTC", "2026-12-31T23:30:00Z", nil, 2026},
+		{"1 January in UTC, still 31 December in Martinique", "2027-01-01T03:00:00Z", martinique, 2026},
+		{"summer time", "2026-06-30T23:30:00Z", paris, 2026},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := vatledger.YearIn(day(c.placedAt), c.loc); got != c.want {
+				t.Errorf("YearIn(%s, %v) = %d, want %d", c.placedAt, c.loc, got, c.want)
+			}
+			ev := event(orderevent.Placed, "O1", "BE", "10.00")
+			ev.Order.PlacedAt = day(c.placedAt)
+			next, _, _ := vatledger.Next(nil, ev, c.loc)
+			if next.Year != c.want {
+				t.Errorf("entry's year %d, want %d", next.Year, c.want)
+			}
+		})
+	}
+}
+
 func TestNext_MonacoCountsInFrancesTotals(t *testing.T) {
 	ev := event(orderevent.Placed, "O1", "MC", "250.00")
 	ev.Order.ShipFrom = "DE"
 	if !vatledger.Counts(ev.Order) || vatledger.Destination(ev.Order) != "FR" {
 		t.Fatalf("DE→MC: counts %v, destination %q; want counted for FR", vatledger.Counts(ev.Order), vatledger.Destination(ev.Order))
 	}
-	next, delta, changed := vatledger.Next(nil, ev)
+	next, delta, changed := vatledger.Next(nil, ev, paris)
 	if !changed || next.Country != "FR" || !delta.Equal(d("250.00")) {
 		t.Fatalf("entry %+v, delta %s, changed %v; want FR, 250.00", next, delta, changed)
 	}
