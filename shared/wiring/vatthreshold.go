@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -21,6 +22,16 @@ import (
 // distance-selling ledger from the order events of its queue
 // (order.placed, order.cancelled; docs/events.md) and rebuilds it on a
 // staff request (ledger.recompute).
+//
+// Each order counts in the calendar year of its placedAt in the merchant's
+// time zone (art. 59c's calendar year is the supplier's): the worker reads
+// the merchant's record (dynamo.Merchants, cached for CACHE_TTL: no round
+// trip warm, one GetItem per merchant cold) for merchant.Merchant.Location.
+// A merchant without a record is counted in merchant.DefaultTimeZone, as
+// any merchant whose record names no zone: its events are applied as
+// before, never dropped. When the record cannot be read (the table is
+// unreachable), the merchant's messages are reported as failed, to be
+// delivered again.
 //
 // A batch's order events are applied per merchant in one ledger write
 // (dynamo.VATLedger.Apply: one transaction for the batch, the EU-wide
@@ -38,13 +49,19 @@ import (
 // schema is poison (queue.ErrPoison): reported as failed, so that SQS
 // retries it and then moves it to the dead-letter queue, never dropped.
 func VATThreshold(d Deps) QueueHandler {
-	w := &VATWorker{Ledger: &dynamo.VATLedger{Table: d.table()}, Logger: d.Logger}
+	w := &VATWorker{
+		Ledger:    &dynamo.VATLedger{Table: d.table()},
+		Merchants: &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL},
+		Logger:    d.Logger,
+	}
 	return w.Handle
 }
 
 // LedgerStore is what the vat-threshold worker writes to.
 type LedgerStore interface {
-	Apply(ctx context.Context, m merchant.ID, evs []orderevent.Event) error
+	// ApplyIn records a merchant's order events, each order in the
+	// calendar year of its placedAt in loc, the merchant's time zone.
+	ApplyIn(ctx context.Context, m merchant.ID, loc *time.Location, evs []orderevent.Event) error
 	Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error)
 }
 
@@ -53,7 +70,27 @@ var _ LedgerStore = (*dynamo.VATLedger)(nil)
 // VATWorker is the vat-threshold function's message processing.
 type VATWorker struct {
 	Ledger LedgerStore
-	Logger *slog.Logger
+	// Merchants gives each merchant's time zone; nil counts every merchant
+	// in merchant.DefaultTimeZone.
+	Merchants merchant.Reader
+	Logger    *slog.Logger
+}
+
+// location is the time zone merchant m's orders are counted in: its
+// record's (merchant.Merchant.Location), merchant.DefaultTimeZone for a
+// merchant without a record.
+func (w *VATWorker) location(ctx context.Context, m merchant.ID) (*time.Location, error) {
+	if w.Merchants == nil {
+		return merchant.Merchant{}.Location(), nil
+	}
+	mr, err := w.Merchants.Merchant(ctx, m)
+	switch {
+	case errors.Is(err, merchant.ErrUnknown):
+		return merchant.Merchant{}.Location(), nil
+	case err != nil:
+		return nil, fmt.Errorf("the time zone of merchant %s: %w", m, err)
+	}
+	return mr.Location(), nil
 }
 
 // message is one parsed message of a batch.
@@ -131,11 +168,18 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 			}
 			continue
 		}
+		loc, err := w.location(ctx, mid)
+		if err != nil {
+			for _, m := range msgs {
+				fail(m, err)
+			}
+			continue
+		}
 		evs := make([]orderevent.Event, len(msgs))
 		for i, m := range msgs {
 			evs[i] = *m.event
 		}
-		err := w.Ledger.Apply(ctx, mid, evs)
+		err = w.Ledger.ApplyIn(ctx, mid, loc, evs)
 		if err == nil {
 			for _, m := range msgs {
 				w.logEvent(m)
@@ -144,7 +188,7 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		}
 		for _, m := range msgs {
 			if !retryLater(ctx, err) {
-				err = w.Ledger.Apply(m.ctx, mid, []orderevent.Event{*m.event})
+				err = w.Ledger.ApplyIn(m.ctx, mid, loc, []orderevent.Event{*m.event})
 			}
 			if err != nil {
 				fail(m, err)

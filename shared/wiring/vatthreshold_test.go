@@ -314,7 +314,7 @@ type scriptedLedger struct {
 	recomputes []merchant.ID
 }
 
-func (s *scriptedLedger) Apply(ctx context.Context, m merchant.ID, evs []orderevent.Event) error {
+func (s *scriptedLedger) ApplyIn(ctx context.Context, m merchant.ID, loc *time.Location, evs []orderevent.Event) error {
 	var orders []string
 	for _, ev := range evs {
 		orders = append(orders, ev.Order.ID)
@@ -327,7 +327,7 @@ func (s *scriptedLedger) Apply(ctx context.Context, m merchant.ID, evs []orderev
 			return err
 		}
 	}
-	return s.LedgerStore.Apply(ctx, m, evs)
+	return s.LedgerStore.ApplyIn(ctx, m, loc, evs)
 }
 
 func (s *scriptedLedger) Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error) {
@@ -483,5 +483,44 @@ func TestVATThreshold_RecomputeRequests_OneRebuildPerMerchantPerBatch(t *testing
 	st, err := e.ledger.State(context.Background(), "hairstore", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || !st.Total(2026, vatledger.EU).Equal(decimal.NewFromInt(150)) {
 		t.Errorf("hairstore's totals %v, %v; want EU 150", st.Totals, err)
+	}
+}
+
+// TestVATThreshold_OrdersCountInTheMerchantsCalendarYear: an order placed
+// at 23:30 UTC on 31 December 2026, 00:30 on 1 January 2027 in Paris,
+// counts in 2027 for a merchant in Paris, and for a merchant whose record
+// names no zone or who has no record (Europe/Paris by default), and in
+// 2026 for a merchant in UTC.
+func TestVATThreshold_OrdersCountInTheMerchantsCalendarYear(t *testing.T) {
+	t.Parallel()
+	e := newVATEnv(t)
+	ctx := context.Background()
+	acc := &dynamo.Accounts{Table: e.table}
+	for m, zone := range map[merchant.ID]string{"parisshop": "Europe/Paris", "utcshop": "UTC", "nozone": ""} {
+		if err := acc.Save(ctx, acc.NewBatch(m).Merchant(dynamo.Merchant{ID: m, Name: string(m), Country: "FR", TimeZone: zone})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[merchant.ID]int{"parisshop": 2027, "utcshop": 2026, "nozone": 2027, "norecord": 2027}
+	var batch events.SQSEvent
+	for _, m := range []merchant.ID{"parisshop", "utcshop", "nozone", "norecord"} {
+		batch.Records = append(batch.Records, events.SQSMessage{MessageId: string(m), Body: body(t, placed(m, "NY-1", "BE", "250.00", "2026-12-31T23:30:00Z"))})
+	}
+	resp, err := wiring.VATThreshold(e.deps)(ctx, batch)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v, %v", resp.BatchItemFailures, err)
+	}
+	for m, y := range want {
+		st, err := e.ledger.State(ctx, m, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := 2026
+		if y == 2026 {
+			other = 2027
+		}
+		if !st.Total(y, vatledger.EU).Equal(decimal.NewFromInt(250)) || !st.Total(y, "BE").Equal(decimal.NewFromInt(250)) || !st.Total(other, vatledger.EU).IsZero() {
+			t.Errorf("%s: totals %v, want 250.00 in %d only", m, st.Totals, y)
+		}
 	}
 }
