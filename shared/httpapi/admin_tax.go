@@ -72,10 +72,26 @@ func (a *AdminAPI) now() time.Time {
 	return time.Now()
 }
 
-// today is the calendar day of now in UTC, the day the ledger counts in.
-func (a *AdminAPI) today() time.Time {
-	y, m, d := a.now().UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+// merchantToday reads merchant m (cached: no round trip warm) and returns
+// it with its calendar day at now, in its time zone (merchant.Today): the
+// day its quotes are made on and the ledger counts in. A merchant without
+// a record, or an API without a merchant reader, is in
+// merchant.DefaultTimeZone, with no country.
+func (a *AdminAPI) merchantToday(ctx context.Context, m merchant.ID) (time.Time, merchant.Merchant, error) {
+	var mr merchant.Merchant
+	if a.Merchants != nil {
+		var err error
+		mr, err = a.Merchants.Merchant(ctx, m)
+		switch {
+		case errors.Is(err, merchant.ErrUnknown):
+			// A merchant set up without its record: the default zone, no
+			// country.
+			mr = merchant.Merchant{}
+		case err != nil:
+			return time.Time{}, merchant.Merchant{}, err
+		}
+	}
+	return mr.Today(a.now()), mr, nil
 }
 
 // RateView is one entry of the rate table as the back office shows it.
@@ -116,7 +132,7 @@ type RateTable struct {
 
 // taxRates lists the rate table, optionally of one country (?country=,
 // EL read as GR), with the rates in force on a day (?on=YYYY-MM-DD,
-// today by default, UTC).
+// the merchant's today by default, in its time zone).
 func (a *AdminAPI) taxRates(w http.ResponseWriter, r *Request) error {
 	q := r.URL.Query()
 	fe := &fieldErrors{}
@@ -127,7 +143,10 @@ func (a *AdminAPI) taxRates(w http.ResponseWriter, r *Request) error {
 			fe.add("country", "an ISO 3166-1 alpha-2 country code such as FR or GR (EL is read as GR)")
 		}
 	}
-	on := a.today()
+	on, _, err := a.merchantToday(r.Context(), r.Merchant())
+	if err != nil {
+		return err
+	}
 	if q.Has("on") {
 		d, ok := parseDay(q.Get("on"))
 		if !ok {
@@ -279,7 +298,8 @@ type VATCountryView struct {
 
 // VATLedgerView is the body of GET /admin/vat/ledger.
 type VATLedgerView struct {
-	// On is the day the state is read for (today, UTC).
+	// On is the day the state is read for: the merchant's today, in its
+	// time zone, whose calendar year is the current one.
 	On           string `json:"on"`
 	CurrentYear  int    `json:"currentYear"`
 	PreviousYear int    `json:"previousYear"`
@@ -299,22 +319,15 @@ type VATLedgerView struct {
 }
 
 func (a *AdminAPI) vatLedger(w http.ResponseWriter, r *Request) error {
-	on := a.today()
+	on, mr, err := a.merchantToday(r.Context(), r.Merchant())
+	if err != nil {
+		return err
+	}
 	st, err := a.VATLedger.State(r.Context(), r.Merchant(), on)
 	if err != nil {
 		return err
 	}
-	seller := ""
-	if a.Merchants != nil {
-		mr, err := a.Merchants.Merchant(r.Context(), r.Merchant())
-		switch {
-		case errors.Is(err, merchant.ErrUnknown):
-			// A merchant set up without its record: no country to leave out.
-		case err != nil:
-			return err
-		}
-		seller = mr.Country
-	}
+	seller := mr.Country
 	y := vatledger.Year(on)
 	out := VATLedgerView{
 		On: on.Format(time.DateOnly), CurrentYear: y, PreviousYear: y - 1, SellerCountry: seller,
@@ -455,7 +468,10 @@ func (a *AdminAPI) putVATSettings(w http.ResponseWriter, r *Request) error {
 	if err := next.Validate(); err != nil {
 		return InvalidParameter(strings.TrimPrefix(err.Error(), vatledger.ErrInvalidSettings.Error()+": "))
 	}
-	today := a.today()
+	today, _, err := a.merchantToday(r.Context(), r.Merchant())
+	if err != nil {
+		return err
+	}
 	saved, err := a.VATLedger.UpdateSettings(r.Context(), r.Merchant(), func(s *vatledger.Settings) error {
 		if old := s.OptIn; old != nil && !old.From.After(today) && today.Before(optInBindsUntil(old.From)) &&
 			(next.OptIn == nil || !next.OptIn.From.Equal(old.From)) {
