@@ -79,8 +79,9 @@ type Event struct {
 type Order struct {
 	// ID is the order number (1 to 64 bytes, no '#' or spaces).
 	ID string `json:"id"`
-	// PlacedAt is when the order was placed: its calendar year (UTC) is the
-	// year it counts in.
+	// PlacedAt is when the order was placed, an instant: the ledger counts
+	// the order in its calendar year in the merchant's time zone
+	// (vatledger.YearIn).
 	PlacedAt     time.Time    `json:"placedAt"`
 	Customer     string       `json:"customer"`
 	CustomerKind CustomerKind `json:"customerKind"`
