@@ -289,7 +289,6 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 	sources := make([]Source, 0, 4)
 	var lost []NotApplied
 	unitsDec := decimal.NewFromInt(units)
-	day := req.Date.Format(time.DateOnly)
 	conv := converter{rates: req.Rates, to: req.Currency, minor: minor}
 	// list is the product's list price in a currency: its base price, or
 	// the first base entry in that currency valid that day.
@@ -307,7 +306,10 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 	// inQuote lists the sources (scope and id) priced in the quote's
 	// currency; foreign are the usable prices in another currency, one of
 	// which is converted for a source that has none in the quote's.
-	var inQuote []string
+	// Most products have a handful of sources: the buffer keeps the list
+	// off the heap.
+	var inQuoteBuf [4]string
+	inQuote := inQuoteBuf[:0]
 	type foreignPrice struct {
 		id, currency string
 		unit         decimal.Decimal
@@ -336,7 +338,7 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 		case isListPrice(e) && e.Currency == p.Currency:
 			why = "the product's list price in " + p.Currency + " is its base price"
 		case !e.Validity.Covers(req.Date):
-			why = "not valid on " + day
+			why = "not valid on " + req.Date.Format(time.DateOnly)
 		case !priced && p.Currency != e.Currency:
 			why = "discount-only entry, and the base price is not in " + e.Currency
 		case !priced:
@@ -412,7 +414,7 @@ func sourcesFor(p Product, entries []PriceEntry, req Request, units int64, minor
 				e, ok = conv.entry(e)
 			}
 			if !ok {
-				why = "priced in " + f.currency + ", and no exchange rate from " + f.currency + " to " + req.Currency + " on " + day
+				why = "priced in " + f.currency + ", and no exchange rate from " + f.currency + " to " + req.Currency + " on " + req.Date.Format(time.DateOnly)
 			}
 		}
 		if why != "" {
