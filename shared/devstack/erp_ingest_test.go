@@ -19,6 +19,7 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/testenv"
 	"github.com/comptoir/comptoir/shared/wiring"
 )
 
@@ -78,7 +79,7 @@ func TestStack_ERPIngest_BadEventsAreFailedJobsAndPoisonIsDeadLettered(t *testin
 		send(t, st, q, body)
 	}
 
-	got := waitFor(t, 30*time.Second, func() ([]erp.ImportJob, bool) {
+	got := testenv.WaitFor(t, 30*time.Second, func() ([]erp.ImportJob, bool) {
 		js, err := jobs.Jobs(ctx, "hydro")
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +93,7 @@ func TestStack_ERPIngest_BadEventsAreFailedJobsAndPoisonIsDeadLettered(t *testin
 	if len(got) != 2 || statuses[erp.StatusReceived] != "" || statuses[erp.StatusFailed] != erp.ReasonBadKey {
 		t.Fatalf("jobs %+v, want one received and one failed with bad-key", got)
 	}
-	waitFor(t, 30*time.Second, func() (struct{}, bool) { return struct{}{}, queueEmpty(t, st, q) })
+	testenv.WaitFor(t, 30*time.Second, func() (struct{}, bool) { return struct{}{}, queueEmpty(t, st, q) })
 	mu.Lock()
 	for name, body := range map[string]string{"over-long key": overlong, "unknown merchant": unknown, "foreign bucket": foreign} {
 		if deliveries[body] != 1 {
@@ -103,7 +104,7 @@ func TestStack_ERPIngest_BadEventsAreFailedJobsAndPoisonIsDeadLettered(t *testin
 
 	// Poison: retried, then dead-lettered after maxReceiveCount deliveries.
 	send(t, st, q, "nope")
-	dead := waitFor(t, 60*time.Second, func() ([]sqstypes.Message, bool) {
+	dead := testenv.WaitFor(t, 60*time.Second, func() ([]sqstypes.Message, bool) {
 		out, err := st.Clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq.URL), WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
 		if err != nil {
 			t.Fatal(err)
@@ -152,21 +153,4 @@ func queueEmpty(t *testing.T, st *running, q devstack.Queue) bool {
 		t.Fatal(err)
 	}
 	return out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
-}
-
-// waitFor calls check until it reports done, failing the test at the
-// deadline; it returns check's last value.
-func waitFor[T any](t *testing.T, within time.Duration, check func() (T, bool)) T {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		v, done := check()
-		if done {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not done within %s; last value %+v", within, v)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/comptoir/comptoir/shared/demo"
 	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/testenv"
 )
 
 // quotedTax is what this test reads of a quote: each line's VAT decision.
@@ -140,24 +141,15 @@ func TestStack_OrderEventsOnTheQueueSwitchTheQuoteToDestinationVAT(t *testing.T)
 		}
 		return "0.00"
 	}
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(60 * time.Second); !ok(); {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not reached within 60s", what)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
 	// O-1 and O-2 count; O-4 is cancelled, whatever the order its events
 	// were applied in: €8,000, below the threshold.
-	waitFor("EU total of €8,000", func() bool { return euTotal() == "8000.00" })
+	testenv.WaitFor(t, 60*time.Second, func() (string, bool) { v := euTotal(); return v, v == "8000.00" })
 	if got := quote().Lines[0].Tax; got.Regime != "distance-sale-origin" || got.Rate != "20" {
 		t.Fatalf("at €8,000 the line is taxed %+v, want the French rate", got)
 	}
 
 	send(event("e3", "order.placed", "O-3"))
-	waitFor("EU total of €12,000", func() bool { return euTotal() == "12000.00" })
+	testenv.WaitFor(t, 60*time.Second, func() (string, bool) { v := euTotal(); return v, v == "12000.00" })
 
 	after := quote()
 	if got := after.Lines[0].Tax; got.Regime != "distance-sale-destination" || got.Country != "BE" || got.Rate != "21" {

@@ -123,3 +123,21 @@ func UniqueName(prefix string) string {
 	_, _ = rand.Read(b[:])
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
+
+// WaitFor calls check until it reports done, failing the test at the
+// deadline (within from now); it returns check's last value. Tests wait
+// for an outcome this way, never for a fixed time.
+func WaitFor[T any](t testing.TB, within time.Duration, check func() (T, bool)) T {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		v, done := check()
+		if done {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not done within %s; last value %+v", within, v)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

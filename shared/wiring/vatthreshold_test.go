@@ -125,23 +125,6 @@ func vatQueue(t *testing.T, c *sqs.Client) (q, dlq devstack.Queue) {
 	return q, dlq
 }
 
-// waitUntil calls check until it reports done, failing the test at the
-// deadline; it returns check's last value.
-func waitUntil[T any](t *testing.T, within time.Duration, check func() (T, bool)) T {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		v, done := check()
-		if done {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not done within %s; last value %+v", within, v)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // TestVATThreshold_EventsOnTheRealQueueMoveTheLedger sends order events
 // to the local SQS queue, read by a poller playing the event source
 // mapping (batches of 10, partial batch failures) in front of the deployed
@@ -208,7 +191,7 @@ func TestVATThreshold_EventsOnTheRealQueueMoveTheLedger(t *testing.T) {
 	}
 
 	var dead []string
-	waitUntil(t, 90*time.Second, func() ([]string, bool) {
+	testenv.WaitFor(t, 90*time.Second, func() ([]string, bool) {
 		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq.URL), WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
 		if err != nil {
 			t.Fatal(err)
@@ -222,7 +205,7 @@ func TestVATThreshold_EventsOnTheRealQueueMoveTheLedger(t *testing.T) {
 		t.Fatalf("dead-letter queue holds %q, want the two poison messages only", dead)
 	}
 	on, _ := time.Parse(time.RFC3339, "2026-06-01T00:00:00Z")
-	st := waitUntil(t, 30*time.Second, func() (vatledger.State, bool) {
+	st := testenv.WaitFor(t, 30*time.Second, func() (vatledger.State, bool) {
 		st, err := e.ledger.State(context.Background(), m, on)
 		if err != nil {
 			t.Fatal(err)
