@@ -189,7 +189,7 @@ func decimalAttr(av map[string]types.AttributeValue, name string) (decimal.Decim
 
 // State returns a merchant's threshold state for a sale on the day on (the
 // merchant's day, merchant.Merchant.Today, whose year is the one its
-// orders were counted in by ApplyIn): its settings and the totals of on's calendar year and the previous one (and
+// orders were counted in by Apply): its settings and the totals of on's calendar year and the previous one (and
 // of any later year recorded), in one Query, eventually consistent. A
 // merchant without settings has vatledger.DefaultSettings.
 func (l *VATLedger) State(ctx context.Context, m merchant.ID, on time.Time) (vatledger.State, error) {
@@ -294,13 +294,7 @@ type totalKey struct {
 	scope string
 }
 
-// Apply is ApplyIn in merchant.DefaultTimeZone, the zone of a merchant
-// whose record names none: for callers that know the merchant is in it.
-func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []orderevent.Event) error {
-	return l.ApplyIn(ctx, m, merchant.Merchant{}.Location(), events)
-}
-
-// ApplyIn records order events in the ledger of merchant m, whose time
+// Apply records order events in the ledger of merchant m, whose time
 // zone is loc (merchant.Merchant.Location; nil is UTC), idempotently per
 // order: each order counts in the calendar year of its placedAt in loc,
 // entry and totals. a placement counts its order once, a cancellation reverses it, a
@@ -326,7 +320,7 @@ func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, events []ordereven
 // not from what this delivery changed: when writing it fails after the
 // totals were committed, the redelivery of the same events (all
 // duplicates by then) writes it.
-func (l *VATLedger) ApplyIn(ctx context.Context, m merchant.ID, loc *time.Location, events []orderevent.Event) error {
+func (l *VATLedger) Apply(ctx context.Context, m merchant.ID, loc *time.Location, events []orderevent.Event) error {
 	if loc == nil {
 		loc = time.UTC
 	}

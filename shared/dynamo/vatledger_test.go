@@ -113,7 +113,7 @@ func TestVATLedger_ThresholdCrossedMidStream_OneAlertAndTheStateSwitches(t *test
 		sale(m, "D1", "FR", "50000.00", "2026-03-04T11:00:00Z"),
 		sale(m, "X1", "US", "50000.00", "2026-03-04T12:00:00Z"),
 	}
-	if err := l.Apply(ctx, m, stream); err != nil {
+	if err := l.Apply(ctx, m, defaultZone, stream); err != nil {
 		t.Fatal(err)
 	}
 	calls := roundtrip.WithCounter(ctx)
@@ -146,7 +146,7 @@ func TestVATLedger_ThresholdCrossedMidStream_OneAlertAndTheStateSwitches(t *test
 		rest = append(rest, sale(m, fmt.Sprintf("A%d", 5+i), "BE", "500.00", "2026-04-02T10:00:00Z"))
 	}
 	for _, batch := range [][]orderevent.Event{rest[:1], rest[:3], rest[2:], rest} {
-		if err := l.Apply(ctx, m, batch); err != nil {
+		if err := l.Apply(ctx, m, defaultZone, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,7 +206,7 @@ func TestVATLedger_AlertWriteFailsOnce_TheRedeliveryRaisesIt(t *testing.T) {
 	for i := range 11 { // 11 × 1,000: over the €10,000 threshold
 		batch = append(batch, sale(m, fmt.Sprintf("A%02d", i), []string{"BE", "DE"}[i%2], "1000.00", "2026-03-01T10:00:00Z"))
 	}
-	if err := l.Apply(ctx, m, batch); !errors.Is(err, errAlertThrottled) {
+	if err := l.Apply(ctx, m, defaultZone, batch); !errors.Is(err, errAlertThrottled) {
 		t.Fatalf("Apply: %v, want the failed alert write", err)
 	}
 	if failed.Load() != 1 {
@@ -219,12 +219,12 @@ func TestVATLedger_AlertWriteFailsOnce_TheRedeliveryRaisesIt(t *testing.T) {
 		t.Fatalf("alerts %+v, %v: the write failed, want none yet", as, err)
 	}
 	for range 2 { // the queue delivers the batch again, and once more
-		if err := l.Apply(ctx, m, batch); err != nil {
+		if err := l.Apply(ctx, m, defaultZone, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A redelivery of a single message of the batch raises nothing more.
-	if err := l.Apply(ctx, m, batch[3:4]); err != nil {
+	if err := l.Apply(ctx, m, defaultZone, batch[3:4]); err != nil {
 		t.Fatal(err)
 	}
 	as, err := l.Alerts(ctx, m)
@@ -250,7 +250,7 @@ func TestVATLedger_MonacoCountsForFrance(t *testing.T) {
 	gone := sale(m, "MC2", "MC", "90.00", "2026-03-01T11:00:00Z")
 	gone.Order.ShipFrom = "DE"
 	domestic := sale(m, "MC3", "MC", "7000.00", "2026-03-01T12:00:00Z") // FR→MC
-	if err := l.Apply(ctx, m, []orderevent.Event{monaco, gone, domestic, cancellation(gone)}); err != nil {
+	if err := l.Apply(ctx, m, defaultZone, []orderevent.Event{monaco, gone, domestic, cancellation(gone)}); err != nil {
 		t.Fatal(err)
 	}
 	got := totalsOf(t, l, m, at("2026-05-01T00:00:00Z"))[2026]
@@ -323,7 +323,7 @@ func TestVATLedger_DuplicateOutOfOrderAndCancelledEvents_EndInTheSameLedger(t *t
 		m := merchant.ID(fmt.Sprintf("m%d", len(name)))
 		evs, want := eventsWithCancellations(m)
 		for _, b := range batches(evs) {
-			if err := l.Apply(ctx, m, b); err != nil {
+			if err := l.Apply(ctx, m, defaultZone, b); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
@@ -357,7 +357,7 @@ func TestVATLedger_ManyConcurrentWriters_ExactTotalsAndOneAlert(t *testing.T) {
 			s := slices.Clone(evs)
 			rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
 			for i := 0; i < len(s); i += 10 {
-				if err := l.Apply(ctx, m, s[i:min(i+10, len(s))]); err != nil {
+				if err := l.Apply(ctx, m, defaultZone, s[i:min(i+10, len(s))]); err != nil {
 					errs <- err
 					return
 				}
@@ -388,10 +388,10 @@ func TestVATLedger_YearRollover_PreviousYearDecidesOnFirstJanuary(t *testing.T) 
 		sale("over", "Y2", "DE", "6000.00", "2026-12-31T22:59:59Z"), // 23:59:59 in Paris
 	}
 	under := []orderevent.Event{sale("under", "Y1", "BE", "9999.99", "2026-11-01T10:00:00Z")}
-	if err := l.Apply(ctx, "over", over); err != nil {
+	if err := l.Apply(ctx, "over", defaultZone, over); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Apply(ctx, "under", under); err != nil {
+	if err := l.Apply(ctx, "under", defaultZone, under); err != nil {
 		t.Fatal(err)
 	}
 	newYear := at("2027-01-01T00:00:00Z")
@@ -456,7 +456,7 @@ func TestVATLedger_OrdersCountInTheMerchantsCalendarYear(t *testing.T) {
 	}{{"paris", paris, 2027}, {"london-utc", utc, 2026}} {
 		t.Run(string(c.m), func(t *testing.T) {
 			ev := sale(c.m, "NY1", "BE", "250.00", "2026-12-31T23:30:00Z")
-			if err := l.ApplyIn(ctx, c.m, c.loc, []orderevent.Event{ev}); err != nil {
+			if err := l.Apply(ctx, c.m, c.loc, []orderevent.Event{ev}); err != nil {
 				t.Fatal(err)
 			}
 			if got := entryYears(c.m, "NY1"); !slices.Equal(got, []int{c.year}) {
@@ -471,7 +471,7 @@ func TestVATLedger_OrdersCountInTheMerchantsCalendarYear(t *testing.T) {
 			if err != nil || len(res.Changes) != 0 || res.Orders != 1 {
 				t.Errorf("recomputed %+v, %v; want the order found and nothing corrected", res, err)
 			}
-			if err := l.ApplyIn(ctx, c.m, c.loc, []orderevent.Event{cancellation(ev)}); err != nil {
+			if err := l.Apply(ctx, c.m, c.loc, []orderevent.Event{cancellation(ev)}); err != nil {
 				t.Fatal(err)
 			}
 			if got := entryYears(c.m, "NY1"); !slices.Equal(got, []int{c.year}) {
@@ -500,7 +500,7 @@ func TestVATLedger_PerCountryThresholdAlongsideTheEURule(t *testing.T) {
 		sale(m, "B1", "BE", "30000.00", "2026-02-01T10:00:00Z"),
 		sale(m, "D1", "DE", "4000.00", "2026-02-02T10:00:00Z"),
 	}
-	if err := l.Apply(ctx, m, evs); err != nil {
+	if err := l.Apply(ctx, m, defaultZone, evs); err != nil {
 		t.Fatal(err)
 	}
 	on := at("2026-03-01T10:00:00Z")
@@ -520,7 +520,7 @@ func TestVATLedger_PerCountryThresholdAlongsideTheEURule(t *testing.T) {
 			t.Errorf("%s %s: %+v, want destination %v", c.to, c.net, d, c.want)
 		}
 	}
-	if err := l.Apply(ctx, m, []orderevent.Event{sale(m, "B2", "BE", "5000.01", "2026-03-01T10:00:00Z")}); err != nil {
+	if err := l.Apply(ctx, m, defaultZone, []orderevent.Event{sale(m, "B2", "BE", "5000.01", "2026-03-01T10:00:00Z")}); err != nil {
 		t.Fatal(err)
 	}
 	as, err := l.Alerts(ctx, m)
@@ -586,7 +586,7 @@ func TestVATLedger_Recompute_EqualsTheIncrementalLedger(t *testing.T) {
 	const m = "hairstore"
 	evs, _ := eventsWithCancellations(m)
 	evs = append(evs, sale(m, "L1", "AT", "1234.56", "2025-10-01T10:00:00Z"), sale(m, "L2", "BE", "11000.00", "2025-11-01T10:00:00Z"))
-	if err := l.Apply(ctx, m, evs); err != nil {
+	if err := l.Apply(ctx, m, defaultZone, evs); err != nil {
 		t.Fatal(err)
 	}
 	incremental := totalsOf(t, l, m, at("2026-08-01T00:00:00Z"))
@@ -622,7 +622,7 @@ func TestVATLedger_Recompute_EqualsTheIncrementalLedger(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w * 15; i < (w+1)*15; i += 5 {
-				if err := l.Apply(ctx, m, more[i:i+5]); err != nil {
+				if err := l.Apply(ctx, m, defaultZone, more[i:i+5]); err != nil {
 					t.Error(err)
 				}
 			}
@@ -674,3 +674,6 @@ func corrupt(t *testing.T, tbl dynamo.Table, sk, value string) {
 		t.Fatal(err)
 	}
 }
+
+// defaultZone is the time zone of a merchant whose record names none.
+var defaultZone = merchant.Merchant{}.Location()

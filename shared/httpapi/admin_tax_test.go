@@ -239,7 +239,7 @@ func TestAdminVAT_LedgerSettingsAndAlerts(t *testing.T) {
 	}
 
 	last := taxToday.Add(-2 * time.Hour)
-	if err := f.ledger.Apply(ctx, demo.Hydro, []orderevent.Event{
+	if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, []orderevent.Event{
 		consumerSale("O1", "BE", "20000", time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)),
 		consumerSale("O2", "DE", "6000", time.Date(2026, 1, 10, 10, 0, 0, 0, time.UTC)),
 		consumerSale("O3", "ES", "4000.50", last),
@@ -469,7 +469,7 @@ func TestAdminTax_ResponsesConformToTheContract(t *testing.T) {
 	t.Parallel()
 	c := loadContract(t)
 	f := newTaxAdmin(t)
-	if err := f.ledger.Apply(context.Background(), demo.Hydro, []orderevent.Event{
+	if err := f.ledger.Apply(context.Background(), demo.Hydro, defaultZone, []orderevent.Event{
 		consumerSale("O1", "BE", "12000", taxToday.Add(-time.Hour)),
 	}); err != nil {
 		t.Fatal(err)

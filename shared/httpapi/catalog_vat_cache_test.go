@@ -47,7 +47,7 @@ func TestCatalogAPI_VATDisplayKeepsTheDistanceSellingState(t *testing.T) {
 	}
 	e := sale("J1", "BE", "10000.01")
 	e.Merchant = demo.Jardin
-	if err := (&dynamo.VATLedger{Table: b.table}).Apply(context.Background(), demo.Jardin, []orderevent.Event{e}); err != nil {
+	if err := (&dynamo.VATLedger{Table: b.table}).Apply(context.Background(), demo.Jardin, defaultZone, []orderevent.Event{e}); err != nil {
 		t.Fatal(err)
 	}
 	ht := jardinProduct(kept, "JS-001").BasePrice

@@ -63,7 +63,7 @@ func TestCatalogAPI_VATForAnonymousVisitorsIsTheSellersUntilTheThreshold(t *test
 	}
 	e := sale("J1", "BE", "10000.01")
 	e.Merchant = demo.Jardin
-	if err := (&dynamo.VATLedger{Table: b.table}).Apply(context.Background(), demo.Jardin, []orderevent.Event{e}); err != nil {
+	if err := (&dynamo.VATLedger{Table: b.table}).Apply(context.Background(), demo.Jardin, defaultZone, []orderevent.Event{e}); err != nil {
 		t.Fatal(err)
 	}
 	if p, want := show(t), tax.InclusiveUnitPrice(ht, decimal.NewFromInt(21), "EUR"); p == nil || !p.TaxIncluded || !p.Amount.Equal(want) {

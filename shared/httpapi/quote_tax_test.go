@@ -15,6 +15,7 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/identity"
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/orderevent"
 	"github.com/comptoir/comptoir/shared/pricing"
@@ -209,13 +210,13 @@ func TestQuoteTax_EveryCaseOfTheEngine(t *testing.T) {
 			t.Fatalf("the valve costs %s: the threshold cases assume less than 1,000", q.Total)
 		}
 	})
-	if err := f.ledger.Apply(ctx, demo.Hydro, []orderevent.Event{sale("O1", "BE", "6000.00"), sale("O2", "DE", "4000.00")}); err != nil {
+	if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, []orderevent.Event{sale("O1", "BE", "6000.00"), sale("O2", "DE", "4000.00")}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("FR to BE, consumer at the threshold: this quote takes the total over it", func(t *testing.T) {
 		check(t, taxCase{"", demo.BEConsumer, "", tax.DistanceSaleDestination, "BE", "21", "", "art. 59c", true, "", "BE"})
 	})
-	if err := f.ledger.Apply(ctx, demo.Hydro, []orderevent.Event{sale("O3", "IT", "0.01")}); err != nil {
+	if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, []orderevent.Event{sale("O3", "IT", "0.01")}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("FR to BE, consumer above the threshold", func(t *testing.T) {
@@ -233,7 +234,7 @@ func TestQuoteTax_EveryCaseOfTheEngine(t *testing.T) {
 			e.ID, e.Type, e.OccurredAt = e.ID+"-cancelled", orderevent.Cancelled, fixtureDay.Add(-time.Minute)
 			cancel = append(cancel, e)
 		}
-		if err := f.ledger.Apply(ctx, demo.Hydro, cancel); err != nil {
+		if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, cancel); err != nil {
 			t.Fatal(err)
 		}
 		check(t, taxCase{"", demo.DEConsumer, "", tax.DistanceSaleOrigin, "FR", "20", "", "threshold", true, "", "DE"})
@@ -323,7 +324,7 @@ func TestQuoteTax_TotalsPerRateAndALineWithoutARate(t *testing.T) {
 	}
 	// A Belgian consumer over the threshold: Belgium's reduced rate is not
 	// in the table, so that line cannot be taxed and the quote is refused.
-	if err := f.ledger.Apply(ctx, demo.Hydro, []orderevent.Event{sale("O1", "BE", "10000.01")}); err != nil {
+	if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, []orderevent.Event{sale("O1", "BE", "10000.01")}); err != nil {
 		t.Fatal(err)
 	}
 	_, r := f.quote(t, buyerOf(demo.BEConsumer), httpapi.QuoteRequest{Lines: lines}, http.StatusUnprocessableEntity)
@@ -403,7 +404,7 @@ func TestQuoteTax_AQuoteInAnotherCurrency(t *testing.T) {
 	}
 	// A Belgian consumer's quote in dollars counts toward the threshold in
 	// euros: 9,990 EUR sold, and a quote worth more than 10 EUR crosses it.
-	if err := f.ledger.Apply(ctx, demo.Hydro, []orderevent.Event{sale("O1", "BE", "9990.00")}); err != nil {
+	if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, []orderevent.Event{sale("O1", "BE", "9990.00")}); err != nil {
 		t.Fatal(err)
 	}
 	q, _ := f.quote(t, buyerOf(demo.BEConsumer), httpapi.QuoteRequest{Currency: "USD", Lines: []pricing.Line{{Ref: "VANNES-BILLE-101", Quantity: 1}}}, http.StatusOK)
@@ -532,7 +533,7 @@ func TestCatalogAPI_VATInclusivePricesFollowTheTaxEngine(t *testing.T) {
 		}
 	}
 	// Over the threshold, a Belgian consumer is shown Belgium's rate.
-	if err := f.ledger.Apply(ctx, demo.Hydro, []orderevent.Event{sale("O1", "BE", "10000.01")}); err != nil {
+	if err := f.ledger.Apply(ctx, demo.Hydro, defaultZone, []orderevent.Event{sale("O1", "BE", "10000.01")}); err != nil {
 		t.Fatal(err)
 	}
 	be := f.token(t, buyerOf(demo.BEConsumer))
@@ -556,3 +557,6 @@ func TestCatalogAPI_VATInclusivePricesFollowTheTaxEngine(t *testing.T) {
 		t.Errorf("anonymous on jardin-fr: %+v (list price %s)", p, jardin.BasePrice)
 	}
 }
+
+// defaultZone is the time zone of a merchant whose record names none.
+var defaultZone = merchant.Merchant{}.Location()

@@ -27,7 +27,7 @@ func newYearsNight(t *testing.T, tbl dynamo.Table) time.Time {
 	if hydro.ID != demo.Hydro || hydro.TimeZone != "" {
 		t.Fatalf("first demo merchant %s in zone %q, want %s in the default zone", hydro.ID, hydro.TimeZone, demo.Hydro)
 	}
-	if err := (&dynamo.VATLedger{Table: tbl}).ApplyIn(context.Background(), demo.Hydro, hydro.Location(), []orderevent.Event{e}); err != nil {
+	if err := (&dynamo.VATLedger{Table: tbl}).Apply(context.Background(), demo.Hydro, hydro.Location(), []orderevent.Event{e}); err != nil {
 		t.Fatal(err)
 	}
 	return e.OccurredAt.Add(15 * time.Minute)

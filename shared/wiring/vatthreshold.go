@@ -59,9 +59,9 @@ func VATThreshold(d Deps) QueueHandler {
 
 // LedgerStore is what the vat-threshold worker writes to.
 type LedgerStore interface {
-	// ApplyIn records a merchant's order events, each order in the
+	// Apply records a merchant's order events, each order in the
 	// calendar year of its placedAt in loc, the merchant's time zone.
-	ApplyIn(ctx context.Context, m merchant.ID, loc *time.Location, evs []orderevent.Event) error
+	Apply(ctx context.Context, m merchant.ID, loc *time.Location, evs []orderevent.Event) error
 	Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error)
 }
 
@@ -179,7 +179,7 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		for i, m := range msgs {
 			evs[i] = *m.event
 		}
-		err = w.Ledger.ApplyIn(ctx, mid, loc, evs)
+		err = w.Ledger.Apply(ctx, mid, loc, evs)
 		if err == nil {
 			for _, m := range msgs {
 				w.logEvent(m)
@@ -188,7 +188,7 @@ func (w *VATWorker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		}
 		for _, m := range msgs {
 			if !retryLater(ctx, err) {
-				err = w.Ledger.ApplyIn(m.ctx, mid, loc, []orderevent.Event{*m.event})
+				err = w.Ledger.Apply(m.ctx, mid, loc, []orderevent.Event{*m.event})
 			}
 			if err != nil {
 				fail(m, err)

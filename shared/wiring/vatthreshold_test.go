@@ -297,7 +297,7 @@ type scriptedLedger struct {
 	recomputes []merchant.ID
 }
 
-func (s *scriptedLedger) ApplyIn(ctx context.Context, m merchant.ID, loc *time.Location, evs []orderevent.Event) error {
+func (s *scriptedLedger) Apply(ctx context.Context, m merchant.ID, loc *time.Location, evs []orderevent.Event) error {
 	var orders []string
 	for _, ev := range evs {
 		orders = append(orders, ev.Order.ID)
@@ -310,7 +310,7 @@ func (s *scriptedLedger) ApplyIn(ctx context.Context, m merchant.ID, loc *time.L
 			return err
 		}
 	}
-	return s.LedgerStore.ApplyIn(ctx, m, loc, evs)
+	return s.LedgerStore.Apply(ctx, m, loc, evs)
 }
 
 func (s *scriptedLedger) Recompute(ctx context.Context, m merchant.ID) (vatledger.Recomputed, error) {
@@ -426,7 +426,7 @@ func TestVATThreshold_LedgerConflict_ReportsTheMerchantsMessagesWithoutRetryingE
 func TestVATThreshold_RecomputeRequests_OneRebuildPerMerchantPerBatch(t *testing.T) {
 	t.Parallel()
 	e := newVATEnv(t)
-	if err := e.ledger.Apply(context.Background(), "hairstore", []orderevent.Event{placed("hairstore", "H1", "BE", "100.00", "2026-05-01T10:00:00Z")}); err != nil {
+	if err := e.ledger.Apply(context.Background(), "hairstore", defaultZone, []orderevent.Event{placed("hairstore", "H1", "BE", "100.00", "2026-05-01T10:00:00Z")}); err != nil {
 		t.Fatal(err)
 	}
 	req := func(m merchant.ID, id string) string {
@@ -507,3 +507,6 @@ func TestVATThreshold_OrdersCountInTheMerchantsCalendarYear(t *testing.T) {
 		}
 	}
 }
+
+// defaultZone is the time zone of a merchant whose record names none.
+var defaultZone = merchant.Merchant{}.Location()
