@@ -139,7 +139,7 @@ func (a *AdminAPI) taxRates(w http.ResponseWriter, r *Request) error {
 	country := strings.ToUpper(q.Get("country"))
 	if q.Has("country") {
 		country = vat.ISOCountry(country)
-		if !tax.KnownCountry(country) {
+		if !merchant.KnownCountry(country) {
 			fe.add("country", "an ISO 3166-1 alpha-2 country code such as FR or GR (EL is read as GR)")
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/tax"
 )
 
@@ -13,8 +14,8 @@ func TestMemberStates(t *testing.T) {
 		t.Fatalf("member states %v", ms)
 	}
 	for _, c := range ms {
-		if !tax.InEU(c) || !tax.KnownCountry(c) {
-			t.Errorf("%s: InEU %v, KnownCountry %v", c, tax.InEU(c), tax.KnownCountry(c))
+		if !tax.InEU(c) || !merchant.KnownCountry(c) {
+			t.Errorf("%s: InEU %v, KnownCountry %v", c, tax.InEU(c), merchant.KnownCountry(c))
 		}
 	}
 	ms[0] = "XX"

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/vat"
 )
 
@@ -88,7 +89,7 @@ func (r *Rates) Decide(s Situation) (Decision, error) {
 		return Decision{}, fmt.Errorf("%w: unknown tax category %q", ErrSituation, s.Category)
 	case !InEU(seller):
 		return Decision{}, fmt.Errorf("%w: the seller's country %q is not an EU member state", ErrSituation, s.Seller)
-	case !KnownCountry(shipTo):
+	case !merchant.KnownCountry(shipTo):
 		return Decision{}, fmt.Errorf("%w: the ship-to country %q is not an ISO 3166-1 alpha-2 code", ErrSituation, s.ShipTo)
 	case s.Date.IsZero():
 		return Decision{}, fmt.Errorf("%w: the supply's date is missing", ErrSituation)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/money"
 	"github.com/comptoir/comptoir/shared/vat"
 )
@@ -114,7 +115,7 @@ var hundred = decimal.NewFromInt(100)
 // *InvalidRateChange listing every invalid field.
 func (c RateChange) Validate() error {
 	var e InvalidRateChange
-	if !KnownCountry(vat.ISOCountry(c.Country)) || c.Country != strings.ToUpper(c.Country) {
+	if !merchant.KnownCountry(vat.ISOCountry(c.Country)) || c.Country != strings.ToUpper(c.Country) {
 		e.add("country", reasonCountry)
 	}
 	if !c.Category.Valid() {
@@ -136,7 +137,7 @@ func (c RateChange) Validate() error {
 func ParseRateChange(country, category, percent, from string) (RateChange, error) {
 	var e InvalidRateChange
 	c := RateChange{Country: vat.ISOCountry(country), Category: Category(category)}
-	if !KnownCountry(c.Country) || country != strings.ToUpper(country) {
+	if !merchant.KnownCountry(c.Country) || country != strings.ToUpper(country) {
 		e.add("country", reasonCountry)
 	}
 	if !c.Category.Valid() {
