@@ -162,13 +162,12 @@ func (a *CatalogAPI) displayRates(r *Request, seller merchant.Merchant, b tax.Bu
 			sit.ShipTo = c.Country
 		}
 	}
-	s, d := tax.VATCountry(from), tax.VATCountry(sit.ShipTo)
-	if a.Tax != nil && s != d && tax.InEU(s) && tax.InEU(d) {
+	if a.Tax != nil && tax.BetweenMemberStates(from, sit.ShipTo) {
 		st, err := a.Tax.VATState(ctx, m, now)
 		if err != nil {
 			return nil, err
 		}
-		sit.DistanceSale = st.DistanceSale(d, decimal.Zero, now)
+		sit.DistanceSale = st.DistanceSale(tax.VATCountry(sit.ShipTo), decimal.Zero, now)
 	}
 	out := make(map[tax.Category]decimal.Decimal, 4)
 	for _, cat := range []tax.Category{tax.Standard, tax.Intermediate, tax.Reduced, tax.SuperReduced} {

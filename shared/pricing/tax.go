@@ -230,8 +230,7 @@ type taxInputs struct {
 // go from the seller's member state to another one: the only case that
 // needs the distance-selling state.
 func crossBorderConsumer(b tax.Buyer, seller, shipTo string) bool {
-	s, d := tax.VATCountry(seller), tax.VATCountry(shipTo)
-	return !b.Pro && s != d && tax.InEU(s) && tax.InEU(d)
+	return !b.Pro && tax.BetweenMemberStates(seller, shipTo)
 }
 
 // shipTo is where goods go for c and addressID: the delivery address

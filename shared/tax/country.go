@@ -22,3 +22,12 @@ func InEU(country string) bool {
 	_, found := slices.BinarySearch(memberStates, vat.ISOCountry(country))
 	return found
 }
+
+// BetweenMemberStates reports whether goods shipped from one country to
+// another go between two different member states, each country read as VAT
+// reads it (VATCountry: Monaco is France). Sold to a consumer, such a sale
+// is a distance sale, which the distance-selling threshold decides.
+func BetweenMemberStates(from, to string) bool {
+	f, t := VATCountry(from), VATCountry(to)
+	return f != t && InEU(f) && InEU(t)
+}

@@ -31,3 +31,24 @@ func TestMemberStates(t *testing.T) {
 		}
 	}
 }
+
+func TestBetweenMemberStates(t *testing.T) {
+	cases := []struct {
+		from, to string
+		want     bool
+	}{
+		{"FR", "BE", true},
+		{"fr", "EL", true}, // Greece by its VAT prefix
+		{"DE", "MC", true}, // Monaco is France for VAT
+		{"FR", "MC", false},
+		{"FR", "FR", false},
+		{"FR", "CH", false},
+		{"US", "FR", false},
+		{"FR", "GP", false}, // Guadeloupe is outside the EU's VAT area
+	}
+	for _, c := range cases {
+		if got := tax.BetweenMemberStates(c.from, c.to); got != c.want {
+			t.Errorf("BetweenMemberStates(%s, %s) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+}

@@ -282,8 +282,7 @@ func InEU(country string) bool { return orderevent.ValidCountry(country) && tax.
 // quotes decide). So a sale shipped from Germany to Monaco counts, for
 // France; one from France to Monaco is domestic and does not.
 func Counts(o orderevent.Order) bool {
-	from, to := tax.VATCountry(o.ShipFrom), Destination(o)
-	return o.CustomerKind == orderevent.Consumer && from != to && InEU(from) && InEU(to)
+	return o.CustomerKind == orderevent.Consumer && tax.BetweenMemberStates(o.ShipFrom, o.ShipTo)
 }
 
 // Destination is the member state whose totals an order counts in: its
