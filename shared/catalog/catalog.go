@@ -92,6 +92,10 @@ type Product struct {
 	AvailableFrom *time.Time `json:"availableFrom,omitempty"`
 	// NoDiscount marks a product "hors remise": excluded from every discount.
 	NoDiscount bool `json:"noDiscount,omitempty"`
+	// Backorder allows what stock cannot serve at checkout to be ordered
+	// anyway as a backorder ("reliquat"), shipped when the goods come in;
+	// without it such a line is refused with the quantity available.
+	Backorder bool `json:"backorder,omitempty"`
 	// Families are the product's category and its ancestors, nearest first,
 	// so that a family discount can match without reading the tree.
 	Families []string `json:"families,omitempty"`

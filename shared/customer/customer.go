@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/comptoir/comptoir/shared/payment"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -51,6 +53,22 @@ type Customer struct {
 	// what result. It speaks for VATNumber only when it is about that
 	// number (vat.Check.For).
 	VATCheck *vat.Check `json:"vatCheck,omitempty"`
+	// Payment is how the customer may pay.
+	Payment PaymentAccount `json:"payment,omitzero"`
+	// PreferredWarehouse is the warehouse ("dépôt") the customer's orders
+	// are served from first, before the storefront's; empty: none.
+	PreferredWarehouse string `json:"preferredWarehouse,omitempty"`
+}
+
+// PaymentAccount is what a customer may pay with ("conditions de
+// règlement", N_Reglement and the payment terms in Sage 100).
+type PaymentAccount struct {
+	// Methods narrow the storefront's methods for this customer ("card",
+	// "transfer"); empty: the storefront's.
+	Methods []payment.Method `json:"methods,omitempty"`
+	// Terms, when set, approve the customer for paying on account
+	// ("paiement différé") with these terms, within CreditLimit.
+	Terms *payment.Terms `json:"terms,omitempty"`
 }
 
 // DeliveryAddress is one of a customer's delivery addresses.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -240,7 +241,7 @@ func (s *Storefronts) UpdateStorefront(ctx context.Context, m merchant.ID, id st
 			return merchant.Storefront{}, false, fmt.Errorf("save storefront %s of %s: %w", id, m, err)
 		}
 		sf.Host = host
-		if old.exists && old.sf == sf {
+		if old.exists && reflect.DeepEqual(old.sf, sf) {
 			return sf, false, nil
 		}
 		tx, err := s.storefrontTx(old, sf, keepFormer)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestStorefronts_UpdateStorefront_ClaimsMovesAndReleasesHosts(t *testing.T) 
 	if owner.ID != "m1" || owner.DefaultLanguage != "fr" || !owner.Owns("shop.m1.example") || owner.Owns("shop.m2.example") {
 		t.Errorf("the update was given %+v", owner)
 	}
-	if got, err := s.ByHost(ctx, "shop.m1.example"); err != nil || got != sf {
+	if got, err := s.ByHost(ctx, "shop.m1.example"); err != nil || !reflect.DeepEqual(got, sf) {
 		t.Errorf("resolved %+v, %v", got, err)
 	}
 
@@ -138,7 +139,7 @@ func TestStorefronts_UpdateStorefront_ClaimsMovesAndReleasesHosts(t *testing.T) 
 	if got, err := s.ByHost(ctx, "b2b.m1.example"); err != nil || got.Host != "b2b.m1.example" {
 		t.Errorf("the new host: %+v, %v", got, err)
 	}
-	if l, err := s.List(ctx, "m1"); err != nil || len(l) != 1 || l[0] != moved {
+	if l, err := s.List(ctx, "m1"); err != nil || len(l) != 1 || !reflect.DeepEqual(l[0], moved) {
 		t.Errorf("m1 storefronts %+v, %v", l, err)
 	}
 	if _, created, err := s.UpdateStorefront(ctx, "m1", "be", setHost("shop.m1.example", nil)); err != nil || !created {

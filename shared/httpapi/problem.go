@@ -29,6 +29,52 @@ type Problem struct {
 	Errors []FieldError `json:"errors,omitempty"`
 	// retryAfter, when set, is sent as the Retry-After header.
 	retryAfter time.Duration
+	// extensions are the problem type's own members (RFC 9457 §3.2), set
+	// with With.
+	extensions map[string]any
+}
+
+// With adds an extension member to the problem (RFC 9457 §3.2): the
+// figures or the current state a client needs to act on it, such as the
+// available quantities of an out-of-stock line or the cart as it stands
+// after a version conflict. The standard members cannot be overridden.
+func (p *Problem) With(name string, value any) *Problem {
+	if p.extensions == nil {
+		p.extensions = map[string]any{}
+	}
+	p.extensions[name] = value
+	return p
+}
+
+// RetryAfter sets the Retry-After header of a problem a client may retry.
+func (p *Problem) RetryAfter(d time.Duration) *Problem {
+	p.retryAfter = d
+	return p
+}
+
+// MarshalJSON writes the standard members and the extensions.
+func (p *Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	std, err := json.Marshal((*plain)(p))
+	if err != nil || len(p.extensions) == 0 {
+		return std, err
+	}
+	all := make(map[string]json.RawMessage, len(p.extensions)+7)
+	for k, v := range p.extensions {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		all[k] = b
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(std, &members); err != nil {
+		return nil, err
+	}
+	for k, v := range members {
+		all[k] = v
+	}
+	return json.Marshal(all)
 }
 
 // FieldError is one invalid input.

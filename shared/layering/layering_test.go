@@ -25,7 +25,7 @@ var rules = map[string][]string{
 	"merchant": adapters, "identity": adapters, "catalog": adapters, "customer": adapters,
 	"stock": adapters, "vat": adapters, "tax": adapters, "money": adapters, "tariff": adapters,
 	"pricing": adapters, "erp": adapters, "fx": adapters, "vatledger": adapters, "orderevent": adapters,
-	"cursor": adapters, "payment": adapters, "cart": adapters,
+	"cursor": adapters, "payment": adapters, "cart": adapters, "order": adapters,
 	// The HTTP layer serves Lambda through the proxy, but never reads the
 	// table or a queue itself.
 	"httpapi": {"github.com/aws/aws-sdk-go-v2", module + "dynamo", module + "queue", module + "wiring"},

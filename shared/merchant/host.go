@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/comptoir/comptoir/shared/payment"
+
 	"golang.org/x/text/language"
 )
 
@@ -27,6 +29,10 @@ type Merchant struct {
 	// ("Europe/Paris"), whose calendar day dates its sales; empty is
 	// DefaultTimeZone (see Location).
 	TimeZone string `json:"timeZone,omitempty"`
+	// MonthEnd is how the merchant counts payment terms "fin de mois"
+	// (payment.MonthEndMethod): a merchant setting, with no default; an
+	// order on such terms cannot be placed until it is set.
+	MonthEnd payment.MonthEndMethod `json:"monthEnd,omitempty"`
 }
 
 // Owns reports whether host is one of the merchant's domains or a name

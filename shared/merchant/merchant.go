@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // ID identifies a merchant. Every stored item is keyed under it.
@@ -46,6 +48,43 @@ type Storefront struct {
 	// anonymous visitors see VAT-inclusive prices (TTC); professionals always
 	// see prices excluding VAT (HT).
 	Consumers bool `json:"consumers,omitempty"`
+	// Warehouse is the warehouse ("dépôt") orders of the storefront are
+	// served from first; empty: none is preferred.
+	Warehouse string `json:"warehouse,omitempty"`
+	// Shipping is what delivery costs, per method and country.
+	Shipping Shipping `json:"shipping,omitzero"`
+	// PaymentMethods are the methods a buyer may pay with, per delivery
+	// country (ISO 3166-1 alpha-2, or "*" for every other country): "card",
+	// "transfer". Empty: card and transfer everywhere. Paying on account
+	// depends on the customer's terms, not on this list.
+	PaymentMethods map[string][]string `json:"paymentMethods,omitempty"`
+}
+
+// Shipping is a storefront's delivery rates ("frais de port").
+type Shipping struct {
+	Methods []ShippingMethod `json:"methods,omitempty"`
+	// FreeFrom is the order amount excluding VAT, in the storefront's
+	// currency, from which delivery is free ("franco de port"); nil: never.
+	FreeFrom *decimal.Decimal `json:"freeFrom,omitempty"`
+}
+
+// ShippingMethod is one way of delivering ("messagerie", "affrètement").
+type ShippingMethod struct {
+	// ID names the method in a checkout ("standard", "express").
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Rates are the cost excluding VAT per delivery country; a country
+	// without a rate cannot be served by the method.
+	Rates []ShippingRate `json:"rates"`
+}
+
+// ShippingRate is a method's cost to one country, excluding VAT, in the
+// storefront's currency.
+type ShippingRate struct {
+	// Country is ISO 3166-1 alpha-2, or "*" for every country without a
+	// rate of its own.
+	Country string          `json:"country"`
+	Amount  decimal.Decimal `json:"amount"`
 }
 
 // Reader reads a merchant's record: its country is the seller's for VAT,

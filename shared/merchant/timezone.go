@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
 	// The zone database is embedded: a Lambda on provided.al2023 need not
 	// ship one for a merchant's zone to load.
 	_ "time/tzdata"

@@ -20,10 +20,15 @@ type Level struct {
 	// Min and Max are the alert thresholds (AS_QteMini, AS_QteMaxi).
 	Min int64 `json:"min"`
 	Max int64 `json:"max"`
+	// SiteOrders is what orders placed on the site took from the warehouse
+	// since the ERP last counted it: the site's theoretical stock is the
+	// ERP's level less these.
+	SiteOrders int64 `json:"siteOrders,omitempty"`
 }
 
-// Available is what can still be sold from the warehouse.
-func (l Level) Available() int64 { return max(l.OnHand-l.Reserved, 0) }
+// Available is what can still be sold from the warehouse: on hand, less
+// what is reserved and what site orders took.
+func (l Level) Available() int64 { return max(l.OnHand-l.Reserved-l.SiteOrders, 0) }
 
 // Status is what a buyer is told of a product's availability in a warehouse.
 type Status string

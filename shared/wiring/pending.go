@@ -16,15 +16,6 @@ import (
 // message is refused so that it is retried and then kept in the dead-letter
 // queue rather than lost.
 
-// CartAPI builds the cart function.
-func CartAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
-
-// CheckoutAPI builds the checkout function.
-func CheckoutAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
-
-// OrdersAPI builds the orders function.
-func OrdersAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
-
 // RepsAPI builds the sales reps function.
 func RepsAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
 
@@ -33,9 +24,6 @@ func ERPSync(d Deps) QueueHandler { return refuse(d) }
 
 // StockUpdate builds the function that applies stock movements.
 func StockUpdate(d Deps) QueueHandler { return refuse(d) }
-
-// OrderExport builds the function that writes placed orders for the ERP.
-func OrderExport(d Deps) QueueHandler { return refuse(d) }
 
 func refuse(d Deps) QueueHandler {
 	return queue.Worker{Logger: d.Logger, Process: func(context.Context, events.SQSMessage) error {
