@@ -1,10 +1,13 @@
 package dynamo
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
 )
 
@@ -217,4 +220,128 @@ func exchangeRatesPK(m merchant.ID) (string, error) {
 func exchangeRatesKey(m merchant.ID, day string) (pk, sk string, err error) {
 	pk, err = exchangeRatesPK(m)
 	return pk, day, err
+}
+
+// Orders (orders.go, idempotency.go, stocklevels.go, carts.go): carts and
+// the credit outstanding live in the customer's partition; an order, its
+// export marker and its stock holds in the order's own partition; the
+// order is listed by customer on GSI1 and by month on GSI2; idempotency
+// records have one partition each.
+
+// ErrBadOrderKey is an order number, customer, cart owner or idempotency
+// key that cannot be part of a key (empty, too long, or holding '#' where
+// the key design forbids it).
+var ErrBadOrderKey = errors.New("invalid order key part")
+
+// keyPart checks an id that becomes a key part: 1 to 64 printable bytes
+// without spaces or '#'.
+func keyPart(s string) error {
+	if !catalog.ValidRef(s) {
+		return fmt.Errorf("%w: %q", ErrBadOrderKey, s)
+	}
+	return nil
+}
+
+// Sort keys and prefixes of the order partition.
+const (
+	skOrder  = "ORDER"
+	skExport = "EXPORT"
+	skHold   = "HOLD#"
+	skCredit = "CREDIT"
+	skCart   = "CART#"
+	skIdem   = "IDEM"
+)
+
+func orderKey(m merchant.ID, id string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	if err == nil {
+		err = keyPart(id)
+	}
+	return p + "#ORDER#" + id, skOrder, err
+}
+
+// orderExportKey is the marker put once an order's export files are
+// written.
+func orderExportKey(m merchant.ID, id string) (pk, sk string, err error) {
+	pk, _, err = orderKey(m, id)
+	return pk, skExport, err
+}
+
+// orderHoldKey is the n-th stock hold of an order written in several
+// transactions.
+func orderHoldKey(m merchant.ID, id string, n int) (pk, sk string, err error) {
+	pk, _, err = orderKey(m, id)
+	return pk, fmt.Sprintf("%s%d", skHold, n), err
+}
+
+// orderSortKey is the sort key of an order on both indexes: its placing
+// instant in UTC with a fixed width (nanoseconds always written), so that
+// keys sort as instants do, then its number.
+func orderSortKey(placedAt time.Time, id string) string {
+	return orderInstant(placedAt) + "#" + id
+}
+
+// orderInstant writes an instant as the sort keys of orders start.
+func orderInstant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// customerOrdersPK is the GSI1 partition of a company's orders.
+func customerOrdersPK(m merchant.ID, customer string) (string, error) {
+	pk, err := customerPK(m, customer)
+	if err == nil {
+		err = keyPart(customer)
+	}
+	return pk + "#ORDERS", err
+}
+
+// monthOrdersPK is the GSI2 partition of a merchant's orders placed in the
+// UTC month of t.
+func monthOrdersPK(m merchant.ID, t time.Time) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#ORDERS#" + t.UTC().Format("2006-01"), err
+}
+
+// creditKey is a customer's outstanding on account ("encours").
+func creditKey(m merchant.ID, customer string) (pk, sk string, err error) {
+	pk, err = customerPK(m, customer)
+	if err == nil {
+		err = keyPart(customer)
+	}
+	return pk, skCredit, err
+}
+
+// cartKey is the cart of one owner ("B#<subject>", "R#<rep>", "S#<subject>")
+// for a customer.
+func cartKey(m merchant.ID, customer, owner string) (pk, sk string, err error) {
+	pk, err = customerPK(m, customer)
+	if err == nil {
+		err = keyPart(customer)
+	}
+	if err == nil {
+		kind, id, ok := strings.Cut(owner, "#")
+		if !ok || len(kind) != 1 || keyPart(id) != nil {
+			err = fmt.Errorf("%w: cart owner %q", ErrBadOrderKey, owner)
+		}
+	}
+	return pk, skCart + owner, err
+}
+
+// idempotencyKey is the record of a customer's Idempotency-Key.
+func idempotencyKey(m merchant.ID, customer, k string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	if err == nil {
+		err = errors.Join(keyPart(customer), keyPart(k))
+	}
+	return p + "#IDEM#" + customer + "#" + k, skIdem, err
+}
+
+// Stock alerts (stockalerts.go): one item per product and warehouse whose
+// level fell to its alert minimum, in the partition of the merchant's
+// warehouses, so that every alert of a merchant is one Query.
+
+// skStockAlert prefixes the sort key of a stock alert.
+const skStockAlert = "ALERT#"
+
+func stockAlertKey(m merchant.ID, ref, warehouse string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#STOCK", skStockAlert + ref + "#" + warehouse, err
 }
