@@ -345,3 +345,10 @@ func stockAlertKey(m merchant.ID, ref, warehouse string) (pk, sk string, err err
 	p, err := merchantPrefix(m)
 	return p + "#STOCK", skStockAlert + ref + "#" + warehouse, err
 }
+
+// orderReleasedKey marks the n-th stock hold of an order as given back by
+// the stream after it expired, so that it is given back once.
+func orderReleasedKey(m merchant.ID, id string, n int) (pk, sk string, err error) {
+	pk, _, err = orderKey(m, id)
+	return pk, fmt.Sprintf("RELEASED#%d", n), err
+}
