@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/stock"
@@ -30,7 +32,10 @@ type Merchant = merchant.Merchant
 type Batch struct {
 	m     merchant.ID
 	items []item
-	err   error
+	// levels are stock level items with their numeric attributes
+	// (levelAttributes).
+	levels []map[string]types.AttributeValue
+	err    error
 }
 
 // NewBatch starts a batch for merchant m.
@@ -85,19 +90,32 @@ func (b *Batch) Warehouse(w stock.Warehouse) *Batch {
 	return b.add(pk, sk, err, "Warehouse", w)
 }
 
-// StockLevel adds a product's level in one warehouse.
+// StockLevel adds a product's level in one warehouse, with the numeric
+// Available and SiteOrders attributes that site orders take stock from.
 func (b *Batch) StockLevel(l stock.Level) *Batch {
-	pk, sk, err := stockLevelKey(b.m, l.Ref, l.Warehouse)
-	return b.add(pk, sk, err, "StockLevel", l)
+	av, err := levelAttributes(b.m, l)
+	if err != nil {
+		b.err = errors.Join(b.err, err)
+		return b
+	}
+	b.levels = append(b.levels, av)
+	return b
 }
 
 // Len is the number of items in the batch.
-func (b *Batch) Len() int { return len(b.items) }
+func (b *Batch) Len() int { return len(b.items) + len(b.levels) }
 
 // Save writes the batch.
 func (a *Accounts) Save(ctx context.Context, b *Batch) error {
 	if b.err != nil {
 		return b.err
 	}
-	return a.Table.put(ctx, b.items)
+	if err := a.Table.put(ctx, b.items); err != nil {
+		return err
+	}
+	reqs := make([]types.WriteRequest, 0, len(b.levels))
+	for _, av := range b.levels {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+	}
+	return a.Table.write(ctx, reqs)
 }

@@ -43,8 +43,8 @@ func (c *Catalog) ProductWithStock(ctx context.Context, m merchant.ID, ref strin
 			}
 			found = true
 		case strings.HasPrefix(s, "STOCK#"):
-			var l stock.Level
-			if err := decodeDoc(av, &l); err != nil {
+			l, err := decodeLevel(av)
+			if err != nil {
 				return catalog.Product{}, nil, err
 			}
 			levels = append(levels, l)

@@ -1,0 +1,149 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/stock"
+)
+
+// Stock levels in the table:
+//
+//	warehouse    PK=M#<m>#STOCK    SK=WH#<id>              Doc=stock.Warehouse
+//	stock level  PK=M#<m>#P#<ref>  SK=STOCK#<warehouse>    Doc=stock.Level, Available (N), SiteOrders (N)
+//
+// The level's document is what the ERP counted; the numeric attributes are
+// what site orders change: an order takes units with
+// SET Available = Available - :u, SiteOrders = SiteOrders + :u on the
+// condition Available >= :u, a cancellation gives them back the other way.
+// Readers decode the document and take SiteOrders from its attribute.
+
+// Attributes of a stock level item.
+const (
+	// AttrAvailable is what can still be sold from the warehouse.
+	AttrAvailable = "Available"
+	// AttrSiteOrders is what site orders took since the ERP's count.
+	AttrSiteOrders = "SiteOrders"
+)
+
+// typeStockLevel is the Type of a stock level item.
+const typeStockLevel = "STOCK"
+
+// levelAttributes is the stored item of a level, as the ERP loads it:
+// Available = OnHand - Reserved - SiteOrders (never below zero).
+func levelAttributes(m merchant.ID, l stock.Level) (map[string]types.AttributeValue, error) {
+	pk, sk, err := stockLevelKey(m, l.Ref, l.Warehouse)
+	if err != nil {
+		return nil, err
+	}
+	av, err := item{PK: pk, SK: sk, Type: typeStockLevel, Doc: l}.attributes()
+	if err != nil {
+		return nil, err
+	}
+	av[AttrAvailable] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.Available(), 10)}
+	av[AttrSiteOrders] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.SiteOrders, 10)}
+	return av, nil
+}
+
+// decodeLevel reads a stock level item: its document, with SiteOrders
+// from the numeric attribute when the item has it.
+func decodeLevel(av map[string]types.AttributeValue) (stock.Level, error) {
+	var l stock.Level
+	if err := decodeDoc(av, &l); err != nil {
+		return stock.Level{}, err
+	}
+	if _, ok := av[AttrSiteOrders].(*types.AttributeValueMemberN); ok {
+		n, err := number[int64](av, AttrSiteOrders)
+		if err != nil {
+			return stock.Level{}, err
+		}
+		l.SiteOrders = n
+	}
+	return l, nil
+}
+
+// Warehouses returns a merchant's warehouses (1 Query, kept for
+// WarehousesTTL).
+func (o *Orders) Warehouses(ctx context.Context, m merchant.ID) ([]stock.Warehouse, error) {
+	if ws, ok := o.warehouses.get(m); ok {
+		return ws, nil
+	}
+	pk, _, err := warehouseKey(m, "")
+	if err != nil {
+		return nil, err
+	}
+	items, err := o.Table.partition(ctx, pk, "WH#")
+	if err != nil {
+		return nil, err
+	}
+	ws, err := decodeAll[stock.Warehouse](items)
+	if err != nil {
+		return nil, fmt.Errorf("warehouses of %s: %w", m, err)
+	}
+	o.warehouses.put(m, ws, o.WarehousesTTL)
+	return ws, nil
+}
+
+// Levels returns the levels of refs in every warehouse of the merchant, by
+// reference, in the warehouses' order: the warehouses (1 Query, cached for
+// WarehousesTTL) then one BatchGetItem per 100 levels (refs x warehouses),
+// unprocessed keys retried. Reads are eventually consistent: an order
+// placed on levels read stale fails with *order.StaleStockError and reads
+// them again.
+func (o *Orders) Levels(ctx context.Context, m merchant.ID, refs []string) (map[string][]stock.Level, error) {
+	ws, err := o.Warehouses(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var keys []map[string]string
+	var order []string
+	for _, ref := range refs {
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		order = append(order, ref)
+		for _, w := range ws {
+			pk, sk, err := stockLevelKey(m, ref, w.ID)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, keyOf(pk, sk))
+		}
+	}
+	out := make(map[string][]stock.Level, len(order))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	got, err := o.Table.batchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("stock levels of %s: %w", m, err)
+	}
+	for _, k := range keys {
+		av, ok := got[k[AttrPK]+"|"+k[AttrSK]]
+		if !ok {
+			continue
+		}
+		l, err := decodeLevel(av)
+		if err != nil {
+			return nil, err
+		}
+		if l.Ref == "" {
+			l.Ref = refOfLevelPK(k[AttrPK])
+		}
+		out[l.Ref] = append(out[l.Ref], l)
+	}
+	return out, nil
+}
+
+// refOfLevelPK returns the reference of a product partition key.
+func refOfLevelPK(pk string) string {
+	_, ref, _ := strings.Cut(pk, "#P#")
+	return ref
+}
