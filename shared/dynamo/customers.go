@@ -13,11 +13,12 @@ import (
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/payment"
 	"github.com/comptoir/comptoir/shared/vat"
 )
 
-// Customers reads customer accounts and records the checks of their VAT
-// numbers. A customer is the item PK=M#<m>#C#<id> SK=PROFILE (Accounts),
+// Customers reads customer accounts, records the checks of their VAT
+// numbers and changes how they may pay. A customer is the item PK=M#<m>#C#<id> SK=PROFILE (Accounts),
 // its customer.Customer in the Doc attribute as JSON.
 type Customers struct{ Table Table }
 
@@ -142,5 +143,106 @@ func withMember(doc, name string, v any) (string, error) {
 	}
 	members[name] = b
 	out, err := json.Marshal(members)
+	return string(out), err
+}
+
+// UpdatePayment changes how a customer may pay: update receives the
+// account as read (1 strongly consistent GetItem) and sets its Payment
+// (methods and on-account terms), CreditLimit ("encours autorisé") and
+// PreferredWarehouse; only these three members of the stored document are
+// written, in one conditional UpdateItem (1 round trip) that holds only
+// over the document read, so that a write made meanwhile (an ERP import, a
+// VAT check) is never lost: the update is read and applied again, up to
+// maxCheckAttempts times in all, then fails with ErrCustomerChanged. The
+// other members are kept byte for byte. An error from update is returned
+// as is and nothing is written; unknown customers are
+// customer.ErrUnknown.
+func (cs *Customers) UpdatePayment(ctx context.Context, m merchant.ID, id string, update func(*customer.Customer) error) (customer.Customer, error) {
+	pk, sk, err := customerKey(m, id)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		s, err := cs.read(ctx, m, id)
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		c := s.c
+		c.Payment.Methods = append([]payment.Method(nil), s.c.Payment.Methods...)
+		if err := update(&c); err != nil {
+			return customer.Customer{}, err
+		}
+		members := map[string]any{"creditLimit": c.CreditLimit, "payment": nil, "preferredWarehouse": nil}
+		if len(c.Payment.Methods) > 0 || c.Payment.Terms != nil {
+			members["payment"] = c.Payment
+		}
+		if c.PreferredWarehouse != "" {
+			members["preferredWarehouse"] = c.PreferredWarehouse
+		}
+		doc, err := withMembers(s.doc, members)
+		if err != nil {
+			return customer.Customer{}, fmt.Errorf("customer %s of %s: %w", id, m, err)
+		}
+		err = replaceDoc(ctx, cs.Table, pk, sk, s.doc, doc)
+		var ccf *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			var saved customer.Customer
+			if err := json.Unmarshal([]byte(doc), &saved); err != nil {
+				return customer.Customer{}, fmt.Errorf("decode customer %s of %s: %w", id, m, err)
+			}
+			return saved, nil
+		case !errors.As(err, &ccf):
+			return customer.Customer{}, fmt.Errorf("store payment of customer %s of %s: %w", id, m, err)
+		case attempt+1 >= maxCheckAttempts:
+			return customer.Customer{}, fmt.Errorf("store payment of customer %s of %s: %d attempts: %w", id, m, maxCheckAttempts, ErrCustomerChanged)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return customer.Customer{}, err
+		}
+	}
+}
+
+// replaceDoc writes doc as the Doc of item pk/sk only over the document
+// old that was read (1 conditional UpdateItem); another write in between
+// fails it with a ConditionalCheckFailedException.
+func replaceDoc(ctx context.Context, t Table, pk, sk, old, doc string) error {
+	_, err := t.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(t.Name),
+		Key:                      key(pk, sk),
+		UpdateExpression:         aws.String("SET #doc = :new"),
+		ConditionExpression:      aws.String("#doc = :old"),
+		ExpressionAttributeNames: map[string]string{"#doc": AttrDoc},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":new": &types.AttributeValueMemberS{Value: doc},
+			":old": &types.AttributeValueMemberS{Value: old},
+		},
+	})
+	return err
+}
+
+// withMembers returns the JSON object doc with each member of members set
+// to its value, or removed when the value is nil; its other members stay
+// as they were.
+func withMembers(doc string, members map[string]any) (string, error) {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &all); err != nil {
+		return "", fmt.Errorf("stored document: %w", err)
+	}
+	if all == nil {
+		return "", errors.New("stored document is not a JSON object")
+	}
+	for name, v := range members {
+		if v == nil {
+			delete(all, name)
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		all[name] = b
+	}
+	out, err := json.Marshal(all)
 	return string(out), err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,9 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/payment"
 	"github.com/comptoir/comptoir/shared/roundtrip"
 	"github.com/comptoir/comptoir/shared/testenv"
 	"github.com/comptoir/comptoir/shared/vat"
@@ -208,4 +212,148 @@ func customerJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestCustomers_UpdatePayment_WritesTheThreeMembersOverTheAccountAsRead(t *testing.T) {
+	t.Parallel()
+	pro := customer.Customer{ID: "C1", Name: "Salon Coiffure", Kind: customer.Pro, Country: "FR", VATNumber: "FR44732829320",
+		CreditLimit: decimal.NewFromInt(10000), Address: customer.Address{Line1: "1 rue Haute", City: "Lyon", Country: "FR"}}
+	cs := newCustomers(t, pro)
+	ctx := context.Background()
+	terms := payment.ThirtyDaysEndOfMonth
+	calls := roundtrip.WithCounter(ctx)
+	got, err := cs.UpdatePayment(calls, "m1", "C1", func(c *customer.Customer) error {
+		if c.Name != pro.Name || !c.CreditLimit.Equal(pro.CreditLimit) {
+			t.Errorf("update got %+v", c)
+		}
+		c.Payment = customer.PaymentAccount{Methods: []payment.Method{payment.Transfer}, Terms: &terms}
+		c.CreditLimit = decimal.RequireFromString("25000.50")
+		c.PreferredWarehouse = "2"
+		c.Name = "not written"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := roundtrip.Calls(calls); n != 2 {
+		t.Errorf("%d round trips, want 2 (read, conditional update)", n)
+	}
+	stored, err := cs.Customer(ctx, "m1", "C1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []customer.Customer{got, stored} {
+		if c.Payment.Terms == nil || *c.Payment.Terms != terms || len(c.Payment.Methods) != 1 || c.Payment.Methods[0] != payment.Transfer ||
+			c.CreditLimit.String() != "25000.5" || c.PreferredWarehouse != "2" || c.Name != pro.Name {
+			t.Fatalf("payment %+v, limit %s, warehouse %q, name %q", c.Payment, c.CreditLimit, c.PreferredWarehouse, c.Name)
+		}
+	}
+	// Withdrawing the terms and the preferred warehouse removes them.
+	stored, err = cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
+		c.Payment, c.PreferredWarehouse = customer.PaymentAccount{}, ""
+		return nil
+	})
+	if err != nil || stored.Payment.Terms != nil || len(stored.Payment.Methods) != 0 || stored.PreferredWarehouse != "" {
+		t.Fatalf("withdrawn: %+v, %v", stored, err)
+	}
+	// The rest of the account is as it was.
+	stored.CreditLimit = pro.CreditLimit
+	if a, b := customerJSON(t, stored), customerJSON(t, pro); a != b {
+		t.Errorf("account changed:\n%s\nwant\n%s", a, b)
+	}
+	refused := errors.New("refused")
+	if _, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error { c.CreditLimit = decimal.Zero; return refused }); !errors.Is(err, refused) {
+		t.Errorf("refused update: %v", err)
+	}
+	if c, _ := cs.Customer(ctx, "m1", "C1"); !c.CreditLimit.Equal(decimal.RequireFromString("25000.5")) {
+		t.Errorf("a refused update wrote limit %s", c.CreditLimit)
+	}
+	for _, id := range []string{"NOPE", "", "a#b", strings.Repeat("x", 65)} {
+		if _, err := cs.UpdatePayment(ctx, "m1", id, func(*customer.Customer) error { t.Errorf("%q: update called", id); return nil }); !errors.Is(err, customer.ErrUnknown) {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+}
+
+// TestCustomers_UpdatePayment_AnImportMeanwhileIsKept rewrites the account
+// between the read and the write, as an ERP import does: the write does
+// not go over it, and the update is applied again to the new account.
+func TestCustomers_UpdatePayment_AnImportMeanwhileIsKept(t *testing.T) {
+	t.Parallel()
+	cs := newCustomers(t, customer.Customer{ID: "C1", Kind: customer.Pro, Country: "FR", VATNumber: "FR44732829320"})
+	ctx := context.Background()
+	calls := 0
+	c, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
+		calls++
+		if calls == 1 {
+			putCustomer(t, cs, customer.Customer{ID: "C1", Kind: customer.Pro, Country: "FR", VATNumber: "FR96552100554", Name: "Renamed"})
+		}
+		c.CreditLimit = decimal.NewFromInt(5000)
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("%d calls, %v", calls, err)
+	}
+	stored, err := cs.Customer(ctx, "m1", "C1")
+	if err != nil || stored.VATNumber != "FR96552100554" || stored.Name != "Renamed" || !stored.CreditLimit.Equal(decimal.NewFromInt(5000)) || c.Name != "Renamed" {
+		t.Fatalf("stored %+v, %v", stored, err)
+	}
+}
+
+// TestCustomers_UpdatePayment_ManyWritersAtOnce races payment updates with
+// VAT checks of the same account: no write is lost (the last check stays
+// beside the payment settings), and each payment lands whole.
+func TestCustomers_UpdatePayment_ManyWritersAtOnce(t *testing.T) {
+	t.Parallel()
+	cs := newCustomers(t, customer.Customer{ID: "C1", Kind: customer.Pro, Country: "FR", VATNumber: "FR44732829320"})
+	ctx := context.Background()
+	termsOf := []payment.Terms{payment.ThirtyDaysEndOfMonth, payment.SixtyDaysNet, payment.ThirtyDaysAfterDelivery}
+	var landed, checked atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			_, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
+				terms := termsOf[i%3]
+				c.Payment.Terms = &terms
+				c.CreditLimit = decimal.NewFromInt(int64(1000 * (i%3 + 1)))
+				c.PreferredWarehouse = strconv.Itoa(i%3 + 1)
+				return nil
+			})
+			switch {
+			case errors.Is(err, dynamo.ErrCustomerChanged):
+			case err != nil:
+				t.Error(err)
+			default:
+				landed.Add(1)
+			}
+		})
+		wg.Go(func() {
+			_, err := cs.UpdateVATCheck(ctx, "m1", "C1", offlineCheck(time.Now()))
+			switch {
+			case errors.Is(err, dynamo.ErrCustomerChanged):
+			case err != nil:
+				t.Error(err)
+			default:
+				checked.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if landed.Load() == 0 || checked.Load() == 0 {
+		t.Fatalf("landed %d payments and %d checks", landed.Load(), checked.Load())
+	}
+	c, err := cs.Customer(ctx, "m1", "C1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.VATCheck == nil || !c.VATCheck.For(c.VATNumber) {
+		t.Errorf("a VAT check that landed was lost: %+v", c.VATCheck)
+	}
+	if c.Payment.Terms == nil {
+		t.Fatalf("a payment that landed was lost: %+v", c)
+	}
+	k := slices.Index(termsOf, *c.Payment.Terms)
+	if k < 0 || !c.CreditLimit.Equal(decimal.NewFromInt(int64(1000*(k+1)))) || c.PreferredWarehouse != strconv.Itoa(k+1) {
+		t.Errorf("torn payment settings: terms %s, limit %s, warehouse %s", c.Payment.Terms, c.CreditLimit, c.PreferredWarehouse)
+	}
 }
