@@ -57,7 +57,7 @@ type Env struct {
 
 // sealsCursors names the functions that hand out page cursors, and so need
 // CURSOR_KEY.
-var sealsCursors = map[string]bool{"catalog": true}
+var sealsCursors = map[string]bool{"catalog": true, "orders": true}
 
 // ReadEnv reads a function's configuration with getenv (os.Getenv in Lambda,
 // the template's variables in the local runner).
