@@ -1,0 +1,755 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
+
+	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/order"
+	"github.com/comptoir/comptoir/shared/payment"
+	"github.com/comptoir/comptoir/shared/pricing"
+	"github.com/comptoir/comptoir/shared/stock"
+	"github.com/comptoir/comptoir/shared/tax"
+	"github.com/comptoir/comptoir/shared/testenv"
+)
+
+const shopM merchant.ID = "shop"
+
+// ordersFixture is a fresh table with the merchant's warehouses and
+// levels loaded.
+type ordersFixture struct {
+	tbl    dynamo.Table
+	orders *dynamo.Orders
+}
+
+func newOrdersFixture(t *testing.T, warehouses []string, levels ...stock.Level) ordersFixture {
+	t.Helper()
+	tbl := testenv.Table(t)
+	acc := &dynamo.Accounts{Table: tbl}
+	b := acc.NewBatch(shopM)
+	for _, w := range warehouses {
+		b.Warehouse(stock.Warehouse{ID: w, Name: w, Country: "FR"})
+	}
+	for _, l := range levels {
+		b.StockLevel(l)
+	}
+	if err := acc.Save(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	return ordersFixture{tbl: tbl, orders: &dynamo.Orders{Table: tbl}}
+}
+
+// level is ref's stock in warehouse w.
+func level(ref, w string, onHand int64) stock.Level {
+	return stock.Level{Ref: ref, Warehouse: w, OnHand: onHand, Min: 2, Max: 100}
+}
+
+// line is an order line of ref served by allocs.
+func line(ref string, allocs ...order.Allocation) order.Line {
+	var units int64
+	for _, a := range allocs {
+		units += a.Units
+	}
+	return order.Line{PricedLine: pricing.PricedLine{Ref: ref, Quantity: units, Units: units}, Allocations: allocs}
+}
+
+func alloc(w string, units int64) order.Allocation { return order.Allocation{Warehouse: w, Units: units} }
+
+// anOrder is an order of customer placed at placedAt with lines, of a
+// gross amount of gross euros.
+func anOrder(id, customer string, placedAt time.Time, gross string, lines ...order.Line) order.Order {
+	g := decimal.RequireFromString(gross)
+	return order.Order{
+		ID: id, Merchant: shopM, Customer: customer, CustomerKind: "pro",
+		PlacedBy: order.PlacedBy{Role: "buyer", ID: "sub-" + customer}, PlacedAt: placedAt,
+		Status: order.AwaitingPayment, Storefront: "fr", ShipFrom: "FR", Lines: lines,
+		Shipping: order.Shipping{Method: "std", Country: "FR"},
+		Payment:  order.Payment{Method: payment.Card},
+		Totals:   order.Totals{Currency: "EUR", Tax: tax.Summary{Gross: g}},
+	}
+}
+
+// stored is a level as the table holds it: the document and the numeric
+// attributes.
+type stored struct {
+	available, siteOrders int64
+	found                 bool
+}
+
+func (f ordersFixture) level(t *testing.T, ref, w string) stored {
+	t.Helper()
+	out, err := f.tbl.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(f.tbl.Name), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "M#" + string(shopM) + "#P#" + ref},
+			"SK": &types.AttributeValueMemberS{Value: "STOCK#" + w},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Item == nil {
+		return stored{}
+	}
+	return stored{available: num(t, out.Item, "Available"), siteOrders: num(t, out.Item, "SiteOrders"), found: true}
+}
+
+func num(t *testing.T, av map[string]types.AttributeValue, name string) int64 {
+	t.Helper()
+	n, ok := av[name].(*types.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("no number %s in %v", name, av["SK"])
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// getItem reads an item by key; nil when absent.
+func (f ordersFixture) getItem(t *testing.T, pk, sk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := f.tbl.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(f.tbl.Name), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Item
+}
+
+// putCart stores a cart item at version, as the cart store keeps it.
+func (f ordersFixture) putCart(t *testing.T, customer, owner string, version int64) {
+	t.Helper()
+	_, err := f.tbl.Client.PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(f.tbl.Name),
+		Item: map[string]types.AttributeValue{
+			"PK":      &types.AttributeValueMemberS{Value: "M#" + string(shopM) + "#C#" + customer},
+			"SK":      &types.AttributeValueMemberS{Value: "CART#" + owner},
+			"Type":    &types.AttributeValueMemberS{Value: "CART"},
+			"Doc":     &types.AttributeValueMemberS{Value: "{}"},
+			"Version": &types.AttributeValueMemberN{Value: strconv.FormatInt(version, 10)},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f ordersFixture) cartExists(t *testing.T, customer, owner string) bool {
+	return f.getItem(t, "M#"+string(shopM)+"#C#"+customer, "CART#"+owner) != nil
+}
+
+func (f ordersFixture) outstanding(t *testing.T, customer string) (decimal.Decimal, bool) {
+	t.Helper()
+	av := f.getItem(t, "M#"+string(shopM)+"#C#"+customer, "CREDIT")
+	if av == nil {
+		return decimal.Zero, false
+	}
+	return decimal.RequireFromString(av["Outstanding"].(*types.AttributeValueMemberN).Value), true
+}
+
+var placedAt = time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+
+func TestOrders_Place_WritesOrderStockCartCreditAndIdempotencyInOneRoundTrip(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1", "W2"}, level("A", "W1", 10), level("A", "W2", 5), level("B", "W1", 3))
+	ctx := context.Background()
+	k := order.IdempotencyKey{Customer: "C1", Key: "key-1"}
+	claim := order.Claim{RequestHash: "rh", CartHash: "ch", OrderID: "20261202-AAAA", Now: placedAt, Lease: 30 * time.Second}
+	if c, err := f.orders.Begin(ctx, shopM, k, claim); err != nil || c.State != order.Started {
+		t.Fatalf("begin: %+v %v", c, err)
+	}
+	f.putCart(t, "C1", "B#sub-C1", 4)
+	ord := anOrder("20261202-AAAA", "C1", placedAt, "240.00",
+		line("A", alloc("W1", 10), alloc("W2", 2)), line("B", alloc("W1", 1)), line("A", alloc("W2", 1)))
+	ord.Status, ord.Payment.Method = order.Accepted, payment.OnAccount
+	cctx := dynamo.WithCallCounter(ctx)
+	err := f.orders.Place(cctx, order.Placement{
+		Order: ord, Cart: order.CartRef{Customer: "C1", Owner: "B#sub-C1", Version: 4},
+		Idempotency: &k, Credit: &order.Credit{Limit: decimal.RequireFromString("1000")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := dynamo.Calls(cctx); n != 1 {
+		t.Errorf("Place made %d round trips, want 1", n)
+	}
+	for _, c := range []struct {
+		ref, w          string
+		available, site int64
+	}{{"A", "W1", 0, 10}, {"A", "W2", 2, 3}, {"B", "W1", 2, 1}} {
+		if got := f.level(t, c.ref, c.w); got.available != c.available || got.siteOrders != c.site {
+			t.Errorf("%s in %s: available %d site orders %d, want %d %d", c.ref, c.w, got.available, got.siteOrders, c.available, c.site)
+		}
+	}
+	if f.cartExists(t, "C1", "B#sub-C1") {
+		t.Error("the cart is still there")
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("240")) {
+		t.Errorf("outstanding %s, want 240", out)
+	}
+	got, err := f.orders.Order(ctx, shopM, ord.ID)
+	if err != nil || got.ID != ord.ID || got.Status != order.Accepted || len(got.Lines) != 3 || !got.PlacedAt.Equal(placedAt) {
+		t.Fatalf("order read back: %+v %v", got, err)
+	}
+	c, err := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "rh", CartHash: "ch", OrderID: "other", Now: placedAt.Add(time.Minute), Lease: 30 * time.Second})
+	if err != nil || c.State != order.Completed || c.OrderID != ord.ID {
+		t.Errorf("begin after place: %+v %v, want completed with %s", c, err, ord.ID)
+	}
+	if _, err := f.orders.Order(ctx, shopM, "nope"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("unknown order: %v", err)
+	}
+	if _, err := f.orders.Order(ctx, shopM, "bad#id"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order number that cannot be a key: %v", err)
+	}
+}
+
+// allocateAndPlace reads the levels, allocates one unit of ref and places
+// order id, again while the stock read was stale.
+func allocateAndPlace(ctx context.Context, o *dynamo.Orders, id, ref string, units int64) error {
+	for attempt := 0; attempt < 200; attempt++ {
+		levels, err := o.Levels(ctx, shopM, []string{ref})
+		if err != nil {
+			return err
+		}
+		served, err := order.Allocate([]order.Request{{Ref: ref, Units: units}}, levels, map[string]order.Product{ref: {Ref: ref}}, []string{"W1"})
+		if err != nil {
+			return err
+		}
+		ord := anOrder(id, "C-"+id, placedAt, "10.00", line(ref, served[0].Allocations...))
+		err = o.Place(ctx, order.Placement{Order: ord})
+		var stale *order.StaleStockError
+		if !errors.As(err, &stale) && !errors.Is(err, order.ErrBusy) {
+			return err
+		}
+	}
+	return fmt.Errorf("order %s: still stale", id)
+}
+
+func TestOrders_Place_NeverOversells(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1", "W2"}, level("HOT", "W1", 40), level("HOT", "W2", 25))
+	ctx := context.Background()
+	var placed, out atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 300)
+	for i := range 300 {
+		wg.Go(func() {
+			switch err := allocateAndPlace(ctx, f.orders, fmt.Sprintf("O-%03d", i), "HOT", 1); {
+			case err == nil:
+				placed.Add(1)
+			case errors.Is(err, order.ErrOutOfStock):
+				out.Add(1)
+			default:
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if placed.Load() != 65 || out.Load() != 235 {
+		t.Errorf("placed %d, out of stock %d; want 65 and 235", placed.Load(), out.Load())
+	}
+	for w, site := range map[string]int64{"W1": 40, "W2": 25} {
+		if got := f.level(t, "HOT", w); got.available != 0 || got.siteOrders != site {
+			t.Errorf("%s: available %d site orders %d, want 0 and %d", w, got.available, got.siteOrders, site)
+		}
+	}
+	page, err := f.orders.List(ctx, shopM, order.Query{Limit: order.MaxPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units int64
+	for _, o := range page.Orders {
+		for _, a := range o.Lines[0].Allocations {
+			units += a.Units
+		}
+	}
+	if len(page.Orders) != 65 || units != 65 {
+		t.Errorf("%d orders holding %d units stored, want 65 and 65", len(page.Orders), units)
+	}
+}
+
+func TestOrders_Place_StaleStockNamesTheProductsAndWritesNothing(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 5), level("B", "W1", 1))
+	ctx := context.Background()
+	f.putCart(t, "C1", "B#u", 1)
+	ord := anOrder("O-1", "C1", placedAt, "10", line("A", alloc("W1", 5)), line("B", alloc("W1", 2)))
+	err := f.orders.Place(ctx, order.Placement{Order: ord, Cart: order.CartRef{Customer: "C1", Owner: "B#u", Version: 1}})
+	var stale *order.StaleStockError
+	if !errors.As(err, &stale) || !slices.Equal(stale.Refs, []string{"B"}) {
+		t.Fatalf("got %v, want stale stock of B", err)
+	}
+	if got := f.level(t, "A", "W1"); got.available != 5 || got.siteOrders != 0 {
+		t.Errorf("A was taken: %+v", got)
+	}
+	if !f.cartExists(t, "C1", "B#u") {
+		t.Error("the cart was deleted")
+	}
+	if _, err := f.orders.Order(ctx, shopM, "O-1"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("the order was written: %v", err)
+	}
+	// A warehouse without a level is stale too.
+	ord = anOrder("O-2", "C1", placedAt, "10", line("A", alloc("W9", 1)))
+	if err := f.orders.Place(ctx, order.Placement{Order: ord}); !errors.As(err, &stale) || !slices.Equal(stale.Refs, []string{"A"}) {
+		t.Errorf("level that does not exist: %v", err)
+	}
+}
+
+func TestOrders_Place_CartVersionMismatchIsCartChangedAndWritesNothing(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 5))
+	ctx := context.Background()
+	f.putCart(t, "C1", "B#u", 3)
+	k := order.IdempotencyKey{Customer: "C1", Key: "k"}
+	if _, err := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "r", OrderID: "O-1", Now: placedAt, Lease: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	ord := anOrder("O-1", "C1", placedAt, "10", line("A", alloc("W1", 2)))
+	for _, v := range []int64{2, 0} {
+		err := f.orders.Place(ctx, order.Placement{Order: ord, Cart: order.CartRef{Customer: "C1", Owner: "B#u", Version: v}, Idempotency: &k})
+		if !errors.Is(err, order.ErrCartChanged) {
+			t.Fatalf("version %d: got %v, want ErrCartChanged", v, err)
+		}
+	}
+	if got := f.level(t, "A", "W1"); got.available != 5 {
+		t.Errorf("stock taken: %+v", got)
+	}
+	if !f.cartExists(t, "C1", "B#u") {
+		t.Error("cart deleted")
+	}
+	if c, _ := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "r", OrderID: "O-9", Now: placedAt, Lease: time.Minute}); c.State != order.InFlight {
+		t.Errorf("idempotency record %+v, want still in flight", c)
+	}
+	if _, err := f.orders.Order(ctx, shopM, "O-1"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order written: %v", err)
+	}
+}
+
+func TestOrders_Place_CreditLimitRefusedWithTheFiguresAndWritesNothing(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 50))
+	ctx := context.Background()
+	limit := decimal.RequireFromString("1000")
+	first := anOrder("O-1", "C1", placedAt, "900.50", line("A", alloc("W1", 1)))
+	if err := f.orders.Place(ctx, order.Placement{Order: first, Credit: &order.Credit{Limit: limit}}); err != nil {
+		t.Fatal(err)
+	}
+	second := anOrder("O-2", "C1", placedAt, "100.00", line("A", alloc("W1", 1)))
+	err := f.orders.Place(ctx, order.Placement{Order: second, Credit: &order.Credit{Limit: limit}})
+	var cl *payment.CreditLimitError
+	if !errors.As(err, &cl) || !cl.Limit.Equal(limit) || !cl.Outstanding.Equal(decimal.RequireFromString("900.5")) || !cl.Order.Equal(decimal.RequireFromString("100")) {
+		t.Fatalf("got %v, want a credit limit error 1000 / 900.50 / 100.00", err)
+	}
+	if got := f.level(t, "A", "W1"); got.available != 49 {
+		t.Errorf("stock taken by the refused order: %+v", got)
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("900.5")) {
+		t.Errorf("outstanding %s", out)
+	}
+	// Reaching the limit exactly is accepted.
+	exact := anOrder("O-3", "C1", placedAt, "99.50", line("A", alloc("W1", 1)))
+	if err := f.orders.Place(ctx, order.Placement{Order: exact, Credit: &order.Credit{Limit: limit}}); err != nil {
+		t.Errorf("order up to the limit: %v", err)
+	}
+	// A zero limit allows nothing, even to a customer without outstanding.
+	zero := anOrder("O-4", "C2", placedAt, "1.00", line("A", alloc("W1", 1)))
+	err = f.orders.Place(ctx, order.Placement{Order: zero, Credit: &order.Credit{}})
+	if !errors.As(err, &cl) || !cl.Outstanding.IsZero() || !cl.Order.Equal(decimal.RequireFromString("1")) {
+		t.Errorf("zero limit: %v", err)
+	}
+	// A first order over the limit on its own is refused with no outstanding.
+	big := anOrder("O-5", "C3", placedAt, "1000.01", line("A", alloc("W1", 1)))
+	if err := f.orders.Place(ctx, order.Placement{Order: big, Credit: &order.Credit{Limit: limit}}); !errors.As(err, &cl) || !cl.Outstanding.IsZero() {
+		t.Errorf("first order over the limit: %v", err)
+	}
+}
+
+func TestOrders_Place_RetryOfAPlacedOrderSucceedsWithoutTakingStockAgain(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 5))
+	ctx := context.Background()
+	ord := anOrder("O-1", "C1", placedAt, "10", line("A", alloc("W1", 2)))
+	for range 2 {
+		if err := f.orders.Place(ctx, order.Placement{Order: ord}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.level(t, "A", "W1"); got.available != 3 || got.siteOrders != 2 {
+		t.Errorf("level %+v, want 3 available and 2 taken", got)
+	}
+	other := anOrder("O-1", "C2", placedAt, "10", line("A", alloc("W1", 1)))
+	if err := f.orders.Place(ctx, order.Placement{Order: other}); err == nil {
+		t.Error("another customer's order under a taken number was accepted")
+	}
+}
+
+// bigOrder is an order of n products each served from W1 and W2.
+func bigOrder(id string, refs []string) order.Order {
+	var lines []order.Line
+	for _, r := range refs {
+		lines = append(lines, line(r, alloc("W1", 2), alloc("W2", 1)))
+	}
+	return anOrder(id, "C1", placedAt, "500", lines...)
+}
+
+func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
+	var refs []string
+	var levels []stock.Level
+	for i := range 100 {
+		r := fmt.Sprintf("R%03d", i)
+		refs = append(refs, r)
+		levels = append(levels, level(r, "W1", 2), level(r, "W2", 2))
+	}
+	f := newOrdersFixture(t, []string{"W1", "W2"}, levels...)
+	ctx := context.Background()
+	f.putCart(t, "C1", "B#u", 7)
+	k := order.IdempotencyKey{Customer: "C1", Key: "big"}
+	if _, err := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "r", OrderID: "BIG-1", Now: placedAt, Lease: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	// 200 stock takes: three holds, then the order.
+	cctx := dynamo.WithCallCounter(ctx)
+	err := f.orders.Place(cctx, order.Placement{Order: bigOrder("BIG-1", refs), Cart: order.CartRef{Customer: "C1", Owner: "B#u", Version: 7}, Idempotency: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a 100-line order over two warehouses: %d round trips", dynamo.Calls(cctx))
+	for _, r := range refs {
+		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 0 || a.siteOrders != 2 || b.available != 1 || b.siteOrders != 1 {
+			t.Fatalf("%s: %+v %+v", r, a, b)
+		}
+	}
+	for n := range 3 {
+		if f.getItem(t, "M#shop#ORDER#BIG-1", fmt.Sprintf("HOLD#%d", n)) != nil {
+			t.Errorf("hold %d left after the order was written", n)
+		}
+	}
+	if f.cartExists(t, "C1", "B#u") {
+		t.Error("cart left")
+	}
+	if c, _ := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "r", OrderID: "x", Now: placedAt, Lease: time.Minute}); c.State != order.Completed || c.OrderID != "BIG-1" {
+		t.Errorf("idempotency %+v", c)
+	}
+
+	// The second order finds its last product short in the third chunk:
+	// the two chunks before it go back, nothing is written.
+	refs2 := refs[:99:99]
+	refs2 = append(refs2, "ZLAST")
+	var levels2 []stock.Level
+	for _, r := range refs2 {
+		levels2 = append(levels2, level(r, "W1", 5), level(r, "W2", 5))
+	}
+	levels2[len(levels2)-1].OnHand = 0 // ZLAST in W2
+	acc := &dynamo.Accounts{Table: f.tbl}
+	b := acc.NewBatch(shopM)
+	for _, l := range levels2 {
+		b.StockLevel(l)
+	}
+	if err := acc.Save(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	f.putCart(t, "C1", "B#u", 8)
+	err = f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG-2", refs2), Cart: order.CartRef{Customer: "C1", Owner: "B#u", Version: 8}})
+	var stale *order.StaleStockError
+	if !errors.As(err, &stale) || !slices.Equal(stale.Refs, []string{"ZLAST"}) {
+		t.Fatalf("got %v, want stale stock of ZLAST", err)
+	}
+	for _, r := range refs2 {
+		for _, w := range []string{"W1", "W2"} {
+			want := int64(5)
+			if r == "ZLAST" && w == "W2" {
+				want = 0
+			}
+			if got := f.level(t, r, w); got.available != want || got.siteOrders != 0 {
+				t.Fatalf("%s in %s after the refusal: %+v, want %d available and nothing taken", r, w, got, want)
+			}
+		}
+	}
+	if _, err := f.orders.Order(ctx, shopM, "BIG-2"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order written: %v", err)
+	}
+	if !f.cartExists(t, "C1", "B#u") {
+		t.Error("cart deleted")
+	}
+	for n := range 2 {
+		h := f.getItem(t, "M#shop#ORDER#BIG-2", fmt.Sprintf("HOLD#%d", n))
+		if h == nil || h["GivenBack"] == nil || h["Type"].(*types.AttributeValueMemberS).Value != "HOLD-RETURNED" {
+			t.Errorf("hold %d: %v, want marked given back", n, h)
+		}
+	}
+
+	// Once the stock is there, the same order goes through over the holds
+	// given back.
+	levels2[len(levels2)-1].OnHand = 5
+	b = acc.NewBatch(shopM).StockLevel(levels2[len(levels2)-1])
+	if err := acc.Save(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG-2", refs2), Cart: order.CartRef{Customer: "C1", Owner: "B#u", Version: 8}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.level(t, "ZLAST", "W2"); got.available != 4 || got.siteOrders != 1 {
+		t.Errorf("ZLAST in W2: %+v", got)
+	}
+	if got := f.level(t, "R000", "W1"); got.available != 3 || got.siteOrders != 2 {
+		t.Errorf("R000 in W1: %+v", got)
+	}
+}
+
+func TestOrders_Cancel_GivesStockAndCreditBackOnce(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1", "W2"}, level("A", "W1", 5), level("A", "W2", 5))
+	ctx := context.Background()
+	ord := anOrder("O-1", "C1", placedAt, "120", line("A", alloc("W1", 5), alloc("W2", 1)))
+	ord.Status, ord.Payment.Method = order.Accepted, payment.OnAccount
+	if err := f.orders.Place(ctx, order.Placement{Order: ord, Credit: &order.Credit{Limit: decimal.RequireFromString("500")}}); err != nil {
+		t.Fatal(err)
+	}
+	by := order.PlacedBy{Role: "staff", ID: "alice"}
+	when := placedAt.Add(time.Hour)
+	cctx := dynamo.WithCallCounter(ctx)
+	got, err := f.orders.Cancel(cctx, shopM, "O-1", by, when)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Cancel: %d round trips", dynamo.Calls(cctx))
+	if got.Status != order.Cancelled || got.CancelledBy == nil || *got.CancelledBy != by || !got.CancelledAt.Equal(when) {
+		t.Errorf("cancelled order %+v", got)
+	}
+	for _, w := range []string{"W1", "W2"} {
+		if l := f.level(t, "A", w); l.available != 5 || l.siteOrders != 0 {
+			t.Errorf("%s: %+v, want the stock back", w, l)
+		}
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.IsZero() {
+		t.Errorf("outstanding %s, want 0", out)
+	}
+	read, err := f.orders.Order(ctx, shopM, "O-1")
+	if err != nil || read.Status != order.Cancelled || read.CancelledAt == nil {
+		t.Errorf("read back %+v %v", read, err)
+	}
+	if _, err := f.orders.Cancel(ctx, shopM, "O-1", by, when); !errors.Is(err, order.ErrNotCancellable) {
+		t.Errorf("second cancel: %v", err)
+	}
+	if l := f.level(t, "A", "W1"); l.available != 5 {
+		t.Errorf("second cancel gave stock back again: %+v", l)
+	}
+	if _, err := f.orders.Cancel(ctx, shopM, "nope", by, when); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("unknown order: %v", err)
+	}
+}
+
+func TestOrders_Cancel_ManyCancelsAtOnceOneWins(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 5))
+	ctx := context.Background()
+	if err := f.orders.Place(ctx, order.Placement{Order: anOrder("O-1", "C1", placedAt, "10", line("A", alloc("W1", 3)))}); err != nil {
+		t.Fatal(err)
+	}
+	var ok, refused atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			_, err := f.orders.Cancel(ctx, shopM, "O-1", order.PlacedBy{Role: "staff", ID: strconv.Itoa(i)}, placedAt)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, order.ErrNotCancellable):
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 1 || refused.Load() != 19 {
+		t.Errorf("%d cancelled, %d refused; want 1 and 19", ok.Load(), refused.Load())
+	}
+	if l := f.level(t, "A", "W1"); l.available != 5 || l.siteOrders != 0 {
+		t.Errorf("level %+v, want the 3 units back once", l)
+	}
+}
+
+func TestOrders_Cancel_ResumesAnOrderOfMoreLevelsThanATransaction(t *testing.T) {
+	var refs []string
+	var levels []stock.Level
+	for i := range 60 {
+		r := fmt.Sprintf("R%03d", i)
+		refs = append(refs, r)
+		levels = append(levels, level(r, "W1", 4), level(r, "W2", 4))
+	}
+	f := newOrdersFixture(t, []string{"W1", "W2"}, levels...)
+	ctx := context.Background()
+	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.orders.Cancel(ctx, shopM, "BIG", order.PlacedBy{Role: "staff", ID: "a"}, placedAt); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 4 || b.available != 4 || a.siteOrders != 0 || b.siteOrders != 0 {
+			t.Fatalf("%s: %+v %+v", r, a, b)
+		}
+	}
+	if _, err := f.orders.Cancel(ctx, shopM, "BIG", order.PlacedBy{Role: "staff", ID: "a"}, placedAt); !errors.Is(err, order.ErrNotCancellable) {
+		t.Errorf("second cancel: %v", err)
+	}
+}
+
+func TestOrders_List_ACompanysOrdersNewestFirstByPageWithFilters(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"})
+	ctx := context.Background()
+	// 25 orders of C1 an hour apart, every third cancelled; 3 of C2.
+	for i := range 25 {
+		o := anOrder(fmt.Sprintf("A-%02d", i), "C1", placedAt.Add(time.Duration(i)*time.Hour), "1")
+		if i%3 == 0 {
+			o.Status = order.Accepted
+		}
+		if err := f.orders.Place(ctx, order.Placement{Order: o}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if err := f.orders.Place(ctx, order.Placement{Order: anOrder(fmt.Sprintf("B-%02d", i), "C2", placedAt, "1")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	q := order.Query{Customer: "C1", Limit: 10}
+	pages := 0
+	for {
+		cctx := dynamo.WithCallCounter(ctx)
+		p, err := f.orders.List(cctx, shopM, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := dynamo.Calls(cctx); n != 1 {
+			t.Errorf("page %d: %d round trips, want 1", pages, n)
+		}
+		pages++
+		for _, o := range p.Orders {
+			ids = append(ids, o.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
+	if pages != 3 || len(ids) != 25 || ids[0] != "A-24" || ids[24] != "A-00" {
+		t.Errorf("%d pages, ids %v", pages, ids)
+	}
+	if !slices.IsSortedFunc(ids, func(a, b string) int { return -compareStrings(a, b) }) {
+		t.Errorf("not newest first: %v", ids)
+	}
+
+	p, err := f.orders.List(ctx, shopM, order.Query{Customer: "C1", Status: order.Accepted, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(p.Orders); !slices.Equal(got, []string{"A-24", "A-21", "A-18", "A-15", "A-12"}) || p.Next == "" {
+		t.Errorf("accepted: %v next %q", got, p.Next)
+	}
+	p, err = f.orders.List(ctx, shopM, order.Query{Customer: "C1", Status: order.Accepted, Limit: 5, After: p.Next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(p.Orders); !slices.Equal(got, []string{"A-09", "A-06", "A-03", "A-00"}) || p.Next != "" {
+		t.Errorf("accepted, page 2: %v next %q", got, p.Next)
+	}
+
+	// From inclusive, To exclusive.
+	p, err = f.orders.List(ctx, shopM, order.Query{Customer: "C1", From: placedAt.Add(3 * time.Hour), To: placedAt.Add(6 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := idsOf(p.Orders); !slices.Equal(got, []string{"A-05", "A-04", "A-03"}) {
+		t.Errorf("from 3 h to 6 h: %v", got)
+	}
+	p, err = f.orders.List(ctx, shopM, order.Query{Customer: "C1", To: placedAt.Add(2 * time.Hour)})
+	if err != nil || !slices.Equal(idsOf(p.Orders), []string{"A-01", "A-00"}) {
+		t.Errorf("to 2 h: %v %v", idsOf(p.Orders), err)
+	}
+	p, err = f.orders.List(ctx, shopM, order.Query{Customer: "C2"})
+	if err != nil || len(p.Orders) != 3 || p.Next != "" {
+		t.Errorf("C2: %v %q %v", idsOf(p.Orders), p.Next, err)
+	}
+
+	// A position of another customer's list is refused.
+	p, _ = f.orders.List(ctx, shopM, order.Query{Customer: "C2", Limit: 1})
+	if _, err := f.orders.List(ctx, shopM, order.Query{Customer: "C1", After: p.Next}); !errors.Is(err, dynamo.ErrBadPosition) {
+		t.Errorf("foreign position: %v", err)
+	}
+	if _, err := f.orders.List(ctx, shopM, order.Query{Customer: "C1", After: "%%%"}); !errors.Is(err, dynamo.ErrBadPosition) {
+		t.Errorf("garbage position: %v", err)
+	}
+}
+
+func TestOrders_List_EveryOrderWalksMonthsBackwards(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"})
+	ctx := context.Background()
+	now := time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC)
+	f.orders.Now = func() time.Time { return now }
+	// Orders in December, October (none in November) and January 2025.
+	at := map[string]time.Time{
+		"D1": time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "D2": time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC),
+		"O1": time.Date(2026, 10, 31, 23, 59, 0, 0, time.UTC), "O2": time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC),
+		"J1": time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC), "OLD": time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for id, t0 := range at {
+		if err := f.orders.Place(ctx, order.Placement{Order: anOrder(id, "C-"+id, t0, "1")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	q := order.Query{Limit: 2}
+	for i := 0; ; i++ {
+		p, err := f.orders.List(ctx, shopM, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, idsOf(p.Orders)...)
+		if p.Next == "" || i > 30 {
+			break
+		}
+		q.After = p.Next
+	}
+	// 24 months back from December 2026: January 2025 is the oldest.
+	if !slices.Equal(ids, []string{"D2", "D1", "O1", "O2", "J1"}) {
+		t.Errorf("every order: %v", ids)
+	}
+	p, err := f.orders.List(ctx, shopM, order.Query{From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Limit: 10})
+	if err != nil || !slices.Equal(idsOf(p.Orders), []string{"O1", "O2", "J1", "OLD"}) {
+		t.Errorf("from 2024 to November 2026: %v %v", idsOf(p.Orders), err)
+	}
+}
+
+func idsOf(os []order.Order) []string {
+	var ids []string
+	for _, o := range os {
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
