@@ -25,7 +25,9 @@ import (
 // Access patterns: Get is 1 GetItem (strongly consistent). Update is 1
 // GetItem and 1 PutItem; a write that loses a race gets the cart as it
 // stands from the refused PutItem itself (ReturnValuesOnConditionCheckFailure
-// ALL_OLD), so that a merge costs one PutItem more, no read.
+// ALL_OLD): a version conflict costs no read, and the first merge one
+// PutItem more. Later merges (writers still racing) wait a jittered while
+// and read the cart again first.
 type Carts struct {
 	Table Table
 	// Now is the clock of expiries; nil means time.Now.
@@ -106,8 +108,19 @@ func (c *Carts) Update(ctx context.Context, m merchant.ID, customer string, owne
 		if attempt+1 >= maxCartAttempts {
 			return cart.Stored{}, cart.ErrBusy
 		}
+		if attempt == 0 {
+			// The first retry goes at once, over the cart the refusal
+			// returned.
+			continue
+		}
+		// Writers still racing: wait a jittered while, then read the cart
+		// as it stands after it.
 		if err := backoff(ctx, attempt); err != nil {
 			return cart.Stored{}, err
+		}
+		now = c.now()
+		if cur, err = c.read(ctx, pk, sk, customer, owner, now); err != nil {
+			return cart.Stored{}, fmt.Errorf("read cart %s of %s: %w", owner, customer, err)
 		}
 	}
 }
