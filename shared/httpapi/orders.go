@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/comptoir/comptoir/shared/catalog"
@@ -100,16 +102,16 @@ func (a *OrdersAPI) list(w http.ResponseWriter, r *Request) error {
 	if f.q.Limit, err = orderPageSize(params.Get("limit")); err != nil {
 		return err
 	}
-	binding := cursorBinding(r, "orders", customerID, f.status, f.from, f.to)
+	list := []string{"orders", customerID, f.status, f.from, f.to}
 	if vals, ok := params["cursor"]; ok {
 		if len(vals) != 1 || vals[0] == "" {
 			return InvalidCursor()
 		}
-		pos, err := a.sealer().Open(vals[0], binding)
-		if err != nil || len(pos) == 0 {
+		pos, err := a.openPosition(r, vals[0], list)
+		if err != nil {
 			return InvalidCursor()
 		}
-		f.q.After = string(pos)
+		f.q.After = pos
 	}
 	page, err := a.History.List(r.Context(), r.Merchant(), f.q)
 	if err != nil {
@@ -120,7 +122,7 @@ func (a *OrdersAPI) list(w http.ResponseWriter, r *Request) error {
 		out.Items[i] = NewOrderSummaryView(o)
 	}
 	if page.Next != "" {
-		if out.NextCursor, err = a.sealer().Seal([]byte(page.Next), binding); err != nil {
+		if out.NextCursor, err = a.sealPosition(r, page.Next, list); err != nil {
 			return err
 		}
 	}
@@ -380,6 +382,54 @@ func (a *OrdersAPI) export(w http.ResponseWriter, r *Request) error {
 func exportTooLarge() *Problem {
 	return problem(http.StatusUnprocessableEntity, "export-too-large", "Export too large",
 		fmt.Sprintf("the export is over %d MiB: narrow it with from and to, status or customer", MaxExportBytes>>20))
+}
+
+// maxCursorParts bounds the sealed parts of an order list's cursor.
+const maxCursorParts = 4
+
+// cursorPart is the most position bytes one sealed part carries.
+const cursorPart = 127
+
+// sealPosition seals a list position for r's caller and list: in parts of
+// up to cursorPart bytes (what one sealed cursor holds), each bound to the
+// list, the caller, its index and the number of parts, joined by '.'.
+func (a *OrdersAPI) sealPosition(r *Request, pos string, list []string) (string, error) {
+	n := (len(pos) + cursorPart - 1) / cursorPart
+	if n > maxCursorParts {
+		return "", fmt.Errorf("order list position of %d bytes: at most %d", len(pos), maxCursorParts*cursorPart)
+	}
+	parts := make([]string, n)
+	for i := range parts {
+		chunk := pos[i*cursorPart : min((i+1)*cursorPart, len(pos))]
+		c, err := a.sealer().Seal([]byte(chunk), partBinding(r, list, i, n))
+		if err != nil {
+			return "", err
+		}
+		parts[i] = c
+	}
+	return strings.Join(parts, "."), nil
+}
+
+// openPosition opens a cursor sealPosition made for r's caller and list.
+func (a *OrdersAPI) openPosition(r *Request, c string, list []string) (string, error) {
+	parts := strings.Split(c, ".")
+	if len(parts) > maxCursorParts {
+		return "", cursor.ErrInvalid
+	}
+	var pos strings.Builder
+	for i, p := range parts {
+		chunk, err := a.sealer().Open(p, partBinding(r, list, i, len(parts)))
+		if err != nil || len(chunk) == 0 {
+			return "", cursor.ErrInvalid
+		}
+		pos.Write(chunk)
+	}
+	return pos.String(), nil
+}
+
+// partBinding is what part i of n of a cursor is bound to.
+func partBinding(r *Request, list []string, i, n int) []byte {
+	return cursorBinding(r, append(slices.Clone(list), strconv.Itoa(i), strconv.Itoa(n))...)
 }
 
 func (a *OrdersAPI) sealer() *cursor.Sealer {
