@@ -66,7 +66,9 @@ func line(ref string, allocs ...order.Allocation) order.Line {
 	return order.Line{PricedLine: pricing.PricedLine{Ref: ref, Quantity: units, Units: units}, Allocations: allocs}
 }
 
-func alloc(w string, units int64) order.Allocation { return order.Allocation{Warehouse: w, Units: units} }
+func alloc(w string, units int64) order.Allocation {
+	return order.Allocation{Warehouse: w, Units: units}
+}
 
 // anOrder is an order of customer placed at placedAt with lines, of a
 // gross amount of gross euros.
