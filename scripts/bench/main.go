@@ -13,6 +13,11 @@
 //     (round trips, latency), the engine alone (testing.Benchmark on
 //     pricing.Price, as BenchmarkPrice100Lines) and the raw DynamoDB reads
 //     behind them;
+//   - carts, checkouts and orders, on a third fresh table with stock in two
+//     warehouses: cart updates and checkouts of 1, 10 and 100 lines through
+//     the gateway (round trips, latency), many buyers of one product at
+//     once next to the raw conditional update of DynamoDB Local (orders
+//     per second, nothing oversold) and a sell-out;
 //   - every function's stripped linux/arm64 binary size, and its init time
 //     under the Lambda runtime interface emulator next to a hello-world
 //     function measured the same way in the same run.
@@ -51,6 +56,12 @@ type options struct {
 	quotes          int
 	pricingDuration time.Duration
 	skipPricing     bool
+	// checkouts is the number of checkouts of each cart size (and of cart
+	// updates of each kind); the hot product run fills 20 times as many
+	// carts.
+	checkouts      int
+	ordersDuration time.Duration
+	skipOrders     bool
 }
 
 func main() {
@@ -67,6 +78,9 @@ func main() {
 	flag.IntVar(&o.quotes, "quotes", 300, "requests of each pricing measurement (quotes, priced pages, raw reads)")
 	flag.DurationVar(&o.pricingDuration, "pricing-duration", 60*time.Second, "time budget of the pricing measurements, after the load")
 	flag.BoolVar(&o.skipPricing, "skip-pricing", false, "skip the pricing load")
+	flag.IntVar(&o.checkouts, "checkouts", 100, "checkouts of each cart size (1, 10, 100 lines) and cart updates of each kind; the hot product run fills 20 times as many carts")
+	flag.DurationVar(&o.ordersDuration, "orders-duration", 120*time.Second, "time budget of the cart, checkout and order measurements, after the load")
+	flag.BoolVar(&o.skipOrders, "skip-orders", false, "skip the cart, checkout and order measurements")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -78,8 +92,8 @@ func main() {
 }
 
 func run(ctx context.Context, o options) error {
-	if o.workers < 1 || o.requests < 1 || o.coldStarts < 1 || o.quotes < 1 {
-		return errors.New("-workers, -requests, -cold-starts and -quotes must be positive")
+	if o.workers < 1 || o.requests < 1 || o.coldStarts < 1 || o.quotes < 1 || o.checkouts < 1 {
+		return errors.New("-workers, -requests, -cold-starts, -quotes and -checkouts must be positive")
 	}
 	if _, err := os.Stat("go.mod"); err != nil {
 		return fmt.Errorf("run from the repository root: %w", err)
@@ -143,6 +157,20 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		rep.VAT = vr
+	}
+
+	if !o.skipOrders {
+		if o.dynamodb == "" {
+			return errors.New("no DynamoDB endpoint: set COMPTOIR_DYNAMODB_ENDPOINT or -dynamodb (or pass -skip-orders)")
+		}
+		or, cleanup, err := benchOrders(ctx, o)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return err
+		}
+		rep.Orders = or
 	}
 
 	if builds != nil {

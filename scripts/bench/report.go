@@ -19,6 +19,7 @@ type Report struct {
 	Catalog   *CatalogReport   `json:"catalog,omitempty"`
 	Pricing   *PricingReport   `json:"pricing,omitempty"`
 	VAT       *VATReport       `json:"vat,omitempty"`
+	Orders    *OrdersReport    `json:"orders,omitempty"`
 	Functions *FunctionsReport `json:"functions,omitempty"`
 	Targets   []Target         `json:"targets"`
 }
@@ -155,6 +156,9 @@ func targets(r *Report) []Target {
 	}
 	if p := r.Pricing; p != nil {
 		out = append(out, pricingTargets(p)...)
+	}
+	if o := r.Orders; o != nil {
+		out = append(out, ordersTargets(o)...)
 	}
 	if f := r.Functions; f != nil {
 		size := Target{Name: "stripped linux/arm64 binary size", Goal: "under 15 MB for every function", Met: len(f.Functions) > 0}
@@ -339,6 +343,9 @@ func (r *Report) markdown() string {
 	}
 	if r.VAT != nil {
 		r.vatMarkdown(p)
+	}
+	if r.Orders != nil {
+		r.ordersMarkdown(p)
 	}
 	if f := r.Functions; f != nil {
 		p("")
