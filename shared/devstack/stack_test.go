@@ -169,17 +169,17 @@ func TestProvision_CreatesWhatTheTemplateSays(t *testing.T) {
 	}
 
 	// Function environments resolve to the provisioned names.
-	f, _ := st.Template.Function("checkout")
+	f, _ := st.Template.Function("order-events")
 	env, err := st.Resources.Environ(f, devstack.LocalEnv{Issuer: "i", Audience: "a", JWKSURL: "j", CacheTTL: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if env["TABLE_NAME"] != st.Resources.TableName || env["ORDER_EXPORT_QUEUE_URL"] != st.Resources.Queues["OrderExportQueue"].URL ||
 		env["AUTH_ISSUER"] != "i" || env["S3_PATH_STYLE"] != "true" || env["CACHE_TTL"] != "1s" {
-		t.Errorf("checkout env %v", env)
+		t.Errorf("order-events env %v", env)
 	}
 	if _, ok := env["CURSOR_KEY"]; ok {
-		t.Error("checkout is given the cursor key")
+		t.Error("order-events is given the cursor key")
 	}
 	// The catalog seals its cursors with the key generated at start, or the
 	// one the runner is given.

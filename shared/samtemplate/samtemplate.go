@@ -5,6 +5,9 @@
 // stack from it, and the tests check the template's invariants with it, so
 // that the deployed wiring and the local one cannot drift.
 //
+// DynamoDB stream event sources are read too (StreamEvent): the local
+// runner plays them on DynamoDB Local's stream.
+//
 // The template is parsed as yaml.Node trees, so CloudFormation's short tags
 // (!Ref, !GetAtt, !Sub...) are kept as Values and resolved on demand.
 package samtemplate
@@ -39,6 +42,13 @@ const (
 	DefaultVisibilityTimeout = 30
 	// DefaultBatchSize is the default batch size of an SQS event source.
 	DefaultBatchSize = 10
+	// DefaultStreamBatchSize is the default batch size of a DynamoDB
+	// stream event source.
+	DefaultStreamBatchSize = 100
+	// UnlimitedRetries is a stream event source's MaximumRetryAttempts
+	// when the template sets none: Lambda retries until the record
+	// expires from the stream.
+	UnlimitedRetries = -1
 )
 
 // NoAuthorizer is the authorizer name that makes a route public.
@@ -100,6 +110,8 @@ type Function struct {
 	Routes   []Route
 	// SQSEvents are the function's SQS event sources.
 	SQSEvents []SQSEvent
+	// StreamEvents are the function's DynamoDB stream event sources.
+	StreamEvents []StreamEvent
 }
 
 // Environ resolves the function's environment with r.
@@ -159,6 +171,34 @@ type SQSEvent struct {
 	ReportBatchItemFailures bool
 }
 
+// StreamEvent is a DynamoDB stream event source mapping.
+type StreamEvent struct {
+	Event string
+	// Table is the logical id of the table whose stream is read (Stream:
+	// !GetAtt <Table>.StreamArn).
+	Table string
+	// StartingPosition is TRIM_HORIZON or LATEST.
+	StartingPosition string
+	BatchSize        int
+	// BatchingWindow is MaximumBatchingWindowInSeconds.
+	BatchingWindow int
+	// MaximumRetryAttempts is how many times a failed batch is retried
+	// before it is sent to OnFailure; UnlimitedRetries when not set.
+	MaximumRetryAttempts int
+	// BisectBatchOnFunctionError splits a failed batch in two to retry.
+	BisectBatchOnFunctionError bool
+	// ReportBatchItemFailures says whether the function may report the
+	// first failed record of a batch (FunctionResponseTypes).
+	ReportBatchItemFailures bool
+	// OnFailure is the logical id of the queue receiving the description
+	// of a batch that failed every attempt, "" for none.
+	OnFailure string
+	// Filters are the FilterCriteria patterns, each a JSON document; a
+	// record is handed to the function when it matches one of them (all
+	// records when there is none).
+	Filters []string
+}
+
 // HTTPAPI is an AWS::Serverless::HttpApi.
 type HTTPAPI struct {
 	LogicalID         string
@@ -199,6 +239,9 @@ type Table struct {
 	GSIs        []Index
 	// TTLAttribute is the TimeToLiveSpecification's attribute, "" when off.
 	TTLAttribute string
+	// StreamViewType is the StreamSpecification's view type
+	// (NEW_AND_OLD_IMAGES...), "" when the table has no stream.
+	StreamViewType string
 	PITR         bool
 	SSE          bool
 }
@@ -363,7 +406,8 @@ func (t *Template) Queue(id string) (Queue, bool) {
 }
 
 // DeadLetterQueues returns the logical ids of the queues that are some
-// queue's dead-letter target, sorted.
+// queue's dead-letter target or some stream event source's on-failure
+// destination, sorted.
 func (t *Template) DeadLetterQueues() []string {
 	set := map[string]bool{}
 	for _, q := range t.Queues {
@@ -371,13 +415,21 @@ func (t *Template) DeadLetterQueues() []string {
 			set[q.DLQ] = true
 		}
 	}
+	for _, f := range t.Functions {
+		for _, ev := range f.StreamEvents {
+			if ev.OnFailure != "" {
+				set[ev.OnFailure] = true
+			}
+		}
+	}
 	return sortedKeys(set)
 }
 
-// IsDeadLetterQueue reports whether queue id is another queue's DLQ.
+// IsDeadLetterQueue reports whether queue id is another queue's DLQ or a
+// stream event source's on-failure destination.
 func (t *Template) IsDeadLetterQueue(id string) bool {
-	for _, q := range t.Queues {
-		if q.DLQ == id {
+	for _, dlq := range t.DeadLetterQueues() {
+		if dlq == id {
 			return true
 		}
 	}
@@ -470,9 +522,60 @@ func (t *Template) parseFunction(id string, res *yaml.Node) (Function, error) {
 				return f, fmt.Errorf("event %s: Queue must be !GetAtt <Queue>.Arn", ev.key)
 			}
 			f.SQSEvents = append(f.SQSEvents, s)
+		case "DynamoDB":
+			s, err := parseStreamEvent(ev.key, ep)
+			if err != nil {
+				return f, err
+			}
+			f.StreamEvents = append(f.StreamEvents, s)
 		}
 	}
 	return f, nil
+}
+
+func parseStreamEvent(name string, ep *yaml.Node) (StreamEvent, error) {
+	s := StreamEvent{Event: name, StartingPosition: scalar(get(ep, "StartingPosition"))}
+	if fn, arg := intrinsic(get(ep, "Stream")); fn == "Fn::GetAtt" {
+		if id, attr, ok := getAttParts(arg); ok && attr == "StreamArn" {
+			s.Table = id
+		}
+	}
+	if s.Table == "" {
+		return s, fmt.Errorf("event %s: Stream must be !GetAtt <Table>.StreamArn", name)
+	}
+	if s.StartingPosition != "TRIM_HORIZON" && s.StartingPosition != "LATEST" {
+		return s, fmt.Errorf("event %s: StartingPosition %q, want TRIM_HORIZON or LATEST", name, s.StartingPosition)
+	}
+	var err error
+	if s.BatchSize, err = intOf(get(ep, "BatchSize"), DefaultStreamBatchSize); err != nil {
+		return s, fmt.Errorf("event %s BatchSize: %w", name, err)
+	}
+	if s.BatchingWindow, err = intOf(get(ep, "MaximumBatchingWindowInSeconds"), 0); err != nil {
+		return s, fmt.Errorf("event %s MaximumBatchingWindowInSeconds: %w", name, err)
+	}
+	if s.MaximumRetryAttempts, err = intOf(get(ep, "MaximumRetryAttempts"), UnlimitedRetries); err != nil {
+		return s, fmt.Errorf("event %s MaximumRetryAttempts: %w", name, err)
+	}
+	s.BisectBatchOnFunctionError = scalar(get(ep, "BisectBatchOnFunctionError")) == "true"
+	for _, rt := range scalars(get(ep, "FunctionResponseTypes")) {
+		if rt == "ReportBatchItemFailures" {
+			s.ReportBatchItemFailures = true
+		}
+	}
+	if of := get(get(ep, "DestinationConfig"), "OnFailure"); of != nil {
+		s.OnFailure = Value{node: get(of, "Destination")}.RefTarget()
+		if s.OnFailure == "" {
+			return s, fmt.Errorf("event %s: DestinationConfig.OnFailure.Destination must be !GetAtt <Queue>.Arn", name)
+		}
+	}
+	for i, f := range items(get(get(ep, "FilterCriteria"), "Filters")) {
+		p := scalar(get(f, "Pattern"))
+		if p == "" {
+			return s, fmt.Errorf("event %s: filter %d has no literal Pattern", name, i)
+		}
+		s.Filters = append(s.Filters, p)
+	}
+	return s, nil
 }
 
 func (t *Template) defaultAuthorizer(api string) string {
@@ -541,6 +644,7 @@ func parseTable(id string, props *yaml.Node) Table {
 	if ttl := get(props, "TimeToLiveSpecification"); ttl != nil && scalar(get(ttl, "Enabled")) == "true" {
 		t.TTLAttribute = scalar(get(ttl, "AttributeName"))
 	}
+	t.StreamViewType = scalar(get(get(props, "StreamSpecification"), "StreamViewType"))
 	return t
 }
 

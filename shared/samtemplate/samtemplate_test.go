@@ -1,9 +1,11 @@
 package samtemplate_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -66,17 +68,22 @@ func TestTemplate_FunctionsMatchWiring(t *testing.T) {
 	for k := range wiring.QueueFunctions {
 		wired[k] = "queue"
 	}
+	for k := range wiring.StreamFunctions {
+		wired[k] = "stream"
+	}
 	seen := map[string]bool{}
 	for _, f := range tpl.Functions {
 		seen[f.Folder] = true
 		kind, ok := wired[f.Folder]
 		switch {
 		case !ok:
-			t.Errorf("%s (%s) is neither in wiring.APIFunctions nor wiring.QueueFunctions", f.LogicalID, f.Folder)
-		case kind == "api" && (len(f.Routes) == 0 || len(f.SQSEvents) > 0):
-			t.Errorf("%s is an API function: want routes only, got %d routes, %d SQS events", f.LogicalID, len(f.Routes), len(f.SQSEvents))
-		case kind == "queue" && (len(f.SQSEvents) == 0 || len(f.Routes) > 0):
-			t.Errorf("%s is a queue function: want SQS events only, got %d routes, %d SQS events", f.LogicalID, len(f.Routes), len(f.SQSEvents))
+			t.Errorf("%s (%s) is in none of wiring.APIFunctions, QueueFunctions, StreamFunctions", f.LogicalID, f.Folder)
+		case kind == "api" && (len(f.Routes) == 0 || len(f.SQSEvents)+len(f.StreamEvents) > 0):
+			t.Errorf("%s is an API function: want routes only, got %d routes, %d SQS events, %d stream events", f.LogicalID, len(f.Routes), len(f.SQSEvents), len(f.StreamEvents))
+		case kind == "queue" && (len(f.SQSEvents) == 0 || len(f.Routes)+len(f.StreamEvents) > 0):
+			t.Errorf("%s is a queue function: want SQS events only, got %d routes, %d SQS events, %d stream events", f.LogicalID, len(f.Routes), len(f.SQSEvents), len(f.StreamEvents))
+		case kind == "stream" && (len(f.StreamEvents) == 0 || len(f.Routes)+len(f.SQSEvents) > 0):
+			t.Errorf("%s is a stream function: want stream events only, got %d routes, %d SQS events, %d stream events", f.LogicalID, len(f.Routes), len(f.SQSEvents), len(f.StreamEvents))
 		}
 	}
 	for k := range wired {
@@ -160,6 +167,103 @@ func TestTemplate_SQSEventSources(t *testing.T) {
 	for _, q := range tpl.Queues {
 		if _, ok := consumed[q.LogicalID]; !ok && !tpl.IsDeadLetterQueue(q.LogicalID) {
 			t.Errorf("queue %s has no consumer", q.LogicalID)
+		}
+	}
+}
+
+func TestTemplate_StreamEventSources(t *testing.T) {
+	tpl := load(t)
+	if tpl.Table.StreamViewType != "NEW_AND_OLD_IMAGES" {
+		t.Errorf("table stream %q, want NEW_AND_OLD_IMAGES (order events follow it)", tpl.Table.StreamViewType)
+	}
+	f, ok := tpl.Function("order-events")
+	if !ok || len(f.StreamEvents) != 1 {
+		t.Fatalf("want the order-events function with one stream event source, got %+v", f)
+	}
+	ev := f.StreamEvents[0]
+	want := samtemplate.StreamEvent{
+		Event: "TableStream", Table: tpl.Table.LogicalID, StartingPosition: "TRIM_HORIZON", BatchSize: 100,
+		MaximumRetryAttempts: 10, BisectBatchOnFunctionError: true, ReportBatchItemFailures: true, OnFailure: "OrderEventsDLQ",
+	}
+	got := ev
+	got.Filters = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stream event source %+v\nwant %+v", got, want)
+	}
+	if !tpl.IsDeadLetterQueue("OrderEventsDLQ") {
+		t.Error("OrderEventsDLQ is not counted as a dead-letter queue")
+	}
+	var types []string
+	for _, p := range ev.Filters {
+		var pattern struct {
+			EventName []string `json:"eventName"`
+			Dynamodb  map[string]struct {
+				Type struct {
+					S []string `json:"S"`
+				} `json:"Type"`
+			} `json:"dynamodb"`
+		}
+		if err := json.Unmarshal([]byte(p), &pattern); err != nil {
+			t.Fatalf("filter %s: %v", p, err)
+		}
+		for image, v := range pattern.Dynamodb {
+			for _, typ := range v.Type.S {
+				types = append(types, image+":"+typ+":"+strings.Join(pattern.EventName, ","))
+			}
+		}
+	}
+	sort.Strings(types)
+	if wantTypes := []string{"NewImage:ORDER:INSERT,MODIFY", "NewImage:StockLevel:MODIFY", "OldImage:HOLD:REMOVE"}; !slices.Equal(types, wantTypes) {
+		t.Errorf("filters select %v, want %v", types, wantTypes)
+	}
+	checkout, _ := tpl.Function("checkout")
+	for _, p := range checkout.Policies {
+		if p.Name == "SQSSendMessagePolicy" {
+			t.Errorf("the checkout may send to %s: orders are announced by the stream", p.Args["QueueName"])
+		}
+	}
+}
+
+func TestParse_StreamEventSource(t *testing.T) {
+	src := `
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      StreamSpecification: {StreamViewType: KEYS_ONLY}
+  DLQ:
+    Type: AWS::SQS::Queue
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/fn/
+      Events:
+        S:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: LATEST
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt DLQ.Arn}}
+            FilterCriteria: {Filters: [{Pattern: '{"eventName":["INSERT"]}'}]}
+`
+	tpl, err := samtemplate.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := tpl.Functions[0].StreamEvents[0]
+	if ev.BatchSize != samtemplate.DefaultStreamBatchSize || ev.MaximumRetryAttempts != samtemplate.UnlimitedRetries ||
+		ev.StartingPosition != "LATEST" || ev.OnFailure != "DLQ" || ev.ReportBatchItemFailures || ev.BisectBatchOnFunctionError ||
+		!slices.Equal(ev.Filters, []string{`{"eventName":["INSERT"]}`}) || tpl.Table.StreamViewType != "KEYS_ONLY" {
+		t.Errorf("defaults: %+v", ev)
+	}
+	for _, bad := range []string{
+		strings.Replace(src, "!GetAtt Table.StreamArn", "!GetAtt Table.Arn", 1),
+		strings.Replace(src, "StartingPosition: LATEST", "StartingPosition: AT_TIMESTAMP", 1),
+		strings.Replace(src, "!GetAtt DLQ.Arn", "arn:aws:sqs:eu-west-3:1:dlq", 1),
+		strings.Replace(src, `Pattern: '{"eventName":["INSERT"]}'`, "Pattern: !Ref P", 1),
+	} {
+		if _, err := samtemplate.Parse([]byte(bad)); err == nil {
+			t.Errorf("accepted:\n%s", bad)
 		}
 	}
 }
@@ -293,9 +397,12 @@ func TestTemplate_FunctionEnvironment(t *testing.T) {
 			"AUTH_JWKS_URL": "https://cognito-idp.eu-west-3.amazonaws.com/pool/.well-known/jwks.json",
 			"CURSOR_KEY":    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 		}, []string{"ERP_BUCKET", "ORDER_EXPORT_QUEUE_URL"}},
-		{"checkout", map[string]string{
-			"ORDER_EXPORT_QUEUE_URL": "u-export", "VAT_THRESHOLD_QUEUE_URL": "u-vat", "STOCK_UPDATE_QUEUE_URL": "u-stock",
-		}, []string{"ERP_BUCKET"}},
+		{"checkout", map[string]string{"TABLE_NAME": "tbl"},
+			[]string{"ERP_BUCKET", "ORDER_EXPORT_QUEUE_URL", "VAT_THRESHOLD_QUEUE_URL", "STOCK_UPDATE_QUEUE_URL"}},
+		{"orders", map[string]string{"CURSOR_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}, []string{"ERP_BUCKET"}},
+		{"order-events", map[string]string{
+			"ORDER_EXPORT_QUEUE_URL": "u-export", "VAT_THRESHOLD_QUEUE_URL": "u-vat",
+		}, []string{"ERP_BUCKET", "STOCK_UPDATE_QUEUE_URL"}},
 		{"erp-ingest", map[string]string{"ERP_BUCKET": "bucket", "ERP_SYNC_QUEUE_URL": "u-sync"}, nil},
 		{"erp-sync", map[string]string{"ERP_BUCKET": "bucket", "STOCK_UPDATE_QUEUE_URL": "u-stock"}, nil},
 		{"order-export", map[string]string{"ERP_BUCKET": "bucket"}, nil},

@@ -99,6 +99,20 @@ var sqsEventGap = map[string]any{
 	},
 }
 
+// dynamoDBEventGap are the properties of a function's DynamoDB stream
+// event source that SAM documents (AWS::Serverless::Function DynamoDB:
+// FilterCriteria, FunctionResponseTypes, KmsKeyArn, MetricsConfig,
+// StartingPositionTimestamp, TumblingWindowInSeconds) and goformation's
+// sam.schema.json lacks, typed as SAM documents them.
+var dynamoDBEventGap = map[string]any{
+	"FilterCriteria":            map[string]any{"type": "object"},
+	"FunctionResponseTypes":     map[string]any{"type": "array", "items": map[string]any{"enum": []any{"ReportBatchItemFailures"}}},
+	"KmsKeyArn":                 map[string]any{"type": "string"},
+	"MetricsConfig":             map[string]any{"type": "object"},
+	"StartingPositionTimestamp": map[string]any{"type": "number"},
+	"TumblingWindowInSeconds":   map[string]any{"type": "integer", "minimum": 0, "maximum": 900},
+}
+
 // parameterNumbers are the parameter attributes CloudFormation documents as
 // numbers (MinLength: 1, MaxValue: 100, Default: 5 of a Number) while
 // goformation's schema only accepts strings: both are accepted.
@@ -167,6 +181,12 @@ func templateSchema(published string) ([]byte, error) {
 			props[name] = p
 		}
 	}
+	if ddb, ok := defs["AWS::Serverless::Function.DynamoDBEvent"].(map[string]any); ok {
+		props := ddb["properties"].(map[string]any)
+		for name, p := range dynamoDBEventGap {
+			props[name] = p
+		}
+	}
 	if param, ok := defs["Parameter"].(map[string]any); ok {
 		props := param["properties"].(map[string]any)
 		for _, name := range parameterNumbers {
@@ -179,7 +199,10 @@ func templateSchema(published string) ([]byte, error) {
 			continue
 		}
 		props, _ := dm["properties"].(map[string]any)
-		if _, isResource := props["Type"]; isResource {
+		// A resource's Type is the enum of its type name; a property type
+		// may have a plain Type property too (a destination's "SQS").
+		typ, _ := props["Type"].(map[string]any)
+		if _, isResource := typ["enum"]; isResource {
 			if p, ok := props["Properties"].(map[string]any); ok {
 				acceptIntrinsicsInside(p)
 			}

@@ -20,9 +20,10 @@ import (
 	"github.com/comptoir/comptoir/shared/queue"
 )
 
-// readsBucket names the functions that read the ERP bucket: only they need
-// ERP_BUCKET and build an S3 client in their init.
-var readsBucket = map[string]bool{"erp-ingest": true}
+// readsBucket names the functions that read or write the ERP bucket: only
+// they need ERP_BUCKET and build an S3 client in their init (order-export
+// writes the orders' files in it).
+var readsBucket = map[string]bool{"erp-ingest": true, "order-export": true}
 
 // newS3 builds the S3 client of a function that reads the ERP bucket.
 func newS3(cfg aws.Config, getenv func(string) string, pathStyle bool) *s3.Client {

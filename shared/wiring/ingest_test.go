@@ -251,7 +251,7 @@ func TestERPIngest_PoisonAndUnavailableStoresAreRetried(t *testing.T) {
 	}
 }
 
-func TestLoad_OnlyERPIngestBuildsAnS3Client(t *testing.T) {
+func TestLoad_OnlyTheBucketsFunctionsBuildAnS3Client(t *testing.T) {
 	env := map[string]string{"TABLE_NAME": "t", "ERP_BUCKET": "b", "AWS_REGION": "eu-west-3",
 		"CURSOR_KEY": "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="}
 	getenv := func(k string) string { return env[k] }
@@ -260,8 +260,13 @@ func TestLoad_OnlyERPIngestBuildsAnS3Client(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (d.S3 != nil) != (fn == "erp-ingest") {
+		if (d.S3 != nil) != (fn == "erp-ingest" || fn == "order-export") {
 			t.Errorf("%s: S3 client %v", fn, d.S3 != nil)
+		}
+	}
+	for fn := range wiring.StreamFunctions {
+		if d, err := wiring.Load(context.Background(), fn, getenv); err != nil || d.S3 != nil || d.SQS == nil {
+			t.Errorf("%s: S3 client %v, SQS client %v, err %v", fn, d.S3 != nil, d.SQS != nil, err)
 		}
 	}
 	for fn := range wiring.APIFunctions {

@@ -33,6 +33,11 @@ type APIHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.
 // partial batch failures.
 type QueueHandler = func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
+// StreamHandler is the signature of a function triggered by the table's
+// DynamoDB stream; it reports the records that failed (their sequence
+// numbers), so that the batch is retried from the first of them.
+type StreamHandler = func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
 // Env is a function's configuration, read from its environment variables as
 // set in template.yaml.
 type Env struct {
@@ -123,8 +128,9 @@ type Deps struct {
 
 // sendsToQueues names the functions that put messages on queues, and so
 // get an SQS client: the admin function asks the vat-threshold worker to
-// recompute a ledger.
-var sendsToQueues = map[string]bool{"admin": true}
+// recompute a ledger; order-events announces orders to the vat-threshold
+// and order-export workers.
+var sendsToQueues = map[string]bool{"admin": true, "order-events": true}
 
 // newSQS is an SQS client at AWS_ENDPOINT_URL_SQS (or AWS_ENDPOINT_URL)
 // when set.
@@ -278,4 +284,10 @@ var QueueFunctions = map[string]func(Deps) QueueHandler{
 	"stock-update":  StockUpdate,
 	"vat-threshold": VATThreshold,
 	"order-export":  OrderExport,
+}
+
+// StreamFunctions maps each function triggered by the table's stream to the
+// constructor of its handler.
+var StreamFunctions = map[string]func(Deps) StreamHandler{
+	"order-events": OrderEvents,
 }

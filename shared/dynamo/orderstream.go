@@ -1,0 +1,175 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/comptoir/comptoir/shared/merchant"
+)
+
+// OrderFollowUp is what the functions that follow placed orders write
+// besides the orders themselves: the mark of an order exported to the ERP,
+// and the stock of an expired hold given back.
+//
+// Keys (in the order's partition):
+//
+//	export mark    PK=M#<m>#ORDER#<id>  SK=EXPORT      ExportedAt
+//	hold released  PK=M#<m>#ORDER#<id>  SK=RELEASED#<n> ReleasedAt
+//
+// Access patterns: is an order exported (one GetItem), mark it exported
+// (one conditional PutItem), give an expired hold back (one GetItem of the
+// order, strongly consistent, then one TransactWriteItems: the mark and
+// one update per level).
+type OrderFollowUp struct {
+	Table Table
+}
+
+// HeldStock is units a stock hold took from one warehouse's level of a
+// product: the document of a hold item is the list of them.
+type HeldStock struct {
+	Ref       string `json:"ref"`
+	Warehouse string `json:"warehouse"`
+	Units     int64  `json:"units"`
+}
+
+// maxHoldTakes is the most levels one hold gives back in its transaction,
+// beside the release mark.
+const maxHoldTakes = maxTransactItems - 1
+
+// Exported reports whether order id's files were written (its export mark
+// exists): one GetItem.
+func (f *OrderFollowUp) Exported(ctx context.Context, m merchant.ID, id string) (bool, error) {
+	pk, sk, err := orderExportKey(m, id)
+	if err != nil {
+		return false, err
+	}
+	out, err := f.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(f.Table.Name), Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String(AttrPK),
+	})
+	if err != nil {
+		return false, fmt.Errorf("export mark of order %s: %w", id, err)
+	}
+	return out.Item != nil, nil
+}
+
+// MarkExported puts order id's export mark, once: one PutItem on
+// attribute_not_exists; a mark that exists already is not an error.
+func (f *OrderFollowUp) MarkExported(ctx context.Context, m merchant.ID, id string, at time.Time) error {
+	pk, sk, err := orderExportKey(m, id)
+	if err != nil {
+		return err
+	}
+	_, err = f.Table.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(f.Table.Name),
+		Item: map[string]types.AttributeValue{
+			AttrPK:       &types.AttributeValueMemberS{Value: pk},
+			AttrSK:       &types.AttributeValueMemberS{Value: sk},
+			AttrType:     &types.AttributeValueMemberS{Value: "EXPORT"},
+			"ExportedAt": &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339Nano)},
+		},
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	var cond *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &cond) {
+		return fmt.Errorf("mark order %s exported: %w", id, err)
+	}
+	return nil
+}
+
+// GiveBackHold gives the stock of order id's n-th hold back to the levels
+// it was taken from, when the hold was removed without its order being
+// placed (it expired): given is false when the order exists (the hold
+// became the order's) or the hold was given back already. The order is
+// read first (strongly consistent: once a hold is removed, whether its
+// order exists is settled, as the order's write needs the hold); then one
+// transaction puts the release mark (attribute_not_exists, so that a
+// replayed record gives nothing twice) and adds each take back:
+// Available + units, SiteOrders − units. A level that no longer exists is
+// skipped.
+func (f *OrderFollowUp) GiveBackHold(ctx context.Context, m merchant.ID, id string, n int, takes []HeldStock, at time.Time) (given bool, err error) {
+	if len(takes) > maxHoldTakes {
+		return false, fmt.Errorf("hold %d of order %s: %d takes, at most %d", n, id, len(takes), maxHoldTakes)
+	}
+	opk, osk, err := orderKey(m, id)
+	if err != nil {
+		return false, err
+	}
+	mpk, msk, err := orderReleasedKey(m, id, n)
+	if err != nil {
+		return false, err
+	}
+	out, err := f.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(f.Table.Name), Key: key(opk, osk), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String(AttrPK),
+	})
+	if err != nil {
+		return false, fmt.Errorf("hold %d of order %s: read the order: %w", n, id, err)
+	}
+	if out.Item != nil {
+		return false, nil
+	}
+	for {
+		items := []types.TransactWriteItem{{Put: &types.Put{
+			TableName: aws.String(f.Table.Name),
+			Item: map[string]types.AttributeValue{
+				AttrPK:       &types.AttributeValueMemberS{Value: mpk},
+				AttrSK:       &types.AttributeValueMemberS{Value: msk},
+				AttrType:     &types.AttributeValueMemberS{Value: "HOLD-RELEASED"},
+				"ReleasedAt": &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339Nano)},
+			},
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}}
+		for _, t := range takes {
+			pk, sk, err := stockLevelKey(m, t.Ref, t.Warehouse)
+			if err != nil {
+				return false, err
+			}
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName:                aws.String(f.Table.Name),
+				Key:                      key(pk, sk),
+				UpdateExpression:         aws.String("SET #a = #a + :u, #s = #s - :u"),
+				ConditionExpression:      aws.String("attribute_exists(#a) AND attribute_exists(#s)"),
+				ExpressionAttributeNames: map[string]string{"#a": AttrAvailable, "#s": AttrSiteOrders},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":u": &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Units, 10)},
+				},
+			}})
+		}
+		_, err := f.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		var cancelled *types.TransactionCanceledException
+		if !errors.As(err, &cancelled) {
+			if err != nil {
+				return false, fmt.Errorf("give hold %d of order %s back: %w", n, id, err)
+			}
+			return true, nil
+		}
+		reasons := cancelled.CancellationReasons
+		if len(reasons) == 0 || aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			if len(reasons) == 0 {
+				return false, fmt.Errorf("give hold %d of order %s back: %w", n, id, err)
+			}
+			return false, nil // given back already
+		}
+		// Levels deleted since the hold took from them are skipped; any
+		// other reason (a conflict) is retried by the stream.
+		kept := takes[:0:0]
+		for i, t := range takes {
+			if i+1 < len(reasons) && aws.ToString(reasons[i+1].Code) == "ConditionalCheckFailed" {
+				continue
+			}
+			kept = append(kept, t)
+		}
+		if len(kept) == len(takes) {
+			return false, fmt.Errorf("give hold %d of order %s back: %w", n, id, err)
+		}
+		takes = kept
+	}
+}
