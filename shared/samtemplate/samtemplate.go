@@ -242,8 +242,8 @@ type Table struct {
 	// StreamViewType is the StreamSpecification's view type
 	// (NEW_AND_OLD_IMAGES...), "" when the table has no stream.
 	StreamViewType string
-	PITR         bool
-	SSE          bool
+	PITR           bool
+	SSE            bool
 }
 
 // KeyElement is one element of a key schema.

@@ -78,7 +78,7 @@ type StreamFollower struct {
 
 // Item types and attributes the follower reads in stream images.
 const (
-	streamTypeHold  = "HOLD"
+	streamTypeHold = "HOLD"
 	// streamGivenBack marks a hold whose stock the checkout gave back
 	// itself (dynamo.AttrGivenBack).
 	streamGivenBack = "GivenBack"
