@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/dynamo"
@@ -513,6 +514,43 @@ func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
 	}
 }
 
+func TestOrders_Place_HoldsLeftByACheckoutThatDiedAreGivenBackByItsRetry(t *testing.T) {
+	var refs []string
+	var levels []stock.Level
+	for i := range 60 {
+		r := fmt.Sprintf("R%03d", i)
+		refs = append(refs, r)
+		levels = append(levels, level(r, "W1", 4), level(r, "W2", 4))
+	}
+	f := newOrdersFixture(t, []string{"W1", "W2"}, levels...)
+	ctx := context.Background()
+	// The first chunk is held, then every write fails: the hold stays.
+	dying := &dynamo.Orders{Table: failTransactions(f.tbl, func(i int32) bool { return i > 1 })}
+	if err := dying.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); !errors.Is(err, errCrashed) {
+		t.Fatalf("dying checkout: %v", err)
+	}
+	if h := f.getItem(t, "M#shop#ORDER#BIG", "HOLD#0"); h == nil || h["GivenBack"] != nil {
+		t.Fatalf("hold 0: %v, want it left holding", h)
+	}
+	if got := f.level(t, "R000", "W1"); got.siteOrders != 2 {
+		t.Fatalf("R000 in W1 under the hold: %+v", got)
+	}
+	// The retry of the same order gives the hold back before taking again.
+	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 2 || a.siteOrders != 2 || b.available != 3 || b.siteOrders != 1 {
+			t.Fatalf("%s: %+v %+v, want the order's units taken once", r, a, b)
+		}
+	}
+	for n := range 2 {
+		if h := f.getItem(t, "M#shop#ORDER#BIG", fmt.Sprintf("HOLD#%d", n)); h != nil {
+			t.Errorf("hold %d left: %v", n, h)
+		}
+	}
+}
+
 func TestOrders_Cancel_GivesStockAndCreditBackOnce(t *testing.T) {
 	f := newOrdersFixture(t, []string{"W1", "W2"}, level("A", "W1", 5), level("A", "W2", 5))
 	ctx := context.Background()
@@ -585,7 +623,33 @@ func TestOrders_Cancel_ManyCancelsAtOnceOneWins(t *testing.T) {
 	}
 }
 
-func TestOrders_Cancel_ResumesAnOrderOfMoreLevelsThanATransaction(t *testing.T) {
+// errCrashed stands for a function that stopped in the middle of its work.
+var errCrashed = errors.New("the function stopped")
+
+// failTransaction returns tbl with a client whose n-th TransactWriteItems
+// (from 1) fails with errCrashed, once, without reaching DynamoDB.
+func failTransaction(tbl dynamo.Table, n int32) dynamo.Table {
+	return failTransactions(tbl, func(i int32) bool { return i == n })
+}
+
+// failTransactions returns tbl with a client whose i-th TransactWriteItems
+// (from 1) fails with errCrashed when fail(i), without reaching DynamoDB.
+func failTransactions(tbl dynamo.Table, fail func(i int32) bool) dynamo.Table {
+	var seen atomic.Int32
+	tbl.Client = dynamodb.New(tbl.Client.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(slices.Clone(o.APIOptions), func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("FailTransaction", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if _, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && fail(seen.Add(1)) {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, errCrashed
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+	return tbl
+}
+
+func TestOrders_Cancel_AnOrderOfMoreLevelsThanATransactionStoppedHalfWayResumes(t *testing.T) {
 	var refs []string
 	var levels []stock.Level
 	for i := range 60 {
@@ -598,16 +662,35 @@ func TestOrders_Cancel_ResumesAnOrderOfMoreLevelsThanATransaction(t *testing.T) 
 	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.orders.Cancel(ctx, shopM, "BIG", order.PlacedBy{Role: "staff", ID: "a"}, placedAt); err != nil {
-		t.Fatal(err)
+	// 120 levels: the order's transaction gives 98 back, the second the
+	// other 22; the second fails.
+	crashing := &dynamo.Orders{Table: failTransaction(f.tbl, 2)}
+	by := order.PlacedBy{Role: "staff", ID: "a"}
+	if _, err := crashing.Cancel(ctx, shopM, "BIG", by, placedAt); !errors.Is(err, errCrashed) {
+		t.Fatalf("first cancel: %v, want it stopped", err)
+	}
+	back := 0
+	for _, r := range refs {
+		for _, w := range []string{"W1", "W2"} {
+			if f.level(t, r, w).siteOrders == 0 {
+				back++
+			}
+		}
+	}
+	if back != 98 {
+		t.Fatalf("%d levels given back before the stop, want 98", back)
+	}
+	got, err := f.orders.Cancel(ctx, shopM, "BIG", by, placedAt)
+	if err != nil || got.Status != order.Cancelled {
+		t.Fatalf("resumed cancel: %+v %v", got.Status, err)
 	}
 	for _, r := range refs {
 		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 4 || b.available != 4 || a.siteOrders != 0 || b.siteOrders != 0 {
-			t.Fatalf("%s: %+v %+v", r, a, b)
+			t.Fatalf("%s: %+v %+v, want every unit back once", r, a, b)
 		}
 	}
-	if _, err := f.orders.Cancel(ctx, shopM, "BIG", order.PlacedBy{Role: "staff", ID: "a"}, placedAt); !errors.Is(err, order.ErrNotCancellable) {
-		t.Errorf("second cancel: %v", err)
+	if _, err := f.orders.Cancel(ctx, shopM, "BIG", by, placedAt); !errors.Is(err, order.ErrNotCancellable) {
+		t.Errorf("third cancel: %v", err)
 	}
 }
 
