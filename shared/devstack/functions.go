@@ -23,9 +23,10 @@ type Functions struct {
 	Env       LocalEnv
 	Clients   Clients
 
-	mu    sync.Mutex
-	api   map[string]wiring.APIHandler
-	queue map[string]wiring.QueueHandler
+	mu     sync.Mutex
+	api    map[string]wiring.APIHandler
+	queue  map[string]wiring.QueueHandler
+	stream map[string]wiring.StreamHandler
 }
 
 var _ APIInvoker = (*Functions)(nil)
@@ -99,5 +100,29 @@ func (fs *Functions) Queue(ctx context.Context, folder string) (wiring.QueueHand
 		fs.queue = map[string]wiring.QueueHandler{}
 	}
 	fs.queue[folder] = h
+	return h, nil
+}
+
+// Stream returns the handler of stream function folder, built on first
+// use.
+func (fs *Functions) Stream(ctx context.Context, folder string) (wiring.StreamHandler, error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if h, ok := fs.stream[folder]; ok {
+		return h, nil
+	}
+	build, ok := wiring.StreamFunctions[folder]
+	if !ok {
+		return nil, fmt.Errorf("%s is not in wiring.StreamFunctions", folder)
+	}
+	d, err := fs.Deps(ctx, folder)
+	if err != nil {
+		return nil, err
+	}
+	h := build(d)
+	if fs.stream == nil {
+		fs.stream = map[string]wiring.StreamHandler{}
+	}
+	fs.stream[folder] = h
 	return h, nil
 }

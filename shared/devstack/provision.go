@@ -2,7 +2,8 @@
 // it provisions the table, queues and bucket the template declares on the
 // local stand-ins (DynamoDB Local, fauxqs), plays API Gateway (routes, JWT
 // authorizer, payload v2.0 events) in front of the API functions, plays the
-// SQS event source mappings with pollers, and turns objects dropped in the
+// SQS event source mappings with pollers and the DynamoDB stream event
+// source mappings with stream pollers, and turns objects dropped in the
 // ERP bucket into the S3 notifications S3 would send. Handlers are the very
 // ones deployed, built through package wiring.
 package devstack
@@ -20,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -38,6 +40,8 @@ type Clients struct {
 	DynamoDB *dynamodb.Client
 	SQS      *sqs.Client
 	S3       *s3.Client
+	// Streams reads the table's stream; only the stream pollers use it.
+	Streams *dynamodbstreams.Client
 }
 
 // ProvisionOptions say where and how to create the template's resources.
@@ -64,8 +68,10 @@ type Queue struct {
 
 // Resources are the physical names of the provisioned resources.
 type Resources struct {
-	Prefix     string
-	TableName  string
+	Prefix    string
+	TableName string
+	// StreamARN is the table's stream, "" when the template declares none.
+	StreamARN  string
 	BucketName string
 	// Queues by logical id.
 	Queues map[string]Queue
@@ -78,8 +84,8 @@ type Resources struct {
 	CursorKey string
 }
 
-// Provision creates on the local stand-ins the table (with its indexes and
-// TTL), the queues (dead-letter queues first, then the queues with their
+// Provision creates on the local stand-ins the table (with its indexes,
+// TTL and stream), the queues (dead-letter queues first, then the queues with their
 // redrive policy) and the bucket that tpl declares. It is idempotent: what
 // exists already is kept (queue attributes are brought in line).
 func Provision(ctx context.Context, tpl *samtemplate.Template, c Clients, opts ProvisionOptions) (*Resources, error) {
@@ -114,6 +120,17 @@ func Provision(ctx context.Context, tpl *samtemplate.Template, c Clients, opts P
 	}
 	res.Resolver[tpl.Table.LogicalID] = res.TableName
 	res.Resolver[tpl.Table.LogicalID+".Arn"] = fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", localaws.Region, localaws.AccountID, res.TableName)
+	if tpl.Table.StreamViewType != "" {
+		arn, err := localaws.StreamARN(ctx, c.DynamoDB, res.TableName)
+		if err != nil {
+			return nil, fmt.Errorf("provision: %w", err)
+		}
+		if arn == "" {
+			return nil, fmt.Errorf("provision: table %s has no stream", res.TableName)
+		}
+		res.StreamARN = arn
+		res.Resolver[tpl.Table.LogicalID+".StreamArn"] = arn
+	}
 
 	// Dead-letter queues first: their ARN goes into the redrive policies.
 	ordered := make([]samtemplate.Queue, 0, len(tpl.Queues))

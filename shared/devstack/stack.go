@@ -46,12 +46,16 @@ type Config struct {
 	// QueueHandlers replace the deployed handlers of the named SQS
 	// functions (tests plug tiny handlers in).
 	QueueHandlers map[string]wiring.QueueHandler
+	// StreamHandlers replace the deployed handlers of the named functions
+	// triggered by the table's stream.
+	StreamHandlers map[string]wiring.StreamHandler
 	// Logger receives the stack's own logs; nil discards.
 	Logger *slog.Logger
 }
 
 // Stack is a provisioned local stack: the gateway to serve over HTTP, and
-// the pollers and bucket watcher that Run drives.
+// the pollers (queues and the table's stream) and bucket watcher that Run
+// drives.
 type Stack struct {
 	Template  *samtemplate.Template
 	Resources *Resources
@@ -59,13 +63,15 @@ type Stack struct {
 	Functions *Functions
 	Gateway   *Gateway
 	Pollers   []*Poller
+	// StreamPollers play the template's DynamoDB stream event sources.
+	StreamPollers []*StreamPoller
 	// Watcher is nil when the template has no notifying bucket.
 	Watcher *BucketWatcher
 }
 
 // New loads the template, provisions its resources and prepares the
-// gateway, one poller per SQS event source and the bucket watcher. Nothing
-// runs until Run.
+// gateway, one poller per SQS event source, one stream poller per DynamoDB
+// stream event source and the bucket watcher. Nothing runs until Run.
 func New(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.Issuer == nil {
 		return nil, errors.New("devstack: no issuer")
@@ -82,6 +88,7 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 		DynamoDB: localaws.DynamoDB(cfg.DynamoDBEndpoint, dynamo.CountRoundTrips),
 		SQS:      localaws.SQS(cfg.SQSEndpoint),
 		S3:       localaws.S3(cfg.SQSEndpoint),
+		Streams:  localaws.DynamoDBStreams(cfg.DynamoDBEndpoint),
 	}
 	res, err := Provision(ctx, tpl, clients, ProvisionOptions{Prefix: cfg.Prefix, VisibilityTimeout: cfg.VisibilityTimeout})
 	if err != nil {
@@ -127,6 +134,15 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 			})
 		}
 	}
+	for _, f := range tpl.Functions {
+		for _, ev := range f.StreamEvents {
+			sp, err := s.streamPoller(ctx, cfg, f, ev, logger)
+			if err != nil {
+				return nil, fmt.Errorf("devstack: %s: %w", f.LogicalID, err)
+			}
+			s.StreamPollers = append(s.StreamPollers, sp)
+		}
+	}
 	if b := tpl.Bucket; b.LogicalID != "" && b.NotificationQueue != "" {
 		q, ok := res.Queues[b.NotificationQueue]
 		if !ok {
@@ -138,6 +154,35 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 		}
 	}
 	return s, nil
+}
+
+// streamPoller prepares the poller of function f's stream event source ev.
+func (s *Stack) streamPoller(ctx context.Context, cfg Config, f samtemplate.Function, ev samtemplate.StreamEvent, logger *slog.Logger) (*StreamPoller, error) {
+	if ev.Table != s.Template.Table.LogicalID || s.Resources.StreamARN == "" {
+		return nil, fmt.Errorf("event %s reads the stream of %s, which was not provisioned with one", ev.Event, ev.Table)
+	}
+	h, ok := cfg.StreamHandlers[f.Folder]
+	if !ok {
+		var err error
+		if h, err = s.Functions.Stream(ctx, f.Folder); err != nil {
+			return nil, err
+		}
+	}
+	sp := &StreamPoller{
+		Streams: s.Clients.Streams, StreamARN: s.Resources.StreamARN, Function: f.Folder, Handler: h,
+		Event: ev, SQS: s.Clients.SQS, Logger: logger,
+	}
+	if ev.OnFailure != "" {
+		q, ok := s.Resources.Queues[ev.OnFailure]
+		if !ok {
+			return nil, fmt.Errorf("event %s: on-failure queue %s was not provisioned", ev.Event, ev.OnFailure)
+		}
+		sp.OnFailureURL = q.URL
+	}
+	if _, err := NewEventFilter(ev.Filters); err != nil {
+		return nil, fmt.Errorf("event %s: %w", ev.Event, err)
+	}
+	return sp, nil
 }
 
 // Table is the provisioned table.
@@ -153,6 +198,13 @@ func (s *Stack) DynamoDB() *dynamodb.Client { return s.Clients.DynamoDB }
 func (s *Stack) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, p := range s.Pollers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = p.Run(ctx)
+		}()
+	}
+	for _, p := range s.StreamPollers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -43,6 +44,12 @@ func DynamoDB(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client
 	}}, opts...)...)
 }
 
+// DynamoDBStreams returns a client of the DynamoDB stand-in's streams at
+// endpoint (DynamoDB Local serves them on its own endpoint).
+func DynamoDBStreams(endpoint string) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(Config(), func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
+
 // SQS returns a client of the SQS stand-in at endpoint.
 func SQS(endpoint string) *sqs.Client {
 	return sqs.NewFromConfig(Config(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -57,9 +64,10 @@ func S3(endpoint string) *s3.Client {
 }
 
 // CreateTable creates table name as def describes it (keys, attribute
-// definitions, global secondary indexes, on-demand billing), waits until it
-// is active and enables its TTL attribute. A table that already exists is
-// left as it is, TTL aside.
+// definitions, global secondary indexes, on-demand billing, stream), waits
+// until it is active and enables its TTL attribute. A table that already
+// exists is left as it is, TTL and stream aside: a table made before the
+// template declared a stream gets it.
 func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def samtemplate.Table) error {
 	in := &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
@@ -78,6 +86,9 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def samte
 			Projection: &types.Projection{ProjectionType: types.ProjectionType(g.Projection)},
 		})
 	}
+	if def.StreamViewType != "" {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(def.StreamViewType)}
+	}
 	_, err := c.CreateTable(ctx, in)
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
@@ -86,6 +97,9 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def samte
 	w := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 2*time.Minute); err != nil {
 		return fmt.Errorf("wait for table %s: %w", name, err)
+	}
+	if err := enableStream(ctx, c, name, def.StreamViewType); err != nil {
+		return err
 	}
 	if def.TTLAttribute == "" {
 		return nil
@@ -108,6 +122,42 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def samte
 		return fmt.Errorf("enable TTL on %s: %w", name, err)
 	}
 	return nil
+}
+
+// enableStream turns the stream of an existing table on when def wants one
+// and it has none.
+func enableStream(ctx context.Context, c *dynamodb.Client, name, viewType string) error {
+	if viewType == "" {
+		return nil
+	}
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("describe table %s: %w", name, err)
+	}
+	if s := out.Table.StreamSpecification; s != nil && aws.ToBool(s.StreamEnabled) {
+		if string(s.StreamViewType) != viewType {
+			return fmt.Errorf("table %s streams %s, the template %s: delete the local table", name, s.StreamViewType, viewType)
+		}
+		return nil
+	}
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+		TableName:           aws.String(name),
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(viewType)},
+	})
+	if err != nil {
+		return fmt.Errorf("enable the stream of %s: %w", name, err)
+	}
+	return nil
+}
+
+// StreamARN returns the ARN of table name's current stream, "" when it
+// has none.
+func StreamARN(ctx context.Context, c *dynamodb.Client, name string) (string, error) {
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("describe table %s: %w", name, err)
+	}
+	return aws.ToString(out.Table.LatestStreamArn), nil
 }
 
 // DeleteTable deletes table name; a table that does not exist is not an
