@@ -346,9 +346,11 @@ func stockAlertKey(m merchant.ID, ref, warehouse string) (pk, sk string, err err
 	return p + "#STOCK", skStockAlert + ref + "#" + warehouse, err
 }
 
-// orderReleasedKey marks the n-th stock hold of an order as given back by
-// the stream after it expired, so that it is given back once.
-func orderReleasedKey(m merchant.ID, id string, n int) (pk, sk string, err error) {
+// orderReleasedKey marks the n-th stock hold of an order, the one that
+// expired at expiresAt (epoch seconds), as given back by the stream after it
+// expired, so that it is given back once; a later hold of the same number
+// (a retried checkout) has its own mark.
+func orderReleasedKey(m merchant.ID, id string, n int, expiresAt int64) (pk, sk string, err error) {
 	pk, _, err = orderKey(m, id)
-	return pk, fmt.Sprintf("RELEASED#%d", n), err
+	return pk, fmt.Sprintf("RELEASED#%d#%d", n, expiresAt), err
 }

@@ -21,7 +21,7 @@ import (
 // Keys (in the order's partition):
 //
 //	export mark    PK=M#<m>#ORDER#<id>  SK=EXPORT      ExportedAt
-//	hold released  PK=M#<m>#ORDER#<id>  SK=RELEASED#<n> ReleasedAt
+//	hold released  PK=M#<m>#ORDER#<id>  SK=RELEASED#<n>#<hold's ExpiresAt>  ReleasedAt
 //
 // Access patterns: is an order exported (one GetItem), mark it exported
 // (one conditional PutItem), give an expired hold back (one GetItem of the
@@ -84,8 +84,8 @@ func (f *OrderFollowUp) MarkExported(ctx context.Context, m merchant.ID, id stri
 	return nil
 }
 
-// GiveBackHold gives the stock of order id's n-th hold back to the levels
-// it was taken from, when the hold was removed without its order being
+// GiveBackHold gives the stock of order id's n-th hold, the one that
+// expired at expiresAt (epoch seconds), back to the levels it was taken from, when the hold was removed without its order being
 // placed (it expired): given is false when the order exists (the hold
 // became the order's) or the hold was given back already. The order is
 // read first (strongly consistent: once a hold is removed, whether its
@@ -94,7 +94,7 @@ func (f *OrderFollowUp) MarkExported(ctx context.Context, m merchant.ID, id stri
 // replayed record gives nothing twice) and adds each take back:
 // Available + units, SiteOrders − units. A level that no longer exists is
 // skipped.
-func (f *OrderFollowUp) GiveBackHold(ctx context.Context, m merchant.ID, id string, n int, takes []HeldStock, at time.Time) (given bool, err error) {
+func (f *OrderFollowUp) GiveBackHold(ctx context.Context, m merchant.ID, id string, n int, expiresAt int64, takes []HeldStock, at time.Time) (given bool, err error) {
 	if len(takes) > maxHoldTakes {
 		return false, fmt.Errorf("hold %d of order %s: %d takes, at most %d", n, id, len(takes), maxHoldTakes)
 	}
@@ -102,7 +102,7 @@ func (f *OrderFollowUp) GiveBackHold(ctx context.Context, m merchant.ID, id stri
 	if err != nil {
 		return false, err
 	}
-	mpk, msk, err := orderReleasedKey(m, id, n)
+	mpk, msk, err := orderReleasedKey(m, id, n, expiresAt)
 	if err != nil {
 		return false, err
 	}

@@ -62,7 +62,7 @@ type AlertStore interface {
 
 // HoldStore gives expired stock holds back.
 type HoldStore interface {
-	GiveBackHold(ctx context.Context, m merchant.ID, id string, n int, takes []dynamo.HeldStock, at time.Time) (bool, error)
+	GiveBackHold(ctx context.Context, m merchant.ID, id string, n int, expiresAt int64, takes []dynamo.HeldStock, at time.Time) (bool, error)
 }
 
 // StreamFollower is the order-events function's record processing.
@@ -249,7 +249,7 @@ func (f *StreamFollower) holdRemoved(ctx context.Context, r events.DynamoDBEvent
 	if err := json.Unmarshal([]byte(doc), &takes); err != nil {
 		return fmt.Errorf("hold %d of order %s: %w", n, id, err)
 	}
-	given, err := f.Holds.GiveBackHold(ctx, m, id, n, takes, at)
+	given, err := f.Holds.GiveBackHold(ctx, m, id, n, expires, takes, at)
 	if err != nil {
 		return err
 	}
