@@ -204,7 +204,7 @@ func TestOrderEvents_StockFallingToItsMinimumRaisesOneAlert(t *testing.T) {
 	resp := f.handle(t,
 		f.record("MODIFY", pk, sk, levelImg(t, l, 14), levelImg(t, l, 12), t1.Add(-time.Minute)), // above: nothing
 		crossing,
-		f.record("MODIFY", pk, sk, levelImg(t, l, 9), levelImg(t, l, 5), t1.Add(time.Minute)), // below already: nothing new
+		f.record("MODIFY", pk, sk, levelImg(t, l, 9), levelImg(t, l, 5), t1.Add(time.Minute)),                                                                                // below already: nothing new
 		f.record("MODIFY", "M#m1#P#X", "STOCK#LYON", levelImg(t, stock.Level{Ref: "X", Warehouse: "LYON"}, 3), levelImg(t, stock.Level{Ref: "X", Warehouse: "LYON"}, 0), t1), // no thresholds
 	)
 	if len(resp.BatchItemFailures) != 0 {
