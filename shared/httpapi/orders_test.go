@@ -504,3 +504,42 @@ func edited(c string) string {
 	}
 	return c[:len(c)-1] + string(last)
 }
+
+// Every amount of an order's view is printed in the order's currency,
+// whatever the decimals its stored lines carry; an order in another
+// currency than the euro states its rate and its net amount in euros.
+func TestNewOrderView_AmountsInTheOrdersCurrency(t *testing.T) {
+	d := decimal.RequireFromString
+	lt := tax.TaxLine(tax.Decision{Regime: tax.Domestic, Country: "FR", Category: tax.Standard, Rate: d("20")}, d("1500"), "JPY")
+	ship := order.ShippingTax([]tax.LineTax{lt}, d("500"), "JPY")
+	o := order.Order{
+		ID: "20261202-JPY00000", Customer: "C0001", PlacedAt: time.Date(2026, 12, 2, 9, 0, 0, 0, time.FixedZone("Paris", 3600)),
+		Status: order.AwaitingPayment, Shipping: order.Shipping{Country: "FR", Cost: d("500"), Tax: ship},
+		Lines: []order.Line{{
+			// As read back from the table: the amounts lost their minor units.
+			PricedLine: pricing.PricedLine{Ref: "X", Quantity: 3, Units: 3, UnitPrice: money.NewAmount(d("500"), 0), Total: money.NewAmount(d("1500"), 0),
+				Discounts: []pricing.Applied{{Rule: "r1", Amount: money.NewAmount(d("0"), 0)}}},
+			Tax: lt,
+		}},
+		Payment: order.Payment{Method: payment.Transfer, Instructions: "Virement"},
+		Totals: order.Totals{Currency: "JPY", Goods: d("1500"), Shipping: d("500"), Tax: tax.Summarize(append([]tax.LineTax{lt}, ship...)),
+			ExchangeRate: &pricing.ExchangeRate{Rate: d("160"), Date: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}, NetEUR: d("12.5")},
+	}
+	b, err := json.Marshal(httpapi.NewOrderView(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{`"placedAt":"2026-12-02T08:00:00Z"`, `"unitPrice":"500"`, `"total":"1500"`, `"gross":"2400"`, `"vat":"400"`,
+		`"netEUR":"12.50"`, `"exchangeRate":{"rate":"160","date":"2026-12-01"}`, `"allocations":[]`, `"backordered":0`, `"label":"Virement"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("view lacks %s:\n%s", want, s)
+		}
+	}
+	o.Totals.Currency = "EUR"
+	o.Totals.ExchangeRate = nil
+	b, _ = json.Marshal(httpapi.NewOrderView(o))
+	if s := string(b); !strings.Contains(s, `"unitPrice":"500.00"`) || !strings.Contains(s, `"gross":"2400.00"`) || strings.Contains(s, "netEUR") {
+		t.Errorf("euro view: %s", s)
+	}
+}
