@@ -864,7 +864,7 @@ func (r *Report) ordersMarkdown(p func(format string, args ...any)) {
 	p("")
 	p("## Carts, checkouts and orders")
 	p("")
-	p("A third fresh table on DynamoDB Local (%s) holds the first %d products of the pricing tariff (`shared/pricing/benchdata`, "+
+	p("A fresh table of its own on DynamoDB Local (%s) holds the first %d products of the pricing tariff (`shared/pricing/benchdata`, "+
 		"with its rules and price categories), its %d customers, two warehouses (%s, the storefront's, served first, and %s) and "+
 		"the stock levels, written with `dynamo.Batch` (numeric `Available` and `SiteOrders`) in %.1f s. %d pool products hold "+
 		"%d units in %s (the even ones) and in %s (all), so that a cart of many lines is served from both warehouses; three "+
@@ -932,7 +932,9 @@ func (r *Report) ordersMarkdown(p func(format string, args ...any)) {
 			"other reads and writes are the buyer's own (cart, idempotency record, prices, stock levels), but each is a round trip "+
 			"the buyer's request waits for, and DynamoDB Local serves them all with the same CPUs. A transaction also costs more than "+
 			"an update on its own (on DynamoDB, two write units per item, and concurrent transactions on one item conflict and are "+
-			"retried with jitter, which the round-trip maximum shows).",
+			"retried with jitter, which the round-trip maximum shows), and the order item is bigger than the bare transaction's new "+
+			"item and carries the keys of two indexes (a company's orders, the merchant's orders by month), which the table "+
+			"maintains within the same write.",
 			median50(h.Checkouts.EndpointStats), h.Checkouts.Operations, median50(h.Place.EndpointStats), h.Place.Operations)
 		p("")
 		p("| Stock item after the run | Initial | Available | SiteOrders | Placed | Oversold | Exact |")
