@@ -110,6 +110,39 @@ func (f ordersFixture) level(t *testing.T, ref, w string) stored {
 	return stored{available: num(t, out.Item, "Available"), siteOrders: num(t, out.Item, "SiteOrders"), found: true}
 }
 
+// levels reads the stored levels of refs in warehouses with BatchGetItem,
+// by ref and warehouse.
+func (f ordersFixture) levels(t *testing.T, refs []string, warehouses ...string) map[[2]string]stored {
+	t.Helper()
+	var keys []map[string]types.AttributeValue
+	for _, r := range refs {
+		for _, w := range warehouses {
+			keys = append(keys, map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: "M#" + string(shopM) + "#P#" + r},
+				"SK": &types.AttributeValueMemberS{Value: "STOCK#" + w},
+			})
+		}
+	}
+	out := map[[2]string]stored{}
+	for start := 0; start < len(keys); start += 100 {
+		pending := map[string]types.KeysAndAttributes{f.tbl.Name: {Keys: keys[start:min(start+100, len(keys))], ConsistentRead: aws.Bool(true)}}
+		for len(pending[f.tbl.Name].Keys) > 0 {
+			res, err := f.tbl.Client.BatchGetItem(context.Background(), &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range res.Responses[f.tbl.Name] {
+				pk := it["PK"].(*types.AttributeValueMemberS).Value
+				sk := it["SK"].(*types.AttributeValueMemberS).Value
+				ref := pk[len("M#"+string(shopM)+"#P#"):]
+				out[[2]string{ref, sk[len("STOCK#"):]}] = stored{available: num(t, it, "Available"), siteOrders: num(t, it, "SiteOrders"), found: true}
+			}
+			pending = res.UnprocessedKeys
+		}
+	}
+	return out
+}
+
 func num(t *testing.T, av map[string]types.AttributeValue, name string) int64 {
 	t.Helper()
 	n, ok := av[name].(*types.AttributeValueMemberN)
@@ -431,9 +464,13 @@ func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("a 100-line order over two warehouses: %d round trips", dynamo.Calls(cctx))
+	// 200 takes: holds of 99, 99 and 2, then the order's transaction.
+	if n := dynamo.Calls(cctx); n != 4 {
+		t.Errorf("a 100-line order over two warehouses: %d round trips, want 4", n)
+	}
+	stock1 := f.levels(t, refs, "W1", "W2")
 	for _, r := range refs {
-		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 0 || a.siteOrders != 2 || b.available != 1 || b.siteOrders != 1 {
+		if a, b := stock1[[2]string{r, "W1"}], stock1[[2]string{r, "W2"}]; a.available != 0 || a.siteOrders != 2 || b.available != 1 || b.siteOrders != 1 {
 			t.Fatalf("%s: %+v %+v", r, a, b)
 		}
 	}
@@ -472,13 +509,14 @@ func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
 	if !errors.As(err, &stale) || !slices.Equal(stale.Refs, []string{"ZLAST"}) {
 		t.Fatalf("got %v, want stale stock of ZLAST", err)
 	}
+	stock2 := f.levels(t, refs2, "W1", "W2")
 	for _, r := range refs2 {
 		for _, w := range []string{"W1", "W2"} {
 			want := int64(5)
 			if r == "ZLAST" && w == "W2" {
 				want = 0
 			}
-			if got := f.level(t, r, w); got.available != want || got.siteOrders != 0 {
+			if got := stock2[[2]string{r, w}]; got.available != want || got.siteOrders != 0 {
 				t.Fatalf("%s in %s after the refusal: %+v, want %d available and nothing taken", r, w, got, want)
 			}
 		}
@@ -539,8 +577,9 @@ func TestOrders_Place_HoldsLeftByACheckoutThatDiedAreGivenBackByItsRetry(t *test
 	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); err != nil {
 		t.Fatal(err)
 	}
+	after := f.levels(t, refs, "W1", "W2")
 	for _, r := range refs {
-		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 2 || a.siteOrders != 2 || b.available != 3 || b.siteOrders != 1 {
+		if a, b := after[[2]string{r, "W1"}], after[[2]string{r, "W2"}]; a.available != 2 || a.siteOrders != 2 || b.available != 3 || b.siteOrders != 1 {
 			t.Fatalf("%s: %+v %+v, want the order's units taken once", r, a, b)
 		}
 	}
@@ -566,7 +605,9 @@ func TestOrders_Cancel_GivesStockAndCreditBackOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Cancel: %d round trips", dynamo.Calls(cctx))
+	if n := dynamo.Calls(cctx); n != 2 {
+		t.Errorf("Cancel: %d round trips, want 2 (read, then one transaction)", n)
+	}
 	if got.Status != order.Cancelled || got.CancelledBy == nil || *got.CancelledBy != by || !got.CancelledAt.Equal(when) {
 		t.Errorf("cancelled order %+v", got)
 	}
@@ -670,11 +711,9 @@ func TestOrders_Cancel_AnOrderOfMoreLevelsThanATransactionStoppedHalfWayResumes(
 		t.Fatalf("first cancel: %v, want it stopped", err)
 	}
 	back := 0
-	for _, r := range refs {
-		for _, w := range []string{"W1", "W2"} {
-			if f.level(t, r, w).siteOrders == 0 {
-				back++
-			}
+	for _, l := range f.levels(t, refs, "W1", "W2") {
+		if l.siteOrders == 0 {
+			back++
 		}
 	}
 	if back != 98 {
@@ -684,8 +723,9 @@ func TestOrders_Cancel_AnOrderOfMoreLevelsThanATransactionStoppedHalfWayResumes(
 	if err != nil || got.Status != order.Cancelled {
 		t.Fatalf("resumed cancel: %+v %v", got.Status, err)
 	}
+	final := f.levels(t, refs, "W1", "W2")
 	for _, r := range refs {
-		if a, b := f.level(t, r, "W1"), f.level(t, r, "W2"); a.available != 4 || b.available != 4 || a.siteOrders != 0 || b.siteOrders != 0 {
+		if a, b := final[[2]string{r, "W1"}], final[[2]string{r, "W2"}]; a.available != 4 || b.available != 4 || a.siteOrders != 0 || b.siteOrders != 0 {
 			t.Fatalf("%s: %+v %+v, want every unit back once", r, a, b)
 		}
 	}
