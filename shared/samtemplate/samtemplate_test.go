@@ -213,7 +213,7 @@ func TestTemplate_StreamEventSources(t *testing.T) {
 		}
 	}
 	sort.Strings(types)
-	if wantTypes := []string{"NewImage:ORDER:INSERT,MODIFY", "NewImage:StockLevel:MODIFY", "OldImage:HOLD:REMOVE"}; !slices.Equal(types, wantTypes) {
+	if wantTypes := []string{"NewImage:ORDER:INSERT,MODIFY", "NewImage:STOCK:MODIFY", "OldImage:HOLD:REMOVE"}; !slices.Equal(types, wantTypes) {
 		t.Errorf("filters select %v, want %v", types, wantTypes)
 	}
 	checkout, _ := tpl.Function("checkout")

@@ -101,7 +101,7 @@ func levelImg(t *testing.T, l stock.Level, available int64) map[string]events.Dy
 		t.Fatal(err)
 	}
 	return map[string]events.DynamoDBAttributeValue{
-		"Type": events.NewStringAttribute("StockLevel"), "Doc": events.NewStringAttribute(string(doc)),
+		"Type": events.NewStringAttribute("STOCK"), "Doc": events.NewStringAttribute(string(doc)),
 		"Available": events.NewNumberAttribute(strconv.FormatInt(available, 10)), "SiteOrders": events.NewNumberAttribute("0"),
 	}
 }
