@@ -161,6 +161,9 @@ func hydroCatalog() ([]catalog.Category, []catalog.Product) {
 			Names:      map[string]string{"fr": "Cartouche filtrante anti-acide 20 µm", "en": "Acid-proof filter cartridge 20 µm"},
 			Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}, {Kind: catalog.Lot, Units: 12}}, MinOrderQty: 1, OrderMultiple: 1,
 			TaxCategory: "standard", BasePrice: decimal.RequireFromString("18.90"), Currency: "EUR",
+			// Backordered when short: the missing cartridges ship when the
+			// goods come in.
+			Backorder: true,
 		},
 	)
 	return cats, products

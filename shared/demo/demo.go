@@ -19,6 +19,7 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/payment"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/stock"
 	"github.com/comptoir/comptoir/shared/tariff"
@@ -37,6 +38,10 @@ const (
 	PumpRef    = "PMP-ACID-100"
 	SealKitRef = "KIT-JOINT-AR"
 	FilterRef  = "FLT-ACID-20"
+	// BackorderRef is the demo's product that may be backordered
+	// ("reliquat"): the filter cartridge, short in stock, whose missing
+	// units ship when the goods come in.
+	BackorderRef = FilterRef
 )
 
 // Summary counts what Load wrote.
@@ -64,6 +69,10 @@ type Data struct {
 	Warehouses    []stock.Warehouse
 	StockLevels   []stock.Level
 	JardinClients []customer.Customer
+	// JardinWarehouses and JardinStock are Jardin Saison's one warehouse
+	// and its levels.
+	JardinWarehouses []stock.Warehouse
+	JardinStock      []stock.Level
 	// CustomerPrices and Rules are Hydrotech's own tariff.
 	CustomerPrices []tariff.Entry
 	Rules          pricing.RuleSet
@@ -75,14 +84,57 @@ type Data struct {
 // valves, plus the acid pump by name.
 const AssortedCustomer = "C0010"
 
-// Storefronts of the demo, one per portal mode.
+// Storefronts of the demo, one per portal mode. Each of Hydrotech's serves
+// its orders from its own warehouse first (Lyon for France, Lille for
+// Belgium, Strasbourg for Germany), with delivery rates per country
+// ("standard" everywhere, "express" nearby, pick-up at the Lyon depot) and
+// free delivery from an amount ("franco de port").
 func Storefronts() []merchant.Storefront {
 	return []merchant.Storefront{
-		{ID: "fr", Merchant: Hydro, Host: "hydro-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.PartiallyOpen, MerchantLanguage: "fr"},
-		{ID: "be", Merchant: Hydro, Host: "hydro-be.localhost", Country: "BE", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr"},
-		{ID: "de", Merchant: Hydro, Host: "hydro-de.localhost", Country: "DE", Language: "en", Currency: "EUR", Mode: merchant.Closed, MerchantLanguage: "fr"},
-		{ID: "fr", Merchant: Jardin, Host: "jardin-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr", Consumers: true},
+		{ID: "fr", Merchant: Hydro, Host: "hydro-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.PartiallyOpen, MerchantLanguage: "fr",
+			Warehouse: "1",
+			Shipping: shipping("750",
+				method("standard", "Messagerie 48 h", "FR", "15", "BE", "25", "LU", "25", "DE", "29", "*", "45"),
+				method("express", "Express 24 h", "FR", "29", "BE", "39"),
+				method("pickup", "Retrait au dépôt de Lyon", "FR", "0")),
+			PaymentMethods: map[string][]string{"FR": {"card", "transfer"}, "*": {"card"}}},
+		{ID: "be", Merchant: Hydro, Host: "hydro-be.localhost", Country: "BE", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr",
+			Warehouse: "2",
+			Shipping: shipping("600",
+				method("standard", "Messagerie 48 h", "BE", "19", "FR", "22", "NL", "25", "LU", "25"),
+				method("express", "Express 24 h", "BE", "35"))},
+		{ID: "de", Merchant: Hydro, Host: "hydro-de.localhost", Country: "DE", Language: "en", Currency: "EUR", Mode: merchant.Closed, MerchantLanguage: "fr",
+			Warehouse: "3",
+			Shipping:  shipping("800", method("standard", "Spedition", "DE", "19", "AT", "29", "*", "49")),
+			// The closed extranet's buyers pay by transfer (or on account).
+			PaymentMethods: map[string][]string{"*": {"transfer"}}},
+		{ID: "fr", Merchant: Jardin, Host: "jardin-fr.localhost", Country: "FR", Language: "fr", Currency: "EUR", Mode: merchant.Open, MerchantLanguage: "fr", Consumers: true,
+			Warehouse: JardinWarehouse,
+			Shipping:  shipping("60", method("standard", "Colissimo", "FR", "6.90"))},
 	}
+}
+
+// JardinWarehouse is Jardin Saison's only warehouse.
+const JardinWarehouse = "JS1"
+
+// shipping is delivery rates free from freeFrom ("" for never).
+func shipping(freeFrom string, methods ...merchant.ShippingMethod) merchant.Shipping {
+	s := merchant.Shipping{Methods: methods}
+	if freeFrom != "" {
+		d := decimal.RequireFromString(freeFrom)
+		s.FreeFrom = &d
+	}
+	return s
+}
+
+// method is a delivery method with its rates: country, amount, country,
+// amount...
+func method(id, name string, rates ...string) merchant.ShippingMethod {
+	m := merchant.ShippingMethod{ID: id, Name: name}
+	for i := 0; i+1 < len(rates); i += 2 {
+		m.Rates = append(m.Rates, merchant.ShippingRate{Country: rates[i], Amount: decimal.RequireFromString(rates[i+1])})
+	}
+	return m
 }
 
 // Domains are the domains the platform gives each demo merchant: its
@@ -119,8 +171,9 @@ func Build() Data {
 	d := Data{
 		Storefronts: Storefronts(),
 		Merchants: []dynamo.Merchant{
-			{ID: Hydro, Name: "Hydrotech Industrie", Country: "FR", DefaultLanguage: "fr", Currency: "EUR", Domains: Domains(Hydro)},
-			{ID: Jardin, Name: "Jardin Saison", Country: "FR", DefaultLanguage: "fr", Currency: "EUR", Domains: Domains(Jardin)},
+			// The two readings of "fin de mois", one per merchant.
+			{ID: Hydro, Name: "Hydrotech Industrie", Country: "FR", DefaultLanguage: "fr", Currency: "EUR", Domains: Domains(Hydro), MonthEnd: payment.EndOfMonthThenDays},
+			{ID: Jardin, Name: "Jardin Saison", Country: "FR", DefaultLanguage: "fr", Currency: "EUR", Domains: Domains(Jardin), MonthEnd: payment.DaysThenEndOfMonth},
 		},
 		Categories: map[merchant.ID][]catalog.Category{},
 		Products:   map[merchant.ID][]catalog.Product{},
@@ -148,13 +201,40 @@ func Build() Data {
 			if r.IntN(10) == 0 {
 				onHand = 0
 			}
-			d.StockLevels = append(d.StockLevels, stock.Level{Ref: p.Ref, Warehouse: w.ID, OnHand: onHand, Reserved: int64(r.IntN(5)), Min: 10, Max: 100})
+			level := stock.Level{Ref: p.Ref, Warehouse: w.ID, OnHand: onHand, Reserved: int64(r.IntN(5)), Min: 10, Max: 100}
+			if l, ok := seedStock[p.Ref+"@"+w.ID]; ok {
+				level = l
+			}
+			d.StockLevels = append(d.StockLevels, level)
 		}
 	}
 	d.Assortments = []catalog.Assortment{{Scope: catalog.ForCustomer, ScopeID: AssortedCustomer,
 		Categories: []string{"ETANCH", "VANNES"}, Products: []string{PumpRef}}}
-	d.JardinClients = []customer.Customer{{ID: "J001", Name: "Pépinières du Val", Kind: customer.Pro, Country: "FR", CreditLimit: decimal.NewFromInt(5000)}}
+	thirtyEOM := payment.ThirtyDaysEndOfMonth
+	d.JardinClients = []customer.Customer{{ID: "J001", Name: "Pépinières du Val", Kind: customer.Pro, Country: "FR", CreditLimit: decimal.NewFromInt(5000),
+		Address: customer.Address{Line1: "3 route des Serres", PostalCode: "49000", City: "Angers", Country: "FR"},
+		Payment: customer.PaymentAccount{Terms: &thirtyEOM}}}
+	d.JardinWarehouses = []stock.Warehouse{{ID: JardinWarehouse, Name: "Angers", Country: "FR"}}
+	for _, p := range d.Products[Jardin] {
+		d.JardinStock = append(d.JardinStock, stock.Level{Ref: p.Ref, Warehouse: JardinWarehouse, OnHand: 200, Min: 20, Max: 300})
+	}
 	return d
+}
+
+// seedStock are the levels of the seed's linked articles, set rather than
+// drawn: the pump in every warehouse with its seal kits (more kits than
+// pumps everywhere, so that a pump is never refused for want of its kit),
+// and the backorderable filter short in Lyon and out elsewhere.
+var seedStock = map[string]stock.Level{
+	PumpRef + "@1":    {Ref: PumpRef, Warehouse: "1", OnHand: 12, Min: 2, Max: 12},
+	PumpRef + "@2":    {Ref: PumpRef, Warehouse: "2", OnHand: 8, Min: 2, Max: 12},
+	PumpRef + "@3":    {Ref: PumpRef, Warehouse: "3", OnHand: 5, Min: 2, Max: 12},
+	SealKitRef + "@1": {Ref: SealKitRef, Warehouse: "1", OnHand: 80, Min: 10, Max: 100},
+	SealKitRef + "@2": {Ref: SealKitRef, Warehouse: "2", OnHand: 60, Min: 10, Max: 100},
+	SealKitRef + "@3": {Ref: SealKitRef, Warehouse: "3", OnHand: 40, Min: 10, Max: 100},
+	FilterRef + "@1":  {Ref: FilterRef, Warehouse: "1", OnHand: 6, Min: 24, Max: 240},
+	FilterRef + "@2":  {Ref: FilterRef, Warehouse: "2", OnHand: 0, Min: 24, Max: 240},
+	FilterRef + "@3":  {Ref: FilterRef, Warehouse: "3", OnHand: 0, Min: 24, Max: 240},
 }
 
 // Load writes the demo data into the table and returns what it wrote.
@@ -199,6 +279,12 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	for _, c := range d.JardinClients {
 		jb.Customer(c)
 	}
+	for _, w := range d.JardinWarehouses {
+		jb.Warehouse(w)
+	}
+	for _, l := range d.JardinStock {
+		jb.StockLevel(l)
+	}
 	for _, b := range []*dynamo.Batch{hb, jb} {
 		if err := acc.Save(ctx, b); err != nil {
 			return sum, fmt.Errorf("demo accounts: %w", err)
@@ -218,7 +304,7 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 		return sum, err
 	}
 	sum.Customers = len(d.Customers) + len(d.JardinClients)
-	sum.Reps, sum.Warehouses, sum.StockLevels = len(d.Reps), len(d.Warehouses), len(d.StockLevels)
+	sum.Reps, sum.Warehouses, sum.StockLevels = len(d.Reps), len(d.Warehouses)+len(d.JardinWarehouses), len(d.StockLevels)+len(d.JardinStock)
 	return sum, nil
 }
 
@@ -280,6 +366,16 @@ func hydroCustomers() []customer.Customer {
 		}
 		out = append(out, c)
 	}
+	// Payment accounts: four pros approved for paying on account, one with
+	// each of the terms the brief names, within their credit limits.
+	terms := func(t payment.Terms) *payment.Terms { return &t }
+	out[0].Payment = customer.PaymentAccount{Terms: terms(payment.ThirtyDaysEndOfMonth)}
+	out[0].CreditLimit, out[0].PreferredWarehouse = decimal.NewFromInt(50000), "1"
+	out[1].Payment = customer.PaymentAccount{Terms: terms(payment.SixtyDaysNet), Methods: []payment.Method{payment.Transfer}}
+	out[2].Payment = customer.PaymentAccount{Terms: terms(payment.ThirtyDaysAfterDelivery)}
+	out[3].Payment = customer.PaymentAccount{Terms: terms(payment.FortyFiveDaysEndOfMonth)}
+	out[3].PreferredWarehouse = "2"
+	out[7].PreferredWarehouse = "3"
 	out[3].DeliveryAddresses = []customer.DeliveryAddress{
 		{ID: "antwerpen", Default: true, Address: customer.Address{Line1: "Haven 420, Noorderlaan 147", PostalCode: "2030", City: "Antwerpen", Country: "BE"}},
 		{ID: "lille", Address: customer.Address{Line1: "Dépôt Hydrobel, 8 rue du Port", PostalCode: "59000", City: "Lille", Country: "FR"}},

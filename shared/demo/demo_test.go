@@ -149,3 +149,104 @@ func TestBuild_CustomersOfTheTaxScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestBuild_OrderingSettings checks what a checkout of the demo needs: each
+// storefront's warehouse, shipping and payment methods valid, the payment
+// accounts of the pros within the law, the end-of-month reading set, a
+// backorderable product, and the pump's mandatory seal kit in stock beside
+// every pump.
+func TestBuild_OrderingSettings(t *testing.T) {
+	d := Build()
+	warehouses := map[merchant.ID]map[string]bool{Hydro: {}, Jardin: {}}
+	for _, w := range d.Warehouses {
+		warehouses[Hydro][w.ID] = true
+	}
+	for _, w := range d.JardinWarehouses {
+		warehouses[Jardin][w.ID] = true
+	}
+	for _, sf := range d.Storefronts {
+		name := string(sf.Merchant) + "/" + sf.ID
+		if !warehouses[sf.Merchant][sf.Warehouse] {
+			t.Errorf("%s: warehouse %q is not one of its merchant's", name, sf.Warehouse)
+		}
+		if len(sf.Shipping.Methods) == 0 || sf.Shipping.FreeFrom == nil || !sf.Shipping.FreeFrom.IsPositive() {
+			t.Errorf("%s: shipping %+v", name, sf.Shipping)
+		}
+		ids := map[string]bool{}
+		servesHome := false
+		for _, m := range sf.Shipping.Methods {
+			if !catalog.ValidID(m.ID) || ids[m.ID] || m.Name == "" || len(m.Rates) == 0 {
+				t.Errorf("%s: method %+v", name, m)
+			}
+			ids[m.ID] = true
+			countries := map[string]bool{}
+			for _, r := range m.Rates {
+				if r.Country != "*" && !merchant.KnownCountry(r.Country) || countries[r.Country] || r.Amount.IsNegative() || !r.Amount.Equal(r.Amount.Round(2)) {
+					t.Errorf("%s: %s rate %+v", name, m.ID, r)
+				}
+				countries[r.Country] = true
+				servesHome = servesHome || r.Country == sf.Country
+			}
+		}
+		if !ids["standard"] || !servesHome {
+			t.Errorf("%s: no standard method, or none to its own country", name)
+		}
+		for c, methods := range sf.PaymentMethods {
+			if c != "*" && !merchant.KnownCountry(c) || len(methods) == 0 {
+				t.Errorf("%s: payment methods %s %v", name, c, methods)
+			}
+			for _, m := range methods {
+				if m != "card" && m != "transfer" {
+					t.Errorf("%s: payment method %q in %s", name, m, c)
+				}
+			}
+		}
+	}
+	for _, m := range d.Merchants {
+		if m.MonthEnd.Validate() != nil {
+			t.Errorf("%s: month-end reading %q", m.ID, m.MonthEnd)
+		}
+	}
+	onAccount := map[string]string{}
+	for _, c := range append(append([]customer.Customer{}, d.Customers...), d.JardinClients...) {
+		if c.PreferredWarehouse != "" && !warehouses[Hydro][c.PreferredWarehouse] {
+			t.Errorf("%s: preferred warehouse %q", c.ID, c.PreferredWarehouse)
+		}
+		if c.Payment.Terms == nil {
+			continue
+		}
+		if c.Kind != customer.Pro || c.Payment.Terms.Validate() != nil || !c.CreditLimit.IsPositive() {
+			t.Errorf("%s: %s with terms %v and limit %s", c.ID, c.Kind, c.Payment.Terms, c.CreditLimit)
+		}
+		onAccount[c.ID] = c.Payment.Terms.String()
+	}
+	for id, terms := range map[string]string{"C0001": "30-eom", "C0002": "60-net", "C0003": "30-after-delivery"} {
+		if onAccount[id] != terms {
+			t.Errorf("%s: terms %q, want %s", id, onAccount[id], terms)
+		}
+	}
+	products := map[string]catalog.Product{}
+	for _, p := range d.Products[Hydro] {
+		products[p.Ref] = p
+	}
+	if p := products[BackorderRef]; !p.Backorder || p.Inactive {
+		t.Errorf("%s must allow backorders: %+v", BackorderRef, p)
+	}
+	pump := products[PumpRef]
+	if len(pump.Links) == 0 || pump.Links[0].Ref != SealKitRef || pump.Links[0].Kind != catalog.Mandatory || products[SealKitRef].Inactive {
+		t.Errorf("the pump's mandatory seal kit: %+v", pump.Links)
+	}
+	stockOf := map[string]int64{}
+	for _, l := range d.StockLevels {
+		stockOf[l.Ref+"@"+l.Warehouse] = l.Available()
+	}
+	for _, w := range d.Warehouses {
+		pumps, kits := stockOf[PumpRef+"@"+w.ID], stockOf[SealKitRef+"@"+w.ID]
+		if pumps <= 0 || kits < pumps*pump.Links[0].Ratio.IntPart() {
+			t.Errorf("warehouse %s: %d pumps and %d seal kits", w.ID, pumps, kits)
+		}
+	}
+	if len(d.JardinStock) != len(d.Products[Jardin]) {
+		t.Errorf("Jardin has %d levels for %d products", len(d.JardinStock), len(d.Products[Jardin]))
+	}
+}
