@@ -67,6 +67,16 @@ type AdminAPI struct {
 
 	// ExchangeRates (admin_fx.go): the merchant's exchange rates per day.
 	ExchangeRates ExchangeRatesAdmin
+
+	// Payment (admin_payment.go): customers' payment accounts, and the
+	// merchant's settings with its warehouses (the storefronts' and
+	// customers' preferred warehouses are checked against them).
+	CustomerPayments CustomerPaymentAdmin
+	Settings         MerchantSettingsAdmin
+
+	// StockAlerts (admin_stock.go): the alerts of products fallen to their
+	// warehouse's alert minimum, raised by the order-events function.
+	StockAlerts StockAlertsAdmin
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -106,6 +116,9 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("GET /admin/vat/alerts", a.staff(a.vatAlerts))
 	rt.Handle("POST /admin/vat/recompute", a.staff(a.recomputeVATLedger))
 	rt.Handle("POST /admin/customers/{id}/vat-check", a.staff(a.checkCustomerVAT))
+	rt.Handle("PUT /admin/customers/{id}/payment", a.staff(a.putCustomerPayment))
+	rt.Handle("PUT /admin/payment/settings", a.staff(a.putPaymentSettings))
+	rt.Handle("GET /admin/stock/alerts", a.staff(a.stockAlerts))
 	rt.Handle("GET /admin/exchange-rates", a.staff(a.exchangeRates))
 	rt.Handle("PUT /admin/exchange-rates/days/{date}", a.staff(a.putExchangeRates))
 	rt.Handle("POST /admin/exchange-rates/ecb", a.staff(a.importECB))

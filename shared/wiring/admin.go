@@ -31,8 +31,14 @@ func AdminAPI(d Deps) APIHandler {
 	api.TaxRates = &dynamo.TaxRates{Table: d.table(), Logger: d.Logger}
 	api.VATLedger = &dynamo.VATLedger{Table: d.table()}
 	api.VATThresholdQueue = &queue.Sender{Client: d.SQS, URL: d.Env.QueueURLs["VAT_THRESHOLD_QUEUE_URL"]}
-	api.Customers = &dynamo.Customers{Table: d.table()}
-	api.Merchants = &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL}
+	customers := &dynamo.Customers{Table: d.table()}
+	merchants := &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL}
+	api.Customers, api.Merchants = customers, merchants
+	// Payment: customers' accounts and the merchant's settings; a setting
+	// written here drops this process's cached record, the checkouts read
+	// it within CACHE_TTL.
+	api.CustomerPayments, api.Settings = customers, merchants
+	api.StockAlerts = &dynamo.StockAlerts{Table: d.table()}
 	// Exchange rates, uncached here: staff see a day they set at once.
 	api.ExchangeRates = &dynamo.ExchangeRates{Table: d.table()}
 	return serve(api.Routes())
