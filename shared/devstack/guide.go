@@ -58,7 +58,8 @@ type Example struct {
 }
 
 // DemoExamples are the first requests of a buyer, a rep and the back office
-// on the demo data that make dev loads.
+// on the demo data that make dev loads: the catalog, a quote, then a cart,
+// its checkout and the orders.
 func DemoExamples() []Example {
 	const (
 		fr    = "hydro-fr.localhost"
@@ -90,6 +91,23 @@ func DemoExamples() []Example {
 		{Host: fr, Method: "POST", Path: "/pricing/quote", As: staff, Body: `{"customer":"` + demo.BEConsumer + `","lines":[{"ref":"` + demo.FilterRef + `","quantity":10}]}`},
 		{Comment: "The same quote in Swiss francs: the exchange rate of the day and the VAT in euros", Host: fr, Method: "POST", Path: "/pricing/quote", As: staff,
 			Body: `{"customer":"` + demo.BEConsumer + `","currency":"CHF","lines":[{"ref":"` + demo.FilterRef + `","quantity":10}]}`},
+		{
+			Comment: "The buyer's cart: the acid pump brings its mandatory seal kit at its ratio, and\nsuggests its optional filter; the kit cannot leave while the pump needs it",
+			Host:    fr, Method: "POST", Path: "/cart/lines", As: buyer, Body: `{"ref":"` + demo.PumpRef + `","quantity":1}`,
+		},
+		{Host: fr, Method: "DELETE", Path: "/cart/lines/" + demo.SealKitRef, As: buyer, Status: 422, Why: "mandatory-companion"},
+		{Comment: "Many lines at once (a quick order), then the cart priced live, its version in the ETag", Host: fr, Method: "POST", Path: "/cart/quick-order", As: buyer,
+			Body: `{"lines":[{"ref":"` + valve + `","quantity":12},{"ref":"` + demo.BackorderRef + `","quantity":10}]}`},
+		{Host: fr, Path: "/cart", As: buyer},
+		{
+			Comment: "Checkout on account (30 days end of month): stock taken from Lyon first, the filters\nshort in stock backordered, the due date and the VAT per rate printed on the order",
+			Host:    fr, Method: "POST", Path: "/checkout", As: buyer,
+			Body: `{"shippingMethod":"standard","paymentMethod":"on-account","orderReference":"BC-2026-0042"}`,
+		},
+		{Comment: "The company's orders, newest first; a rep sees those of a customer of the portfolio", Host: fr, Path: "/orders?limit=10", As: buyer},
+		{Host: fr, Path: "/orders?customer=C0001", As: rep},
+		{Comment: "The back office: every order as CSV, and the stock alerts the orders raised", Host: fr, Path: "/orders/export", As: staff},
+		{Host: fr, Path: "/admin/stock/alerts", As: staff},
 		{Comment: "The distance-selling ledger, its alerts, the VAT rates and the exchange rates", Host: fr, Path: "/admin/vat/ledger", As: staff},
 		{Host: fr, Path: "/admin/vat/alerts", As: staff},
 		{Host: fr, Path: "/admin/tax/rates?country=BE", As: staff},
