@@ -67,6 +67,11 @@ const (
 	// another one meanwhile is allocated again before the checkout gives
 	// up with 503 busy.
 	maxStaleRetries = 20
+	// maxBusyRetries is how many times an order the store could not write
+	// through its own retries of transaction conflicts (order.ErrBusy) is
+	// tried again, stock read afresh, before 503 busy: each try is itself
+	// several transactions with backoff, within the function's timeout.
+	maxBusyRetries = 2
 	// claimLease is how long an idempotency claim keeps other requests
 	// with the same key waiting: longer than the function's timeout, so
 	// that only a checkout that died loses it.
@@ -568,7 +573,7 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 	if in.key != "" {
 		placement.Idempotency = &order.IdempotencyKey{Customer: in.customerID, Key: in.key}
 	}
-	started := false
+	started, busyTries := false, 0
 	for attempt := 0; ; attempt++ {
 		served, err := order.Allocate(requests, levels, allocating, prefer)
 		var short *order.ShortageError
@@ -616,7 +621,15 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 				With("credit", CreditView{Limit: money.AmountIn(ce.Limit, currency), Outstanding: money.AmountIn(ce.Outstanding, currency),
 					Order: money.AmountIn(ce.Order, currency), Currency: currency})
 		case errors.Is(err, order.ErrBusy):
-			return order.Order{}, busy()
+			// Transaction conflicts outlasted the store's retries: other
+			// orders are taking the same stock. Read it again and try
+			// again, a few times, before the buyer sees 503.
+			if busyTries++; busyTries > maxBusyRetries || attempt >= maxStaleRetries {
+				return order.Order{}, busy()
+			}
+			if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {
+				return order.Order{}, err
+			}
 		default:
 			return order.Order{}, err
 		}
