@@ -403,9 +403,8 @@ func (o *Orders) transact(ctx context.Context, p order.Placement, acts []action)
 // placed already by an earlier attempt of the same placement).
 func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, err error) (retry bool, _ error) {
 	var tce *types.TransactionCanceledException
-	var tcf *types.TransactionConflictException
 	switch {
-	case errors.As(err, &tcf):
+	case retryable(err):
 		return true, nil
 	case !errors.As(err, &tce):
 		return false, fmt.Errorf("place order %s: %w", p.Order.ID, err)
@@ -489,6 +488,18 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 		return false, fmt.Errorf("place order %s: %w", p.Order.ID, err)
 	}
 	return retry || len(failed) == 0, nil
+}
+
+// retryable reports whether a transaction's error is worth another
+// attempt: a conflict, or an internal error (DynamoDB Local's lock
+// timeouts among them). A transaction is safe to send again even when an
+// internal error hides that it was committed: the order's Put, a hold's
+// Put and the conditions of give-backs fail on a second write, and Place
+// reads that failure as the order placed.
+func retryable(err error) bool {
+	var tcf *types.TransactionConflictException
+	var ise *types.InternalServerError
+	return errors.As(err, &tcf) || errors.As(err, &ise)
 }
 
 // errAlreadyPlaced: the order was written by an earlier attempt of the
@@ -657,15 +668,21 @@ func (o *Orders) releaseHold(ctx context.Context, m merchant.ID, id string, n in
 			":ty": &types.AttributeValueMemberS{Value: typeHoldReturn},
 		},
 	}
-	_, err = o.giveBack(ctx, m, []types.TransactWriteItem{{Update: mark}}, takes)
+	if _, err = o.giveBack(ctx, m, []types.TransactWriteItem{{Update: mark}}, takes); errors.Is(err, errMaybeApplied) {
+		// Given back, by this call or another: either way once.
+		return nil
+	}
 	return err
 }
 
 // giveBack writes head with the give-back of takes in one transaction,
 // retrying conflicts and skipping levels that no longer exist. applied is
 // false when a condition of head failed: nothing was written (the work was
-// done already, or another write came first).
+// done already, or another write came first), unless an earlier attempt
+// failed with an internal error: then it may be that attempt's write that
+// the condition saw, and the error is errMaybeApplied.
 func (o *Orders) giveBack(ctx context.Context, m merchant.ID, head []types.TransactWriteItem, takes []take) (applied bool, _ error) {
+	unsure := false
 	for attempt := 0; ; attempt++ {
 		items := slices.Clone(head)
 		for _, t := range takes {
@@ -680,13 +697,16 @@ func (o *Orders) giveBack(ctx context.Context, m merchant.ID, head []types.Trans
 			return true, nil
 		}
 		var tce *types.TransactionCanceledException
-		var tcf *types.TransactionConflictException
+		var ise *types.InternalServerError
 		switch {
-		case errors.As(err, &tcf):
+		case retryable(err):
+			unsure = unsure || errors.As(err, &ise)
 		case errors.As(err, &tce):
 			var gone []int
 			for i, r := range tce.CancellationReasons {
 				switch code := aws.ToString(r.Code); {
+				case code == "ConditionalCheckFailed" && i < len(head) && unsure:
+					return false, errMaybeApplied
 				case code == "ConditionalCheckFailed" && i < len(head):
 					return false, nil
 				case code == "ConditionalCheckFailed":
@@ -718,6 +738,10 @@ func (o *Orders) giveBack(ctx context.Context, m merchant.ID, head []types.Trans
 		}
 	}
 }
+
+// errMaybeApplied: a give-back's condition failed after an attempt whose
+// outcome is unknown (see giveBack).
+var errMaybeApplied = errors.New("the give-back may have been written by an earlier attempt")
 
 // cancelChunk is the most give-backs in one transaction of a cancellation
 // (besides the order's update and the credit's).
@@ -770,7 +794,7 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 					":next": &types.AttributeValueMemberN{Value: strconv.Itoa(returned + 1)},
 				},
 			}}}, chunks[returned])
-			if err != nil {
+			if err != nil && !errors.Is(err, errMaybeApplied) {
 				return order.Order{}, err
 			}
 			mine = true
@@ -823,6 +847,16 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 			takes = chunks[0]
 		}
 		applied, err := o.giveBack(ctx, m, head, takes)
+		if errors.Is(err, errMaybeApplied) {
+			// Read again: the order cancelled by this very call is ours.
+			again, _, rerr := o.readOrder(ctx, m, id)
+			if rerr != nil {
+				return order.Order{}, rerr
+			}
+			mine = again.Status == order.Cancelled && again.CancelledBy != nil && *again.CancelledBy == by &&
+				again.CancelledAt != nil && again.CancelledAt.Equal(when)
+			continue
+		}
 		if err != nil {
 			return order.Order{}, err
 		}
