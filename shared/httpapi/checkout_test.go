@@ -112,6 +112,7 @@ func seedCheckoutWorld(t testing.TB, tbl dynamo.Table, monthEnd payment.MonthEnd
 		Customer(coCustomer(coPro, customer.Pro, 10000, &terms)).
 		Customer(coCustomer(coSmallPro, customer.Pro, 500, &terms)).
 		Customer(coCustomer(coConsumer, customer.Consumer, 0, nil)).
+		Rep(customer.Rep{ID: "R1", Name: "Léa Bernard", Merchant: coMerchant, Customers: []string{coPro}}).
 		Warehouse(stock.Warehouse{ID: "W1", Name: "Lyon", Country: "FR"}).
 		Warehouse(stock.Warehouse{ID: "W2", Name: "Lille", Country: "FR"}).
 		StockLevel(stock.Level{Ref: refA, Warehouse: "W1", OnHand: 5}).
@@ -188,12 +189,27 @@ func coBuyer(customerID string) identity.Caller {
 	return identity.Caller{Role: identity.Buyer, Subject: "buyer@" + customerID, Merchant: coMerchant, Customer: customerID}
 }
 
-func ownerOf(c identity.Caller) cart.Owner { return cart.Owner("B#" + c.Subject) }
+// ownerOf is the caller's cart among the customer's.
+func ownerOf(c identity.Caller) cart.Owner {
+	switch c.Role {
+	case identity.Rep:
+		return cart.Owner("R#" + c.Rep)
+	case identity.Staff:
+		return cart.Owner("S#" + c.Subject)
+	}
+	return cart.Owner("B#" + c.Subject)
+}
 
 // fillCart replaces the caller's cart's lines.
 func (f *checkoutFixture) fillCart(t *testing.T, c identity.Caller, lines ...cart.Line) cart.Stored {
 	t.Helper()
-	s, err := f.carts.Update(context.Background(), coMerchant, c.Customer, ownerOf(c), 0, func(s *cart.Stored) error {
+	return f.fillCartOf(t, c, c.Customer, lines...)
+}
+
+// fillCartOf replaces the lines of the caller's cart for customerID.
+func (f *checkoutFixture) fillCartOf(t *testing.T, c identity.Caller, customerID string, lines ...cart.Line) cart.Stored {
+	t.Helper()
+	s, err := f.carts.Update(context.Background(), coMerchant, customerID, ownerOf(c), 0, func(s *cart.Stored) error {
 		s.Lines = slices.Clone(lines)
 		return nil
 	})
@@ -595,4 +611,52 @@ func TestCheckout_RoundTrips(t *testing.T) {
 	if calls[10] != calls[1] {
 		t.Errorf("round trips %v: a checkout's cost grows with its lines", calls)
 	}
+}
+
+func TestCheckout_RepsAndStaffOrderForACustomer(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	rep := identity.Caller{Role: identity.Rep, Subject: "l.bernard@co", Merchant: coMerchant, Rep: "R1"}
+	staff := identity.Caller{Role: identity.Staff, Subject: "admin@co", Merchant: coMerchant}
+
+	// A rep orders for a customer of their portfolio, from their own cart
+	// for that customer ("commande déportée").
+	f.fillCartOf(t, rep, coPro, line(refC, 3))
+	body := standard("on-account")
+	body["customer"] = coPro
+	o := wantOrder(t, f.checkout(t, rep, "", body), http.StatusCreated)
+	if o.Customer != coPro || o.PlacedBy.Role != "rep" || o.PlacedBy.ID != "R1" {
+		t.Errorf("rep's order for %s placed by %+v", o.Customer, o.PlacedBy)
+	}
+	// Outside the portfolio, or without naming the customer: refused.
+	f.fillCartOf(t, rep, coSmallPro, line(refC, 1))
+	body["customer"] = coSmallPro
+	wantProblem(t, f.checkout(t, rep, "", body), http.StatusForbidden, "forbidden")
+	wantProblem(t, f.checkout(t, rep, "", standard("card")), http.StatusBadRequest, "invalid-parameter")
+
+	// Staff order for any customer they name, and must name one.
+	f.fillCartOf(t, staff, coSmallPro, line(refC, 1))
+	body = standard("card")
+	body["customer"] = coSmallPro
+	o = wantOrder(t, f.checkout(t, staff, "", body), http.StatusCreated)
+	if o.Customer != coSmallPro || o.PlacedBy.Role != "staff" || o.PlacedBy.ID != staff.Subject {
+		t.Errorf("staff order for %s placed by %+v", o.Customer, o.PlacedBy)
+	}
+	wantProblem(t, f.checkout(t, staff, "", standard("card")), http.StatusBadRequest, "invalid-parameter")
+	body["customer"] = "NOBODY"
+	wantProblem(t, f.checkout(t, staff, "", body), http.StatusNotFound, "not-found")
+	// Anonymous callers log in first.
+	r := f.checkoutAnonymous(t, standard("card"))
+	wantProblem(t, r, http.StatusUnauthorized, "unauthenticated")
+}
+
+// checkoutAnonymous posts body without a token.
+func (f *checkoutFixture) checkoutAnonymous(t *testing.T, body map[string]any) response {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req := httptest.NewRequest(http.MethodPost, "/checkout", bytes.NewReader(raw))
+	req.Header.Set("Host", coHost)
+	rec := httptest.NewRecorder()
+	f.handler.ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
