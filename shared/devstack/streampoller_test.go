@@ -89,7 +89,7 @@ type streamFixture struct {
 
 func newStreamFixture(t *testing.T, ev samtemplate.StreamEvent, h func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) *streamFixture {
 	t.Helper()
-	tbl := testenv.Table(t)
+	tbl := testenv.StreamingTable(t)
 	ctx := context.Background()
 	arn, err := localaws.StreamARN(ctx, tbl.Client, tbl.Name)
 	if err != nil || arn == "" {

@@ -65,13 +65,30 @@ func S3(t testing.TB) *s3.Client {
 }
 
 // Table creates a table with a unique name, shaped as template.yaml's table
-// (keys, indexes, TTL), and deletes it when the test ends.
+// (keys, indexes, TTL) but without its stream, and deletes it when the test
+// ends. A test that reads the stream uses StreamingTable: a stream makes
+// DynamoDB Local keep a record of every write, which slows down every other
+// test sharing it.
 func Table(t testing.TB) dynamo.Table {
+	t.Helper()
+	return table(t, false)
+}
+
+// StreamingTable is Table with the template's stream.
+func StreamingTable(t testing.TB) dynamo.Table {
+	t.Helper()
+	return table(t, true)
+}
+
+func table(t testing.TB, stream bool) dynamo.Table {
 	t.Helper()
 	c := DynamoDB(t)
 	def, err := TableDefinition()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !stream {
+		def.StreamViewType = ""
 	}
 	name := UniqueName("test")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
