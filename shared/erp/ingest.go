@@ -187,6 +187,11 @@ func ParseKey(key string) (merchant.ID, string, error) {
 	return m, file, nil
 }
 
+// OutboxFolder is the folder under a merchant's prefix where Comptoir
+// writes files for the ERP (placed orders under outbox/orders/); the ERP
+// reads it and never drops a file to import there.
+const OutboxFolder = "outbox/"
+
 // merchantOf returns the merchant id a key starts with: the part before the
 // first "/", when it is 1 to MaxMerchantBytes letters, digits, "-" or "_".
 func merchantOf(key string) (merchant.ID, bool) {
@@ -236,7 +241,9 @@ type Outcome struct {
 	// Detail explains Reason.
 	Detail string
 	// Ignored is set for a folder marker (a key ending in "/" with no
-	// content), which is not a file.
+	// content), which is not a file, and for a file of a merchant's
+	// outbox (OutboxFolder): the files Comptoir writes for the ERP, whose
+	// creation the bucket announces too.
 	Ignored bool
 }
 
@@ -271,6 +278,9 @@ func (in *Ingest) Handle(ctx context.Context, ev ObjectCreated) (Outcome, error)
 	m, ok := merchantOf(ev.Key)
 	if !ok {
 		return Outcome{Reason: ReasonUnknownMerchant, Detail: "the key does not start with a merchant id"}, nil
+	}
+	if strings.HasPrefix(ev.Key, string(m)+"/"+OutboxFolder) {
+		return Outcome{Ignored: true}, nil
 	}
 	exists, err := in.Merchants.MerchantExists(ctx, m)
 	if err != nil {

@@ -185,6 +185,23 @@ func TestIngest_Handle_IgnoresFolderMarkers(t *testing.T) {
 	}
 }
 
+func TestIngest_Handle_IgnoresTheOutboxButNotATrickOfIt(t *testing.T) {
+	jobs := &memJobs{}
+	in := &Ingest{Bucket: "erp", Jobs: jobs, Merchants: memMerchants{"hydro": true}, Objects: memObjects{}}
+	for _, key := range []string{"hydro/outbox/orders/20261202-K3M9Q2TX.json", "hydro/outbox/orders/20261202-K3M9Q2TX.csv"} {
+		out, err := in.Handle(context.Background(), ObjectCreated{Bucket: "erp", Key: key, Size: 120, ETag: "d41d8cd98f00b204e9800998ecf8427e"})
+		if err != nil || !out.Ignored || len(jobs.jobs) != 0 {
+			t.Errorf("%s: outcome %+v, err %v, jobs %+v", key, out, err, jobs.jobs)
+		}
+	}
+	// A key that only walks into the outbox is no outbox file: refused as
+	// a bad key, recorded as a failed job.
+	out, err := in.Handle(context.Background(), ObjectCreated{Bucket: "erp", Key: "hydro/inbox/../outbox/x.csv", Size: 1, ETag: "d41d8cd98f00b204e9800998ecf8427e"})
+	if err != nil || out.Ignored || out.Reason == "" || len(jobs.jobs) != 1 {
+		t.Errorf("outcome %+v, err %v, jobs %+v", out, err, jobs.jobs)
+	}
+}
+
 type failingMerchants struct{}
 
 func (failingMerchants) MerchantExists(context.Context, merchant.ID) (bool, error) {

@@ -68,7 +68,7 @@ func ingest(ctx context.Context, in *erp.Ingest, log *slog.Logger, msg events.SQ
 		}
 		switch {
 		case out.Ignored:
-			log.DebugContext(ctx, "folder marker ignored", attrs...)
+			log.DebugContext(ctx, "folder marker or outbox file ignored", attrs...)
 		case out.Reason != "" && out.Job.Merchant == "":
 			log.WarnContext(ctx, "ERP notification refused and acknowledged: it names no merchant's data",
 				append(attrs, slog.String("bucket", erp.Truncate(ev.Bucket, 80)),

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/logging"
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -70,7 +71,7 @@ type ExportWorker struct {
 // OutboxKey is the object key of an exported order's file with extension
 // ext ("json", "csv").
 func OutboxKey(m merchant.ID, id, ext string) string {
-	return string(m) + "/outbox/orders/" + id + "." + ext
+	return string(m) + "/" + erp.OutboxFolder + "orders/" + id + "." + ext
 }
 
 // Process exports the order of one message.
