@@ -295,7 +295,7 @@ func (a *CartAPI) reorder(w http.ResponseWriter, r *Request) error {
 	var now []pricing.Line
 	var nowIdx []int
 	for i, l := range ord.Lines {
-		rl := ReorderLine{Ref: l.Ref, Packaging: l.Packaging, Quantity: l.Quantity, UnitPriceThen: l.UnitPrice, CurrencyThen: ord.Totals.Currency, LinkedTo: l.LinkedTo, Differences: []string{}}
+		rl := ReorderLine{Ref: l.Ref, Packaging: l.Packaging, Quantity: l.Quantity, UnitPriceThen: money.AmountIn(l.UnitPrice.Decimal, ord.Totals.Currency), CurrencyThen: ord.Totals.Currency, LinkedTo: l.LinkedTo, Differences: []string{}}
 		if res, ok := byLine[i+1]; ok {
 			rl.Outcome, rl.Detail = res.Outcome, res.Message
 			if res.Outcome == cart.Added || res.Outcome == cart.Adjusted {

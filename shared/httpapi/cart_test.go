@@ -606,11 +606,14 @@ func cartReorder_SaysEachDifference(t *testing.T, f *cartFixture) {
 			t.Errorf("line %d (%s): no price today", i, l.Ref)
 		}
 	}
-	if l := got.Lines[2]; l.UnitPriceNow == nil || l.UnitPriceNow.String() != samePrice.String() || l.UnitPriceThen.String() != samePrice.String() {
+	if l := got.Lines[2]; l.UnitPriceNow == nil || !l.UnitPriceNow.Equal(samePrice.Decimal) || !l.UnitPriceThen.Equal(samePrice.Decimal) {
 		t.Errorf("unchanged price: then %s, now %v", l.UnitPriceThen, l.UnitPriceNow)
 	}
-	if l := got.Lines[0]; l.UnitPriceThen.String() != "1500.00" || l.UnitPriceNow.Equal(l.UnitPriceThen.Decimal) {
+	if l := got.Lines[0]; !l.UnitPriceThen.Equal(decimal.NewFromInt(1500)) || l.UnitPriceNow.Equal(l.UnitPriceThen.Decimal) {
 		t.Errorf("pump: then %s, now %v", l.UnitPriceThen, l.UnitPriceNow)
+	}
+	if !strings.Contains(string(r.body), `"unitPriceThen":"1500.00"`) {
+		t.Errorf("the order's price is not printed with the currency's minor units: %s", r.body)
 	}
 	q := got.Cart.quantities()
 	if len(q) != 4 || q[demo.PumpRef+"/unit"] != 1 || q[demo.SealKitRef+"/unit"] != 1 || q[demo.FilterRef+"/unit"] != 4 || q[ring+"/unit"] != 50 {
