@@ -132,7 +132,7 @@ func TestIngest_Handle(t *testing.T) {
 		{"foreign bucket", with(func(e *ObjectCreated) { e.Bucket = "other"; e.Key = "hydro/inbox/x.csv"; e.Size = 1; e.ETag = "a" }), "", ReasonForeignBucket, ""},
 		{"unknown merchant", with(func(e *ObjectCreated) { e.Key = "ghost/inbox/F_ARTICLE.csv" }), "", ReasonUnknownMerchant, ""},
 		{"key without merchant", with(func(e *ObjectCreated) { e.Key = "stray.csv" }), "", ReasonUnknownMerchant, ""},
-		{"outside the inbox", with(func(e *ObjectCreated) { e.Key = "hydro/outbox/x.csv" }), StatusFailed, ReasonBadKey, ""},
+		{"outside the inbox", with(func(e *ObjectCreated) { e.Key = "hydro/exports/x.csv" }), StatusFailed, ReasonBadKey, ""},
 		{"over-long key", with(func(e *ObjectCreated) { e.Key = "hydro/inbox/" + strings.Repeat("x", 3000) }), StatusFailed, ReasonBadKey, ""},
 		{"over-long ETag", with(func(e *ObjectCreated) { e.ETag = strings.Repeat("a", 3000) }), StatusFailed, ReasonBadEvent, "F_ARTICLE.csv"},
 		{"negative size", with(func(e *ObjectCreated) { e.Size = -1 }), StatusFailed, ReasonBadEvent, "F_ARTICLE.csv"},
