@@ -160,6 +160,24 @@ func (t Table) partition(ctx context.Context, pk, skPrefix string) ([]map[string
 		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :sk)")
 		in.ExpressionAttributeValues[":sk"] = &types.AttributeValueMemberS{Value: skPrefix}
 	}
+	return t.query(ctx, pk, in)
+}
+
+// partitionBetween reads the items of a partition whose sort keys are
+// from from to to, both included, page after page.
+func (t Table) partitionBetween(ctx context.Context, pk, from, to string) ([]map[string]types.AttributeValue, error) {
+	return t.query(ctx, pk, &dynamodb.QueryInput{
+		TableName:              aws.String(t.Name),
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":   &types.AttributeValueMemberS{Value: pk},
+			":from": &types.AttributeValueMemberS{Value: from},
+			":to":   &types.AttributeValueMemberS{Value: to},
+		},
+	})
+}
+
+func (t Table) query(ctx context.Context, pk string, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	pages := dynamodb.NewQueryPaginator(t.Client, in)
 	for pages.HasMorePages() {

@@ -88,7 +88,8 @@ func (p *Pricing) RuleSet(ctx context.Context, m merchant.ID) (pricing.RuleSet, 
 
 // CustomerTariff reads the customer's account, its price entries for refs
 // and the rep repID. With fewer than 100 keys it is one BatchGetItem; beyond,
-// one Query of the customer's partition (and a GetItem for the rep).
+// one Query of the price entries and the account in the customer's
+// partition (and a GetItem for the rep).
 func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID string, refs []string, repID string) (pricing.CustomerTariff, error) {
 	cpk, err := customerPK(m, customerID)
 	if err != nil || customerID == "" || strings.ContainsAny(customerID, "#") {
@@ -124,7 +125,10 @@ func (p *Pricing) CustomerTariff(ctx context.Context, m merchant.ID, customerID 
 	} else {
 		var wg sync.WaitGroup
 		var qErr, rErr error
-		wg.Go(func() { items, qErr = p.Table.partition(ctx, cpk, "") })
+		// The price entries ("PRICE#<ref>") and the account ("PROFILE")
+		// sort next to each other: the customer's carts, orders' credit
+		// and other items of the partition are not read.
+		wg.Go(func() { items, qErr = p.Table.partitionBetween(ctx, cpk, skCustomerPrice, skProfile) })
 		if rpk != "" {
 			wg.Go(func() {
 				var rep customer.Rep

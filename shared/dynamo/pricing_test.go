@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/customer"
@@ -68,6 +71,32 @@ func TestPricingStore_CustomerTariff_OneRoundTrip(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the buyers' carts in the partition are not read", func(t *testing.T) {
+		// Four carts of 350 KB: read with the price entries, they would
+		// take the query to a second page, and a third round trip.
+		big := strings.Repeat("x", 350<<10)
+		for i := range 4 {
+			_, err := tbl.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(tbl.Name), Item: map[string]types.AttributeValue{
+				dynamo.AttrPK: &types.AttributeValueMemberS{Value: "M#m1#C#C1"}, dynamo.AttrSK: &types.AttributeValueMemberS{Value: fmt.Sprintf("CART#B#buyer%d", i)},
+				dynamo.AttrDoc: &types.AttributeValueMemberS{Value: big},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		refs := make([]string, 250)
+		for i := range refs {
+			refs[i] = fmt.Sprintf("P%04d", i)
+		}
+		ctx := dynamo.WithCallCounter(context.Background())
+		ct, err := store.CustomerTariff(ctx, "m1", "C1", refs, "R1")
+		if err != nil || len(ct.Entries) != 250 || ct.Customer.ID != "C1" {
+			t.Fatalf("%d entries, customer %q, %v", len(ct.Entries), ct.Customer.ID, err)
+		}
+		if got := dynamo.Calls(ctx); got != 2 {
+			t.Errorf("%d round trips, want 2: the query read more than the price entries and the account", got)
+		}
+	})
 	t.Run("another merchant's customer of the same id", func(t *testing.T) {
 		ct, err := store.CustomerTariff(context.Background(), "m2", "C1", []string{"P0000", "P0100"}, "")
 		if err != nil {
