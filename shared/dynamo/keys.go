@@ -346,6 +346,13 @@ func stockAlertKey(m merchant.ID, ref, warehouse string) (pk, sk string, err err
 	return p + "#STOCK", skStockAlert + ref + "#" + warehouse, err
 }
 
+// Order export of a cancellation (orderstream.go): the marker put once the
+// cancelled order's export files are written.
+func orderCancelExportKey(m merchant.ID, id string) (pk, sk string, err error) {
+	pk, _, err = orderKey(m, id)
+	return pk, skExport + "#CANCELLED", err
+}
+
 // orderReleasedKey marks the n-th stock hold of an order, the one that
 // expired at expiresAt (epoch seconds), as given back by the stream after it
 // expired, so that it is given back once; a later hold of the same number
