@@ -800,7 +800,7 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 			mine = true
 			continue
 		}
-		if ord.Status != order.AwaitingPayment && ord.Status != order.Accepted {
+		if ord.Status != order.AwaitingPayment && ord.Status != order.Accepted && ord.Status != order.Paid {
 			return order.Order{}, order.ErrNotCancellable
 		}
 		was := ord.Status
@@ -867,6 +867,98 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 			}
 		}
 		// Not applied: another write changed the order first; read again.
+	}
+}
+
+// Attributes of a settled order.
+const (
+	// AttrPaidAt is when the order was marked paid (RFC3339Nano UTC).
+	AttrPaidAt = "PaidAt"
+	// AttrPaidBy is who marked it paid ("<role>:<id>").
+	AttrPaidBy = "PaidBy"
+)
+
+// Settle marks an order awaiting payment or accepted paid (see
+// order.Store): 1 consistent GetItem, then 1 TransactWriteItems: the order
+// (Status paid, PaidAt, PaidBy, its Credited amount removed) on the
+// condition that its Status is the one read, and, for an order that added
+// to its customer's outstanding, the outstanding lowered by that amount.
+// The cancellation of a paid order therefore gives no credit back. An order
+// paid or cancelled already is order.ErrNotSettleable.
+func (o *Orders) Settle(ctx context.Context, m merchant.ID, id string, by order.PlacedBy, at time.Time) (order.Order, error) {
+	pk, sk, err := orderKey(m, id)
+	if err != nil {
+		return order.Order{}, order.ErrNotFound
+	}
+	table := aws.String(o.Table.Name)
+	for attempt := 0; ; attempt++ {
+		ord, av, err := o.readOrder(ctx, m, id)
+		if err != nil {
+			return order.Order{}, err
+		}
+		if ord.Status == order.Paid && attempt > 0 && str(av, AttrPaidAt) == at.UTC().Format(time.RFC3339Nano) &&
+			str(av, AttrPaidBy) == by.Role+":"+by.ID {
+			// An attempt whose outcome was unknown went through.
+			return ord, nil
+		}
+		if ord.Status != order.AwaitingPayment && ord.Status != order.Accepted {
+			return order.Order{}, order.ErrNotSettleable
+		}
+		was := ord.Status
+		ord.Status = order.Paid
+		doc, err := item{Doc: ord}.attributes()
+		if err != nil {
+			return order.Order{}, err
+		}
+		items := []types.TransactWriteItem{{Update: &types.Update{
+			TableName: table, Key: key(pk, sk),
+			UpdateExpression:         aws.String("SET #st = :p, #doc = :doc, #pa = :at, #pb = :by REMOVE #cr"),
+			ConditionExpression:      aws.String("#st = :was"),
+			ExpressionAttributeNames: map[string]string{"#st": AttrStatus, "#doc": AttrDoc, "#pa": AttrPaidAt, "#pb": AttrPaidBy, "#cr": AttrCredited},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p":   &types.AttributeValueMemberS{Value: string(order.Paid)},
+				":doc": doc[AttrDoc],
+				":at":  &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339Nano)},
+				":by":  &types.AttributeValueMemberS{Value: by.Role + ":" + by.ID},
+				":was": &types.AttributeValueMemberS{Value: string(was)},
+			},
+		}}}
+		credited, err := decimalAttr(av, AttrCredited)
+		if err != nil {
+			return order.Order{}, err
+		}
+		if credited.IsPositive() {
+			cpk, csk, err := creditKey(m, ord.Customer)
+			if err != nil {
+				return order.Order{}, err
+			}
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: table, Key: key(cpk, csk),
+				UpdateExpression:         aws.String("SET #o = if_not_exists(#o, :zero) - :g"),
+				ExpressionAttributeNames: map[string]string{"#o": AttrOutstanding},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":zero": &types.AttributeValueMemberN{Value: "0"},
+					":g":    &types.AttributeValueMemberN{Value: credited.String()},
+				},
+			}})
+		}
+		_, err = o.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		var tce *types.TransactionCanceledException
+		switch {
+		case err == nil:
+			return ord, nil
+		case retryable(err), errors.As(err, &tce):
+			// A conflict, or the status changed since it was read: read
+			// again (a write that may have gone through shows as paid).
+		default:
+			return order.Order{}, fmt.Errorf("settle order %s: %w", id, err)
+		}
+		if attempt+1 >= placeAttempts {
+			return order.Order{}, fmt.Errorf("settle order %s: %w", id, order.ErrBusy)
+		}
+		if err := jitter(ctx, attempt); err != nil {
+			return order.Order{}, err
+		}
 	}
 }
 

@@ -878,3 +878,97 @@ func compareStrings(a, b string) int {
 	}
 	return 0
 }
+
+func TestOrders_Settle_MarksPaidAndTakesTheAmountOffTheOutstandingOnce(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 10))
+	ctx := context.Background()
+	limit := &order.Credit{Limit: decimal.RequireFromString("500")}
+	onAccount := func(id, gross string) order.Order {
+		o := anOrder(id, "C1", placedAt, gross, line("A", alloc("W1", 2)))
+		o.Status, o.Payment.Method = order.Accepted, payment.OnAccount
+		return o
+	}
+	for _, o := range []order.Order{onAccount("O-1", "120"), onAccount("O-2", "30")} {
+		if err := f.orders.Place(ctx, order.Placement{Order: o, Credit: limit}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.orders.Place(ctx, order.Placement{Order: anOrder("O-3", "C1", placedAt, "40", line("A", alloc("W1", 1)))}); err != nil {
+		t.Fatal(err)
+	}
+	by := order.PlacedBy{Role: "staff", ID: "alice"}
+	got, err := f.orders.Settle(ctx, shopM, "O-1", by, placedAt.Add(time.Hour))
+	if err != nil || got.Status != order.Paid {
+		t.Fatalf("settle: %+v %v", got.Status, err)
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("30")) {
+		t.Errorf("outstanding %s after settling 120 of 150, want 30", out)
+	}
+	if read, err := f.orders.Order(ctx, shopM, "O-1"); err != nil || read.Status != order.Paid {
+		t.Errorf("read back %v %v", read.Status, err)
+	}
+	if _, err := f.orders.Settle(ctx, shopM, "O-1", by, placedAt.Add(2*time.Hour)); !errors.Is(err, order.ErrNotSettleable) {
+		t.Errorf("second settle: %v, want ErrNotSettleable", err)
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("30")) {
+		t.Errorf("outstanding %s after a second settle, want 30", out)
+	}
+	// Cancelling the paid order gives its stock back but no credit.
+	if _, err := f.orders.Cancel(ctx, shopM, "O-1", by, placedAt.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("30")) {
+		t.Errorf("outstanding %s after cancelling a paid order, want 30", out)
+	}
+	if l := f.level(t, "A", "W1"); l.available != 7 {
+		t.Errorf("stock %+v after cancelling the paid order, want 7 available", l)
+	}
+	// A card order awaiting payment is marked paid; credit untouched.
+	if got, err := f.orders.Settle(ctx, shopM, "O-3", by, placedAt); err != nil || got.Status != order.Paid {
+		t.Errorf("settle card order: %v %v", got.Status, err)
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("30")) {
+		t.Errorf("outstanding %s after settling a card order, want 30", out)
+	}
+	if _, err := f.orders.Cancel(ctx, shopM, "O-2", by, placedAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.orders.Settle(ctx, shopM, "O-2", by, placedAt); !errors.Is(err, order.ErrNotSettleable) {
+		t.Errorf("settle a cancelled order: %v", err)
+	}
+	if _, err := f.orders.Settle(ctx, shopM, "nope", by, placedAt); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("unknown order: %v", err)
+	}
+}
+
+func TestOrders_Settle_ManySettlesAtOnceOneWins(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 10))
+	ctx := context.Background()
+	o := anOrder("O-1", "C1", placedAt, "100", line("A", alloc("W1", 2)))
+	o.Status, o.Payment.Method = order.Accepted, payment.OnAccount
+	if err := f.orders.Place(ctx, order.Placement{Order: o, Credit: &order.Credit{Limit: decimal.RequireFromString("500")}}); err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.orders.Settle(ctx, shopM, "O-1", order.PlacedBy{Role: "staff", ID: strconv.Itoa(i)}, placedAt)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case !errors.Is(err, order.ErrNotSettleable) && !errors.Is(err, order.ErrBusy):
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := wins.Load(); n != 1 {
+		t.Errorf("%d settles won, want 1", n)
+	}
+	if out, _ := f.outstanding(t, "C1"); !out.IsZero() {
+		t.Errorf("outstanding %s, want 0", out)
+	}
+}

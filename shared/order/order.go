@@ -29,6 +29,10 @@ const (
 	AwaitingPayment Status = "awaiting-payment"
 	// Accepted: on account; the customer pays by the due date.
 	Accepted Status = "accepted"
+	// Paid: the merchant received the payment (card, transfer, or an
+	// order on account settled); an order on account no longer counts in
+	// the customer's outstanding.
+	Paid Status = "paid"
 	// Cancelled: the order no longer counts; its stock went back.
 	Cancelled Status = "cancelled"
 )
@@ -179,6 +183,12 @@ var (
 	// ErrNotCancellable: the order is cancelled already, or its status
 	// does not allow it.
 	ErrNotCancellable = errors.New("the order cannot be cancelled")
+	// ErrNotSettleable: the order is paid or cancelled already; only an
+	// order awaiting payment or accepted can be marked paid.
+	ErrNotSettleable = errors.New("the order cannot be marked paid")
+	// ErrTooLarge: the order is more than one stored order can hold
+	// (too many lines); nothing was written.
+	ErrTooLarge = errors.New("the order is too large to be stored")
 )
 
 // Shortage is a line that stock cannot serve and whose product does not
@@ -254,6 +264,11 @@ type Store interface {
 	// stock, and its amount back to the customer's outstanding when it
 	// was on account, in one write conditioned on the status read.
 	Cancel(ctx context.Context, m merchant.ID, id string, by PlacedBy, at time.Time) (Order, error)
+	// Settle marks an order awaiting payment or accepted Paid and, for an
+	// order on account, takes its amount off the customer's outstanding,
+	// in one write conditioned on the status read; an order paid or
+	// cancelled already is ErrNotSettleable, an unknown one ErrNotFound.
+	Settle(ctx context.Context, m merchant.ID, id string, by PlacedBy, at time.Time) (Order, error)
 }
 
 // StaleStockError says which warehouses no longer hold what an order took
