@@ -288,7 +288,9 @@ func (a *CheckoutAPI) readInput(r *Request) (checkoutInput, error) {
 		return in, InvalidParameter("customer is required: name the customer to order for")
 	}
 	in.customerID, in.repID = customerID, repID
-	in.owner, in.placedBy = checkoutOwner(r.Caller)
+	if in.owner, in.placedBy, err = checkoutOwner(r.Caller); err != nil {
+		return in, err
+	}
 	if a.Quoter.Tax == nil {
 		return in, errors.New("checkout: the quoter has no tax source")
 	}
@@ -303,16 +305,19 @@ func (a *CheckoutAPI) readInput(r *Request) (checkoutInput, error) {
 	return in, nil
 }
 
-// checkoutOwner is the caller's cart among the customer's (cart.Owner) and
-// who the order is placed by.
-func checkoutOwner(c identity.Caller) (cart.Owner, order.PlacedBy) {
-	switch c.Role {
-	case identity.Rep:
-		return cart.Owner("R#" + c.Rep), order.PlacedBy{Role: string(c.Role), ID: c.Rep}
-	case identity.Staff:
-		return cart.Owner("S#" + c.Subject), order.PlacedBy{Role: string(c.Role), ID: c.Subject}
+// checkoutOwner is the caller's cart among the customer's, as the cart
+// routes name it (ownerOf: a login whose identifier cannot be part of a
+// key is refused there and here alike), and who the order is placed by.
+func checkoutOwner(c identity.Caller) (cart.Owner, order.PlacedBy, error) {
+	owner, err := ownerOf(c)
+	if err != nil {
+		return "", order.PlacedBy{}, err
 	}
-	return cart.Owner("B#" + c.Subject), order.PlacedBy{Role: string(c.Role), ID: c.Subject}
+	by := order.PlacedBy{Role: string(c.Role), ID: c.Subject}
+	if c.Role == identity.Rep {
+		by.ID = c.Rep
+	}
+	return owner, by, nil
 }
 
 // validOrderReference: at most MaxOrderReference printable characters.

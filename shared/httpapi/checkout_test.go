@@ -660,3 +660,22 @@ func (f *checkoutFixture) checkoutAnonymous(t *testing.T, body map[string]any) r
 	f.handler.ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
+
+// TestCheckout_LoginUnusableAsACartOwner: a login whose identifier cannot
+// be part of a key (a '#', a space) is refused with 403, as the cart
+// routes refuse it, before anything is read or written: never a 500.
+func TestCheckout_LoginUnusableAsACartOwner(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	for _, c := range []identity.Caller{
+		{Role: identity.Buyer, Subject: "buyer#" + coPro, Merchant: coMerchant, Customer: coPro},
+		{Role: identity.Buyer, Subject: "buyer " + coPro, Merchant: coMerchant, Customer: coPro},
+		{Role: identity.Staff, Subject: "admin#co", Merchant: coMerchant},
+	} {
+		body := standard("on-account")
+		if c.Role == identity.Staff {
+			body["customer"] = coPro
+		}
+		wantProblem(t, f.checkout(t, c, "k-owner", body), http.StatusForbidden, "forbidden")
+	}
+}
