@@ -14,6 +14,7 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/cursor"
+	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/order"
@@ -114,6 +115,11 @@ func (a *OrdersAPI) list(w http.ResponseWriter, r *Request) error {
 		f.q.After = pos
 	}
 	page, err := a.History.List(r.Context(), r.Merchant(), f.q)
+	if errors.Is(err, dynamo.ErrBadPosition) {
+		// A sealed cursor whose position the list no longer accepts: its
+		// month left the months the list walks, or it is of another list.
+		return InvalidCursor()
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -542,4 +543,81 @@ func TestNewOrderView_AmountsInTheOrdersCurrency(t *testing.T) {
 	if s := string(b); !strings.Contains(s, `"unitPrice":"500.00"`) || !strings.Contains(s, `"gross":"2400.00"`) || strings.Contains(s, "netEUR") {
 		t.Errorf("euro view: %s", s)
 	}
+}
+
+// Staff list every order of the merchant across the month partitions, with
+// no to: pages of any size cross the month boundary and hold every order
+// once, newest first. A cursor whose month the list no longer walks (the
+// clock moved past the months it reads) is 400 invalid-cursor, not a 500.
+func TestOrdersAPI_StaffHistoryAcrossMonths(t *testing.T) {
+	f := newOrdersAPIFixture(t)
+	now := time.Now().UTC()
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var want []string
+	customers := []string{"C0001", "C0006"}
+	for i := range 3 {
+		o := f.place(t, "20260102-THIS000"+strconv.Itoa(i), customers[i%2], now.Add(-time.Duration(i+1)*time.Minute), payment.Card, 0, orderAlloc("2", 1))
+		want = append(want, o.ID)
+	}
+	for i := range 3 {
+		o := f.place(t, "20260101-PREV000"+strconv.Itoa(i), customers[i%2], monthStart.Add(-time.Duration(i+1)*time.Hour), payment.Card, 0, orderAlloc("2", 1))
+		want = append(want, o.ID)
+	}
+	staff := f.token(t, ordersStaff)
+	walk := func(t *testing.T, query string) ([]string, string) {
+		t.Helper()
+		var got []string
+		var firstCursor string
+		path := "/orders?" + query
+		for pages := 0; ; pages++ {
+			if pages > 10 {
+				t.Fatal("the pages never end")
+			}
+			r := f.do(t, "GET", path, staff)
+			wantStatus(t, r, 200)
+			page := decode[httpapi.OrderPage](t, r)
+			got = append(got, orderIDs(page.Items)...)
+			if page.NextCursor == "" {
+				return got, firstCursor
+			}
+			if firstCursor == "" {
+				firstCursor = page.NextCursor
+			}
+			path = "/orders?" + query + "&cursor=" + url.QueryEscape(page.NextCursor)
+		}
+	}
+	var prevMonthCursor string
+	for _, limit := range []string{"1", "2", "3", "4", "100"} {
+		t.Run("limit "+limit, func(t *testing.T) {
+			got, first := walk(t, "limit="+limit)
+			if !slices.Equal(got, want) {
+				t.Errorf("orders %v, want %v", got, want)
+			}
+			if limit == "3" {
+				prevMonthCursor = first // the first page ends with the month
+			}
+		})
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	from := monthStart.AddDate(0, -1, 0).In(paris).Format(time.DateOnly)
+	if got, _ := walk(t, "limit=2&from="+from); !slices.Equal(got, want) {
+		t.Errorf("from %s: orders %v, want %v", from, got, want)
+	}
+	if prevMonthCursor == "" {
+		t.Fatal("no cursor after the first page of 3")
+	}
+	// Thirty months later the cursor's month is out of the 24 months the
+	// list walks without from.
+	later := &dynamo.Orders{Table: f.b.table, Now: func() time.Time { return now.AddDate(0, 30, 0) }}
+	api := &httpapi.OrdersAPI{
+		Pipeline: f.b.pipeline(&dynamo.Storefronts{Table: f.b.table}), Orders: later, History: later,
+		Accounts: &dynamo.Pricing{Table: f.b.table}, Merchants: &dynamo.Merchants{Table: f.b.table},
+		Cursors: testCursors(t),
+	}
+	req := httptest.NewRequest("GET", "/orders?limit=3&cursor="+url.QueryEscape(prevMonthCursor), nil)
+	req.Header.Set("Host", frHost)
+	req.Header.Set("Authorization", "Bearer "+staff)
+	rec := httptest.NewRecorder()
+	api.Routes().ServeHTTP(rec, req)
+	wantProblem(t, response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, 400, "invalid-cursor")
 }
