@@ -331,6 +331,10 @@ var CSVHeader = []string{
 // needed), one row per line with the columns of CSVHeader, header first;
 // amounts in the currency's minor units with a dot ("808.40", a unit
 // price may carry more decimals).
+// A text cell that a spreadsheet would run as a formula (it starts with
+// '=', '+', '-', '@', a tab or a carriage return: a name or a reference
+// typed by a buyer) is written with a leading apostrophe; amounts, counts
+// and instants are written as they are.
 func WriteCSV(w io.Writer, orders []Order) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -344,9 +348,10 @@ func WriteCSV(w io.Writer, orders []Order) error {
 			due = o.Payment.Due.Day.Format(time.DateOnly)
 		}
 		head := []string{
-			o.ID, o.PlacedAt.UTC().Format(time.RFC3339), string(o.Status), o.Customer, o.CustomerName, o.Reference,
-			o.PlacedBy.Role + ":" + o.PlacedBy.ID, cur, o.Shipping.Country, o.Shipping.Method, amount(o.Shipping.Cost),
-			string(o.Payment.Method), due, amount(o.Totals.Tax.Net), amount(o.Totals.Tax.VAT), amount(o.Totals.Tax.Gross),
+			textCell(o.ID), o.PlacedAt.UTC().Format(time.RFC3339), textCell(string(o.Status)), textCell(o.Customer),
+			textCell(o.CustomerName), textCell(o.Reference), textCell(o.PlacedBy.Role + ":" + o.PlacedBy.ID), textCell(cur),
+			textCell(o.Shipping.Country), textCell(o.Shipping.Method), amount(o.Shipping.Cost),
+			textCell(string(o.Payment.Method)), due, amount(o.Totals.Tax.Net), amount(o.Totals.Tax.VAT), amount(o.Totals.Tax.Gross),
 		}
 		for i, l := range o.Lines {
 			split := make([]string, len(l.Allocations))
@@ -354,9 +359,9 @@ func WriteCSV(w io.Writer, orders []Order) error {
 				split[j] = a.Warehouse + ":" + strconv.FormatInt(a.Units, 10)
 			}
 			row := append(slices.Clone(head),
-				strconv.Itoa(i+1), l.Ref, l.Name, strconv.FormatInt(l.Quantity, 10), string(l.Packaging),
+				strconv.Itoa(i+1), textCell(l.Ref), textCell(l.Name), strconv.FormatInt(l.Quantity, 10), textCell(string(l.Packaging)),
 				strconv.FormatInt(l.Units, 10), amount(l.UnitPrice.Decimal), amount(l.Total.Decimal),
-				l.Tax.Rate.String(), amount(l.Tax.VAT), strings.Join(split, "|"), strconv.FormatInt(l.Backordered, 10))
+				l.Tax.Rate.String(), amount(l.Tax.VAT), textCell(strings.Join(split, "|")), strconv.FormatInt(l.Backordered, 10))
 			if err := cw.Write(row); err != nil {
 				return err
 			}
@@ -364,4 +369,13 @@ func WriteCSV(w io.Writer, orders []Order) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// textCell neutralises a CSV text cell that a spreadsheet would take for a
+// formula: it gets a leading apostrophe, which spreadsheets show as text.
+func textCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

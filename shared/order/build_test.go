@@ -408,6 +408,64 @@ func TestWriteCSV(t *testing.T) {
 	}
 }
 
+// A text cell a spreadsheet would run as a formula gets a leading
+// apostrophe; amounts (a negative one included) are written as they are.
+func TestWriteCSV_NeutralisesFormulas(t *testing.T) {
+	cases := []struct {
+		name, column, value, want string
+		set                       func(o *Order, v string)
+	}{
+		{"equals in the name", "customer_name", "=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")", func(o *Order, v string) { o.CustomerName = v }},
+		{"plus in the reference", "reference", "+33 1 23", "'+33 1 23", func(o *Order, v string) { o.Reference = v }},
+		{"minus in the reference", "reference", "-2+3", "'-2+3", func(o *Order, v string) { o.Reference = v }},
+		{"at in the product name", "name", "@SUM(A1:A9)", "'@SUM(A1:A9)", func(o *Order, v string) { o.Lines[1].Name = v }},
+		{"tab in the ref", "ref", "\t=1+1", "'\t=1+1", func(o *Order, v string) { o.Lines[1].Ref = v }},
+		{"carriage return in the shipping method", "shipping_method", "\r=1", "'\r=1", func(o *Order, v string) { o.Shipping.Method = v }},
+		{"placer's id", "placed_by", "", "'=cmd:R7", func(o *Order, v string) { o.PlacedBy.Role = "=cmd" }},
+		{"a plain name stays", "customer_name", "Dupont = Fils", "Dupont = Fils", func(o *Order, v string) { o.CustomerName = v }},
+		{"an empty reference stays", "reference", "", "", func(o *Order, v string) { o.Reference = v }},
+	}
+	index := func(name string) int {
+		for i, h := range CSVHeader {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return -1
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := sampleOrder("EUR")
+			c.set(&o, c.value)
+			var buf bytes.Buffer
+			if err := WriteCSV(&buf, []Order{o}); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(strings.NewReader(buf.String())).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rows[2][index(c.column)]; got != c.want {
+				t.Errorf("%s = %q, want %q", c.column, got, c.want)
+			}
+		})
+	}
+	o := sampleOrder("EUR")
+	o.Shipping.Cost = o.Shipping.Cost.Neg()
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, []Order{o}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(buf.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][index("shipping_cost")]; got != "-9.90" {
+		t.Errorf("a negative amount is written %q, want -9.90", got)
+	}
+}
+
 func TestClaimedOutcome(t *testing.T) {
 	cases := []struct {
 		name          string
