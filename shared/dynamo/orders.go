@@ -29,7 +29,9 @@ import (
 //	                                                    GSI1PK=M#<m>#C#<customer>#ORDERS  GSI1SK=<placedAt UTC, fixed width>#<id>
 //	                                                    GSI2PK=M#<m>#ORDERS#<yyyy-mm>     GSI2SK=GSI1SK
 //	export mark  PK=M#<m>#ORDER#<id>       SK=EXPORT
-//	stock hold   PK=M#<m>#ORDER#<id>       SK=HOLD#<n> Type=HOLD, Doc=the chunk's takes, ExpiresAt (15 min)
+//	stock hold   PK=M#<m>#ORDER#<id>       SK=HOLD#<n> Type=HOLD (holding), HOLD-CONSUMED (its order was
+//	                                                    written), HOLD-RETURNED (given back); Doc=the chunk's
+//	                                                    takes, ExpiresAt (15 min)
 //	credit       PK=M#<m>#C#<customer>     SK=CREDIT   Outstanding (N), Currency
 //	idempotency  PK=M#<m>#IDEM#<c>#<key>   SK=IDEM     (idempotency.go)
 //
@@ -61,8 +63,16 @@ const (
 	typeOrder      = "ORDER"
 	typeHold       = "HOLD"
 	typeHoldReturn = "HOLD-RETURNED"
+	// typeHoldUsed is a hold its order consumed: the order's transaction
+	// retyped it, so that its expiry gives nothing back.
+	typeHoldUsed = "HOLD-CONSUMED"
 	typeCredit     = "CREDIT"
 )
+
+// maxOrderDoc is the largest order document stored: an item holds at most
+// 400 KB, and the order's index keys and attributes need some room (both
+// indexes project every attribute, so the same bound holds there).
+const maxOrderDoc = 350 * 1024
 
 // Retries of a transaction that conflicts with others: full jitter from
 // placeBase, capped at placeCap, placeAttempts in all.
@@ -355,6 +365,9 @@ func (o *Orders) Place(ctx context.Context, p order.Placement) error {
 	if err != nil {
 		return err
 	}
+	if doc := final[0].item.Put.Item[AttrDoc].(*types.AttributeValueMemberS); len(doc.Value) > maxOrderDoc {
+		return fmt.Errorf("place order %s: %d bytes: %w", p.Order.ID, len(doc.Value), order.ErrTooLarge)
+	}
 	takes := takesOf(p.Order)
 	if len(final)+len(takes) > maxTransactItems {
 		return o.placeWithHolds(ctx, p, final, takes)
@@ -467,6 +480,10 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 			}
 		}
 		return false, &payment.CreditLimitError{Limit: p.Credit.Limit, Outstanding: out, Order: p.Order.Totals.Tax.Gross}
+	case failed[actNewHold]:
+		// Before stock: the hold left by an earlier attempt must go back,
+		// or its stock stays taken.
+		return false, errHoldTaken
 	case len(stale) > 0:
 		slices.Sort(stale)
 		return false, &order.StaleStockError{Refs: stale}
@@ -482,8 +499,6 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 			slices.Sort(stale)
 		}
 		return false, &order.StaleStockError{Refs: stale}
-	case failed[actNewHold]:
-		return false, errHoldTaken
 	case other || len(failed) > 0:
 		return false, fmt.Errorf("place order %s: %w", p.Order.ID, err)
 	}
@@ -509,6 +524,10 @@ var errAlreadyPlaced = errors.New("order placed already")
 // errHoldTaken: a hold of this order number exists already (an earlier
 // attempt of the same order left it).
 var errHoldTaken = errors.New("stock hold exists")
+
+// errHoldUsed: a hold of this order number was consumed by the order's
+// own transaction: an earlier attempt placed the order.
+var errHoldUsed = errors.New("stock hold consumed by its order")
 
 // Order reads one order by number (1 consistent GetItem), or
 // order.ErrNotFound.
@@ -553,12 +572,17 @@ func chunksOf(takes []take, n int) [][]take {
 // chunk of at most 99 stock takes is one transaction with the Put of a
 // hold HOLD#<n> (Doc = the chunk's takes, ExpiresAt = now + 15 min); then
 // one transaction writes the order, the idempotency record, the cart and
-// the credit and deletes every hold (on the condition that it still
-// holds). A chunk that fails gives the chunks before it back, one
-// transaction each (releaseHold); so does a final transaction that fails.
-// A checkout that dies between chunks leaves holds that expire: the
-// order-events stream gives back the stock of a hold removed while its
-// order does not exist. Round trips: one per chunk, plus one.
+// the credit and retypes every hold HOLD-CONSUMED on the condition that it
+// is still Type HOLD: a hold whose expiry removed it meanwhile (the stream
+// gave its stock back) fails the order with a *order.StaleStockError, and
+// the checkout tries again from fresh stock. A chunk that fails gives the
+// chunks before it back, one transaction each (releaseHold: Type
+// HOLD-RETURNED); so does a final transaction that fails. A checkout that
+// dies between chunks leaves holds of Type HOLD that expire: the
+// order-events stream gives back the stock of every removed item whose old
+// Type is HOLD, whatever became of its order (consumed and returned holds
+// are typed otherwise). A hold found consumed means an earlier attempt
+// placed the order. Round trips: one per chunk, plus one.
 func (o *Orders) placeWithHolds(ctx context.Context, p order.Placement, final []action, takes []take) error {
 	m, id := p.Order.Merchant, p.Order.ID
 	chunks := chunksOf(takes, chunkTakes)
@@ -567,7 +591,9 @@ func (o *Orders) placeWithHolds(ctx context.Context, p order.Placement, final []
 	}
 	release := func(cause error, upto int) error {
 		for i := upto - 1; i >= 0; i-- {
-			if err := o.releaseHold(ctx, m, id, i); err != nil {
+			// A hold its order consumed (this attempt's own order, written
+			// by a try whose answer was lost) is never given back.
+			if err := o.releaseHold(ctx, m, id, i); err != nil && !errors.Is(err, errHoldUsed) {
 				return errors.Join(cause, err)
 			}
 		}
@@ -582,6 +608,11 @@ func (o *Orders) placeWithHolds(ctx context.Context, p order.Placement, final []
 				err = o.holdChunk(ctx, p, n, ch)
 			}
 		}
+		if errors.Is(err, errHoldUsed) {
+			// An earlier attempt placed the order: this attempt's holds
+			// go back.
+			return release(nil, n)
+		}
 		if err != nil {
 			return release(err, n)
 		}
@@ -592,10 +623,15 @@ func (o *Orders) placeWithHolds(ctx context.Context, p order.Placement, final []
 		if err != nil {
 			return release(err, len(chunks))
 		}
-		acts = append(acts, action{kind: actHold, item: types.TransactWriteItem{Delete: &types.Delete{
+		acts = append(acts, action{kind: actHold, item: types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(o.Table.Name), Key: key(pk, sk),
-			ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(#gb)"),
-			ExpressionAttributeNames: map[string]string{"#gb": AttrGivenBack},
+			UpdateExpression:         aws.String("SET #ty = :used"),
+			ConditionExpression:      aws.String("#ty = :hold"),
+			ExpressionAttributeNames: map[string]string{"#ty": AttrType},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":used": &types.AttributeValueMemberS{Value: typeHoldUsed},
+				":hold": &types.AttributeValueMemberS{Value: typeHold},
+			},
 		}}})
 	}
 	err := o.transact(ctx, p, acts)
@@ -624,8 +660,11 @@ func (o *Orders) holdChunk(ctx context.Context, p order.Placement, n int, ch []t
 	av[AttrExpires] = &types.AttributeValueMemberN{Value: strconv.FormatInt(o.now().Add(holdLifetime).Unix(), 10)}
 	acts := []action{{kind: actNewHold, item: types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(o.Table.Name), Item: av,
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR attribute_exists(#gb)"),
-		ExpressionAttributeNames: map[string]string{"#gb": AttrGivenBack},
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR #ty = :ret"),
+		ExpressionAttributeNames: map[string]string{"#ty": AttrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":ret": &types.AttributeValueMemberS{Value: typeHoldReturn},
+		},
 	}}}}
 	for _, t := range ch {
 		u, err := o.takeUpdate(m, t, false)
@@ -638,10 +677,11 @@ func (o *Orders) holdChunk(ctx context.Context, p order.Placement, n int, ch []t
 }
 
 // releaseHold gives the stock of hold n back, once: it reads the hold (1
-// consistent GetItem) and, when it still holds, gives its takes back and
-// marks it given back (Type HOLD-RETURNED, GivenBack) in one transaction
-// conditioned on it not being given back yet. The marked hold expires by
-// TTL; the stream ignores it. A level that no longer exists is skipped.
+// consistent GetItem) and, when it still holds (Type HOLD), gives its
+// takes back and marks it given back (Type HOLD-RETURNED, GivenBack) in
+// one transaction conditioned on Type HOLD. The marked hold expires by
+// TTL; the stream ignores it. A level that no longer exists is skipped. A
+// hold its order consumed is errHoldUsed, and gives nothing back.
 func (o *Orders) releaseHold(ctx context.Context, m merchant.ID, id string, n int) error {
 	pk, sk, err := orderHoldKey(m, id, n)
 	if err != nil {
@@ -651,7 +691,12 @@ func (o *Orders) releaseHold(ctx context.Context, m merchant.ID, id string, n in
 	if err != nil {
 		return fmt.Errorf("read hold %d of order %s: %w", n, id, err)
 	}
-	if out.Item == nil || out.Item[AttrGivenBack] != nil {
+	switch str(out.Item, AttrType) {
+	case typeHold:
+	case typeHoldUsed:
+		return errHoldUsed
+	default:
+		// Gone (its expiry gave it back) or given back already.
 		return nil
 	}
 	var takes []take
@@ -661,11 +706,12 @@ func (o *Orders) releaseHold(ctx context.Context, m merchant.ID, id string, n in
 	mark := &types.Update{
 		TableName: aws.String(o.Table.Name), Key: key(pk, sk),
 		UpdateExpression:         aws.String("SET #gb = :t, #ty = :ty"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(#gb)"),
+		ConditionExpression:      aws.String("#ty = :hold"),
 		ExpressionAttributeNames: map[string]string{"#gb": AttrGivenBack, "#ty": AttrType},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":t":  &types.AttributeValueMemberBOOL{Value: true},
-			":ty": &types.AttributeValueMemberS{Value: typeHoldReturn},
+			":t":    &types.AttributeValueMemberBOOL{Value: true},
+			":ty":   &types.AttributeValueMemberS{Value: typeHoldReturn},
+			":hold": &types.AttributeValueMemberS{Value: typeHold},
 		},
 	}
 	if _, err = o.giveBack(ctx, m, []types.TransactWriteItem{{Update: mark}}, takes); errors.Is(err, errMaybeApplied) {

@@ -475,8 +475,8 @@ func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
 		}
 	}
 	for n := range 3 {
-		if f.getItem(t, "M#shop#ORDER#BIG-1", fmt.Sprintf("HOLD#%d", n)) != nil {
-			t.Errorf("hold %d left after the order was written", n)
+		if h := f.getItem(t, "M#shop#ORDER#BIG-1", fmt.Sprintf("HOLD#%d", n)); h == nil || h["Type"].(*types.AttributeValueMemberS).Value != "HOLD-CONSUMED" {
+			t.Errorf("hold %d after the order was written: %v, want consumed", n, h)
 		}
 	}
 	if f.cartExists(t, "C1", "B#u") {
@@ -584,8 +584,8 @@ func TestOrders_Place_HoldsLeftByACheckoutThatDiedAreGivenBackByItsRetry(t *test
 		}
 	}
 	for n := range 2 {
-		if h := f.getItem(t, "M#shop#ORDER#BIG", fmt.Sprintf("HOLD#%d", n)); h != nil {
-			t.Errorf("hold %d left: %v", n, h)
+		if h := f.getItem(t, "M#shop#ORDER#BIG", fmt.Sprintf("HOLD#%d", n)); h == nil || h["Type"].(*types.AttributeValueMemberS).Value != "HOLD-CONSUMED" {
+			t.Errorf("hold %d: %v, want consumed by the order", n, h)
 		}
 	}
 }
@@ -970,5 +970,116 @@ func TestOrders_Settle_ManySettlesAtOnceOneWins(t *testing.T) {
 	}
 	if out, _ := f.outstanding(t, "C1"); !out.IsZero() {
 		t.Errorf("outstanding %s, want 0", out)
+	}
+}
+
+// beforeTransaction returns tbl with a client that calls do before its
+// n-th TransactWriteItems (from 1).
+func beforeTransaction(tbl dynamo.Table, n int32, do func()) dynamo.Table {
+	var seen atomic.Int32
+	tbl.Client = dynamodb.New(tbl.Client.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(slices.Clone(o.APIOptions), func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("BeforeTransaction", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if _, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && seen.Add(1) == n {
+					do()
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+	return tbl
+}
+
+func TestOrders_Place_AHoldItsExpiryRemovedFailsTheOrder(t *testing.T) {
+	var refs []string
+	var levels []stock.Level
+	for i := range 60 {
+		r := fmt.Sprintf("R%03d", i)
+		refs = append(refs, r)
+		levels = append(levels, level(r, "W1", 4), level(r, "W2", 4))
+	}
+	f := newOrdersFixture(t, []string{"W1", "W2"}, levels...)
+	ctx := context.Background()
+	// Two holds, then the order's transaction: the expiry removes hold 0
+	// just before it (the stream gives that stock back).
+	slow := &dynamo.Orders{Table: beforeTransaction(f.tbl, 3, func() {
+		_, err := f.tbl.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(f.tbl.Name), Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "M#shop#ORDER#BIG"}, "SK": &types.AttributeValueMemberS{Value: "HOLD#0"},
+		}})
+		if err != nil {
+			t.Error(err)
+		}
+	})}
+	var stale *order.StaleStockError
+	if err := slow.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); !errors.As(err, &stale) {
+		t.Fatalf("got %v, want stale stock", err)
+	}
+	if _, err := f.orders.Order(ctx, shopM, "BIG"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order written over an expired hold: %v", err)
+	}
+	if h := f.getItem(t, "M#shop#ORDER#BIG", "HOLD#1"); h == nil || h["Type"].(*types.AttributeValueMemberS).Value != "HOLD-RETURNED" {
+		t.Errorf("hold 1: %v, want given back", h)
+	}
+	// Hold 1 held the last takes (R049 in W2 on): given back.
+	if got := f.level(t, "R059", "W2"); got.available != 4 || got.siteOrders != 0 {
+		t.Errorf("R059 in W2: %+v, want given back", got)
+	}
+	// The retry places it; a retry of the placed order takes nothing more.
+	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.orders.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); err != nil {
+		t.Fatalf("retry of the placed order: %v", err)
+	}
+	if got := f.level(t, "R059", "W2"); got.available != 3 || got.siteOrders != 1 {
+		t.Errorf("R059 in W2 after the order: %+v, want 1 taken once", got)
+	}
+}
+
+func TestOrders_Place_AHoldLeftOnAProductNowShortIsGivenBackByTheRetry(t *testing.T) {
+	var refs []string
+	var levels []stock.Level
+	for i := range 60 {
+		r := fmt.Sprintf("R%03d", i)
+		refs = append(refs, r)
+		levels = append(levels, level(r, "W1", 4), level(r, "W2", 4))
+	}
+	f := newOrdersFixture(t, []string{"W1", "W2"}, levels...)
+	ctx := context.Background()
+	dying := &dynamo.Orders{Table: failTransactions(f.tbl, func(i int32) bool { return i > 1 })}
+	if err := dying.Place(ctx, order.Placement{Order: bigOrder("BIG", refs)}); !errors.Is(err, errCrashed) {
+		t.Fatalf("dying checkout: %v", err)
+	}
+	// The retry wants 3 of R000 in W1: only 2 are left beside the hold.
+	retry := bigOrder("BIG", refs)
+	retry.Lines[0] = line("R000", alloc("W1", 3), alloc("W2", 1))
+	if err := f.orders.Place(ctx, order.Placement{Order: retry}); err != nil {
+		t.Fatalf("retry: %v, want the leftover hold given back and the order placed", err)
+	}
+	if got := f.level(t, "R000", "W1"); got.available != 1 || got.siteOrders != 3 {
+		t.Errorf("R000 in W1: %+v, want the retry's 3 taken once", got)
+	}
+}
+
+func TestOrders_Place_AnOrderTooLargeToStoreWritesNothing(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 10))
+	ctx := context.Background()
+	var lines []order.Line
+	for i := range 500 {
+		l := line("A", alloc("W1", 0))
+		l.Name = fmt.Sprintf("%03d %0800d", i, 0)
+		lines = append(lines, l)
+	}
+	lines[0] = line("A", alloc("W1", 2))
+	f.putCart(t, "C1", "B#u", 3)
+	err := f.orders.Place(ctx, order.Placement{Order: anOrder("HUGE", "C1", placedAt, "10", lines...), Cart: order.CartRef{Customer: "C1", Owner: "B#u", Version: 3}})
+	if !errors.Is(err, order.ErrTooLarge) {
+		t.Fatalf("got %v, want ErrTooLarge", err)
+	}
+	if got := f.level(t, "A", "W1"); got.available != 10 || got.siteOrders != 0 {
+		t.Errorf("stock %+v, want untouched", got)
+	}
+	if _, err := f.orders.Order(ctx, shopM, "HUGE"); !errors.Is(err, order.ErrNotFound) {
+		t.Errorf("order: %v", err)
 	}
 }
