@@ -66,7 +66,7 @@ const (
 	// typeHoldUsed is a hold its order consumed: the order's transaction
 	// retyped it, so that its expiry gives nothing back.
 	typeHoldUsed = "HOLD-CONSUMED"
-	typeCredit     = "CREDIT"
+	typeCredit   = "CREDIT"
 )
 
 // maxOrderDoc is the largest order document stored: an item holds at most
