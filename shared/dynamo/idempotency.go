@@ -70,12 +70,14 @@ func (o *Orders) Begin(ctx context.Context, m merchant.ID, k order.IdempotencyKe
 		"#st": AttrStatus, "#rh": AttrRequestHash, "#ch": AttrCartHash, "#oid": AttrOrderID,
 		"#lu": AttrLeaseUntil, "#ex": AttrExpires, "#ty": AttrType,
 	}
-	// A live record of the same request whose lease ran out is taken over
-	// with its order number; an absent one starts.
+	// A live record of the same request on the same cart whose lease ran
+	// out is taken over with its order number; an absent one starts. The
+	// same request on another cart is not the same checkout: the record
+	// is returned as it stands.
 	out, err := o.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(o.Table.Name), Key: key(pk, sk),
 		UpdateExpression:                    aws.String("SET #ty = :ty, #st = :ip, #rh = :rh, #ch = :ch, #oid = if_not_exists(#oid, :id), #lu = :lease, #ex = if_not_exists(#ex, :exp)"),
-		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR (#ex > :nows AND #st = :ip AND #rh = :rh AND #lu < :nowms)"),
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR (#ex > :nows AND #st = :ip AND #rh = :rh AND #ch = :ch AND #lu < :nowms)"),
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           vals,
 		ReturnValues:                        types.ReturnValueAllNew,

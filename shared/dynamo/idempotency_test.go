@@ -91,16 +91,22 @@ func TestOrders_Begin_LeaseExpiryTakeoverKeepsTheOrderNumber(t *testing.T) {
 	if c, _ := f.orders.Begin(ctx, shopM, k, other); c.State != order.InFlight || c.RequestHash != "rh" {
 		t.Errorf("another request after the lease: %+v", c)
 	}
-	// The same request after the lease takes over with the first number
-	// and the cart it orders now.
-	claim.Now, claim.CartHash = placedAt.Add(time.Minute), "ch-2"
+	// The same request on another cart after the lease: not taken over.
+	otherCart := claim
+	otherCart.CartHash, otherCart.Now = "ch-2", placedAt.Add(time.Minute)
+	if c, _ := f.orders.Begin(ctx, shopM, k, otherCart); c.State != order.InFlight || c.CartHash != "ch" {
+		t.Errorf("the same request on another cart after the lease: %+v", c)
+	}
+	// The same request on the same cart after the lease takes over with
+	// the first number.
+	claim.Now = placedAt.Add(time.Minute)
 	c, err := f.orders.Begin(ctx, shopM, k, claim)
-	if err != nil || c.State != order.Started || c.OrderID != "O-1" || c.CartHash != "ch-2" {
+	if err != nil || c.State != order.Started || c.OrderID != "O-1" || c.CartHash != "ch" {
 		t.Fatalf("takeover: %+v %v", c, err)
 	}
 	// Its new lease holds.
 	claim.Now = placedAt.Add(70 * time.Second)
-	if c, _ := f.orders.Begin(ctx, shopM, k, claim); c.State != order.InFlight || c.CartHash != "ch-2" {
+	if c, _ := f.orders.Begin(ctx, shopM, k, claim); c.State != order.InFlight || c.CartHash != "ch" {
 		t.Errorf("within the new lease: %+v", c)
 	}
 	// A day later the key is new again, with a new number.
