@@ -79,6 +79,14 @@ const (
 	// inFlightWait is how long a request waits for another request with
 	// the same key to finish before answering 409 checkout-in-progress.
 	inFlightWait = 10 * time.Second
+	// checkoutBudget is the checkout function's timeout: the retries of an
+	// order on contended stock never run past it, even when the request
+	// carries no deadline.
+	checkoutBudget = 15 * time.Second
+	// retryMargin is the time kept, before the request's deadline (or the
+	// end of checkoutBudget), for one more write and the answer: no retry
+	// starts within it, the buyer gets 503 busy instead.
+	retryMargin = 2 * time.Second
 )
 
 // IdempotencyKeyHeader names the header that makes a retried checkout
@@ -174,45 +182,42 @@ func (a *CheckoutAPI) checkout(w http.ResponseWriter, r *Request) error {
 	claim := order.Claim{RequestHash: requestHash(in), CartHash: cartHash(stored.Lines), OrderID: id, Now: in.now, Lease: claimLease}
 	ikey := order.IdempotencyKey{Customer: in.customerID, Key: in.key}
 
-	// The idempotency claim, the quote and the stock levels are read at
-	// once: none depends on another.
+	// The quote (which reads the customer) and the stock levels are read
+	// at once. The idempotency claim waits for the quote: a caller who may
+	// not see the customer takes no claim and learns nothing of their
+	// orders, addresses or stock. The claim is then taken while the levels
+	// may still be on their way.
 	var (
-		claimed  order.Claimed
-		res      pricing.QuoteResult
-		levels   map[string][]stock.Level
-		products = &productMemo{src: a.Quoter.Products}
-		errs     [3]error
-		wg       sync.WaitGroup
+		res       pricing.QuoteResult
+		levels    map[string][]stock.Level
+		quoteErr  error
+		levelsErr error
+		products  = &productMemo{src: a.Quoter.Products}
+		levelsWG  sync.WaitGroup
 	)
-	if in.key != "" {
-		wg.Go(func() { claimed, errs[0] = a.Idempotency.Begin(ctx, m, ikey, claim) })
-	} else {
-		claimed = order.Claimed{State: order.Started, OrderID: id}
+	if len(refs) > 0 {
+		levelsWG.Go(func() { levels, levelsErr = a.Stock.Levels(ctx, m, refs) })
 	}
 	quoter := *a.Quoter
 	quoter.Products = products
-	wg.Go(func() {
-		res, errs[1] = quoter.Quote(ctx, pricing.QuoteInput{
-			Merchant: m, CustomerID: in.customerID, RepID: in.repID, Currency: r.Storefront.Currency,
-			Date: in.today, Lines: lines, ShipTo: in.body.DeliveryAddress,
-		})
+	res, quoteErr = quoter.Quote(ctx, pricing.QuoteInput{
+		Merchant: m, CustomerID: in.customerID, RepID: in.repID, Currency: r.Storefront.Currency,
+		Date: in.today, Lines: lines, ShipTo: in.body.DeliveryAddress,
 	})
-	if len(refs) > 0 {
-		wg.Go(func() { levels, errs[2] = a.Stock.Levels(ctx, m, refs) })
-	}
-	wg.Wait()
-	if errs[0] != nil {
-		return errs[0]
-	}
-	// Access first: a caller who may not see the customer learns nothing
-	// of their orders, addresses or stock.
-	quoteErr := errs[1]
 	accessErr := quoteErr
 	if errors.Is(quoteErr, pricing.ErrUnknownAddress) || errors.Is(quoteErr, pricing.ErrNoExchangeRate) {
 		accessErr = nil
 	}
 	if err := customerAccess(r.Caller, in.customerID, res.Rep, accessErr); err != nil {
-		a.release(ctx, r, ikey, claimed, err)
+		levelsWG.Wait()
+		return err
+	}
+	claimed := order.Claimed{State: order.Started, OrderID: id}
+	if in.key != "" {
+		claimed, err = a.Idempotency.Begin(ctx, m, ikey, claim)
+	}
+	levelsWG.Wait()
+	if err != nil {
 		return err
 	}
 	switch claimed.Outcome(claim.RequestHash, claim.CartHash) {
@@ -230,10 +235,27 @@ func (a *CheckoutAPI) checkout(w http.ResponseWriter, r *Request) error {
 	}
 	// The claim started: every refusal from here on releases it, so that
 	// the key may be used again once the cause is fixed.
-	o, err := a.place(r, in, stored, res, quoteErr, errs[2], levels, products.read(), claimed.OrderID)
+	o, err := a.place(r, in, stored, res, quoteErr, levelsErr, levels, products.read(), claimed.OrderID)
 	if err != nil {
 		a.release(ctx, r, ikey, claimed, err)
 		return err
+	}
+	if claimed.OrderID != id {
+		// The claim took over an earlier attempt's order number (its
+		// holder died or outlived its lease): that attempt may have
+		// placed the order meanwhile, and the store then accepts this
+		// write as the same order without writing it. The stored order
+		// is the answer: a replay when it is not the one built here.
+		stored, err := a.Orders.Order(ctx, m, o.ID)
+		if err != nil {
+			return fmt.Errorf("order %s of a checkout taken over: %w", o.ID, err)
+		}
+		if !stored.PlacedAt.Equal(o.PlacedAt) {
+			w.Header().Set(ReplayedHeader, "true")
+			w.Header().Set("Location", "/orders/"+stored.ID)
+			return writeJSON(w, http.StatusOK, NewOrderView(stored))
+		}
+		o = stored
 	}
 	w.Header().Set("Location", "/orders/"+o.ID)
 	return writeJSON(w, http.StatusCreated, NewOrderView(o))
@@ -578,6 +600,12 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 	if in.key != "" {
 		placement.Idempotency = &order.IdempotencyKey{Customer: in.customerID, Key: in.key}
 	}
+	// No retry starts within retryMargin of the request's deadline or of
+	// the function's timeout, counted from now.
+	stopRetries := time.Now().Add(checkoutBudget - retryMargin)
+	if d, ok := ctx.Deadline(); ok && d.Add(-retryMargin).Before(stopRetries) {
+		stopRetries = d.Add(-retryMargin)
+	}
 	started, busyTries := false, 0
 	for attempt := 0; ; attempt++ {
 		served, err := order.Allocate(requests, levels, allocating, prefer)
@@ -609,7 +637,7 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 		case err == nil:
 			return o, nil
 		case errors.As(err, &stale):
-			if attempt >= maxStaleRetries {
+			if attempt >= maxStaleRetries || time.Now().After(stopRetries) {
 				return order.Order{}, busy()
 			}
 			if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {
@@ -629,7 +657,7 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 			// Transaction conflicts outlasted the store's retries: other
 			// orders are taking the same stock. Read it again and try
 			// again, a few times, before the buyer sees 503.
-			if busyTries++; busyTries > maxBusyRetries || attempt >= maxStaleRetries {
+			if busyTries++; busyTries > maxBusyRetries || attempt >= maxStaleRetries || time.Now().After(stopRetries) {
 				return order.Order{}, busy()
 			}
 			if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,8 +167,23 @@ func newCheckoutFixture(t *testing.T, monthEnd payment.MonthEndMethod) *checkout
 
 // api is a new checkout function instance: every cache empty.
 func (f *checkoutFixture) api() http.Handler {
+	return f.apiWith(nil, nil, nil)
+}
+
+// apiWith is a new checkout function instance whose order store,
+// idempotency store and clock, when not nil, are those given.
+func (f *checkoutFixture) apiWith(store order.Store, idem order.IdempotencyStore, now func() time.Time) http.Handler {
 	tbl := f.table
 	orders := &dynamo.Orders{Table: tbl, WarehousesTTL: time.Minute}
+	if store == nil {
+		store = orders
+	}
+	if idem == nil {
+		idem = orders
+	}
+	if now == nil {
+		now = func() time.Time { return coNow }
+	}
 	a := &httpapi.CheckoutAPI{
 		Pipeline: &httpapi.Pipeline{
 			Storefronts: &dynamo.Storefronts{Table: tbl, TTL: time.Minute},
@@ -176,8 +193,8 @@ func (f *checkoutFixture) api() http.Handler {
 		Carts: &dynamo.Carts{Table: tbl},
 		Quoter: &pricing.Quoter{Store: &dynamo.Pricing{Table: tbl, TTL: time.Minute}, Products: &dynamo.Catalog{Table: tbl},
 			Assortments: &dynamo.Assortments{Table: tbl, TTL: time.Minute}, Tax: taxInputs(tbl)},
-		Orders: orders, Idempotency: orders, Stock: orders, Payments: payment.Manual{},
-		Now: func() time.Time { return coNow },
+		Orders: store, Idempotency: idem, Stock: orders, Payments: payment.Manual{},
+		Now: now,
 	}
 	return a.Routes()
 }
@@ -226,12 +243,18 @@ func line(ref string, qty int64) cart.Line {
 // checkout posts body as caller, with an Idempotency-Key when key is set.
 func (f *checkoutFixture) checkout(t *testing.T, c identity.Caller, key string, body map[string]any) response {
 	t.Helper()
+	return f.checkoutTo(context.Background(), t, f.handler, c, key, body)
+}
+
+// checkoutTo posts body as caller to handler within ctx.
+func (f *checkoutFixture) checkoutTo(ctx context.Context, t *testing.T, handler http.Handler, c identity.Caller, key string, body map[string]any) response {
+	t.Helper()
 	tok, err := f.issuer.Sign(c, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(body)
-	req := httptest.NewRequest(http.MethodPost, "/checkout", bytes.NewReader(raw))
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/checkout", bytes.NewReader(raw))
 	req.Header.Set("Host", coHost)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
@@ -239,7 +262,7 @@ func (f *checkoutFixture) checkout(t *testing.T, c identity.Caller, key string, 
 		req.Header.Set(httpapi.IdempotencyKeyHeader, key)
 	}
 	rec := httptest.NewRecorder()
-	f.handler.ServeHTTP(rec, req)
+	handler.ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
@@ -678,4 +701,144 @@ func TestCheckout_LoginUnusableAsACartOwner(t *testing.T) {
 		}
 		wantProblem(t, f.checkout(t, c, "k-owner", body), http.StatusForbidden, "forbidden")
 	}
+}
+
+// countingClaims counts the idempotency claims taken.
+type countingClaims struct {
+	order.IdempotencyStore
+	begins atomic.Int64
+}
+
+func (c *countingClaims) Begin(ctx context.Context, m merchant.ID, k order.IdempotencyKey, cl order.Claim) (order.Claimed, error) {
+	c.begins.Add(1)
+	return c.IdempotencyStore.Begin(ctx, m, k, cl)
+}
+
+// TestCheckout_NoClaimWithoutAccess: a caller who may not order for the
+// customer takes no idempotency claim on the customer's keys.
+func TestCheckout_NoClaimWithoutAccess(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	claims := &countingClaims{IdempotencyStore: f.orders}
+	h := f.apiWith(nil, claims, nil)
+	rep := identity.Caller{Role: identity.Rep, Subject: "l.bernard@co", Merchant: coMerchant, Rep: "R1"}
+	staff := identity.Caller{Role: identity.Staff, Subject: "admin@co", Merchant: coMerchant}
+	f.fillCartOf(t, rep, coSmallPro, line(refC, 1))
+	body := standard("card")
+	body["customer"] = coSmallPro
+	wantProblem(t, f.checkoutTo(context.Background(), t, h, rep, "k-access", body), http.StatusForbidden, "forbidden")
+	body["customer"] = "NOBODY"
+	wantProblem(t, f.checkoutTo(context.Background(), t, h, staff, "k-access", body), http.StatusNotFound, "not-found")
+	if n := claims.begins.Load(); n != 0 {
+		t.Errorf("%d idempotency claims taken by callers without access to the customer", n)
+	}
+	// The customer's own buyer claims the key and orders.
+	buyer := coBuyer(coSmallPro)
+	f.fillCart(t, buyer, line(refC, 1))
+	wantOrder(t, f.checkoutTo(context.Background(), t, h, buyer, "k-access", standard("card")), http.StatusCreated)
+	if n := claims.begins.Load(); n != 1 {
+		t.Errorf("%d idempotency claims for one checkout", n)
+	}
+}
+
+// lateFirstAttempt is an order store whose first write is lost on the
+// way (nothing written, an error answered) and lands only while the next
+// attempt writes: the earlier attempt of a checkout that outlived its
+// claim's lease.
+type lateFirstAttempt struct {
+	*dynamo.Orders
+	mu    sync.Mutex
+	calls int
+	first order.Placement
+}
+
+func (s *lateFirstAttempt) Place(ctx context.Context, p order.Placement) error {
+	s.mu.Lock()
+	s.calls++
+	n, first := s.calls, s.first
+	if n == 1 {
+		s.first = p
+	}
+	s.mu.Unlock()
+	if n == 1 {
+		return errors.New("the connection to the table was lost")
+	}
+	if n == 2 {
+		if err := s.Orders.Place(ctx, first); err != nil {
+			return fmt.Errorf("the earlier attempt: %w", err)
+		}
+	}
+	return s.Orders.Place(ctx, p)
+}
+
+// TestCheckout_TakeoverAnswersTheStoredOrder: a retry that takes over a
+// dead claim while the earlier attempt places the order answers with the
+// order stored, not the one it built, and the stock is taken once.
+func TestCheckout_TakeoverAnswersTheStoredOrder(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	store := &lateFirstAttempt{Orders: f.orders}
+	var clock atomic.Int64
+	clock.Store(coNow.UnixNano())
+	h := f.apiWith(store, nil, func() time.Time { return time.Unix(0, clock.Load()).UTC() })
+	buyer := coBuyer(coPro)
+	f.fillCart(t, buyer, line(refA, 2))
+	if r := f.checkoutTo(context.Background(), t, h, buyer, "k-late", standard("on-account")); r.status != http.StatusInternalServerError {
+		t.Fatalf("first attempt: status %d: %s", r.status, r.body)
+	}
+	// The claim's lease (30 s) ran out: the retry takes it over.
+	clock.Store(coNow.Add(time.Minute).UnixNano())
+	r := f.checkoutTo(context.Background(), t, h, buyer, "k-late", standard("on-account"))
+	o := wantOrder(t, r, http.StatusOK)
+	placed, err := time.Parse(time.RFC3339Nano, o.PlacedAt)
+	if err != nil || o.ID != store.first.Order.ID || !placed.Equal(coNow) || r.header.Get(httpapi.ReplayedHeader) != "true" {
+		t.Errorf("answer: order %s placed at %s (replayed %q), want the stored order %s placed at %s",
+			o.ID, o.PlacedAt, r.header.Get(httpapi.ReplayedHeader), store.first.Order.ID, coNow)
+	}
+	if got := f.available(t, refA); got["W1"]+got["W2"] != 6 {
+		t.Errorf("refA %v after one order of 2, want 6 left", got)
+	}
+}
+
+// slowStaleStore answers every write, after a while, that another order
+// took the stock first.
+type slowStaleStore struct {
+	*dynamo.Orders
+	calls atomic.Int64
+}
+
+func (s *slowStaleStore) Place(ctx context.Context, p order.Placement) error {
+	s.calls.Add(1)
+	t := time.NewTimer(300 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	return &order.StaleStockError{Refs: []string{refC}}
+}
+
+// TestCheckout_ContendedStockStopsBeforeTheDeadline: an order whose stock
+// keeps being taken by others is tried again only while the request has
+// time left, then answered 503 busy with Retry-After, nothing written.
+func TestCheckout_ContendedStockStopsBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	store := &slowStaleStore{Orders: f.orders}
+	h := f.apiWith(store, nil, nil)
+	buyer := coBuyer(coConsumer)
+	f.fillCart(t, buyer, line(refC, 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	r := f.checkoutTo(ctx, t, h, buyer, "k-busy", standard("card"))
+	wantProblem(t, r, http.StatusServiceUnavailable, "busy")
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("503 busy without Retry-After")
+	}
+	if n := store.calls.Load(); n < 1 || n > 20 {
+		t.Errorf("%d writes tried", n)
+	}
+	// The claim was released: the key orders once the stock is calm.
+	wantOrder(t, f.checkout(t, buyer, "k-busy", standard("card")), http.StatusCreated)
 }
