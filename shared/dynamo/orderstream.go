@@ -15,18 +15,19 @@ import (
 )
 
 // OrderFollowUp is what the functions that follow placed orders write
-// besides the orders themselves: the mark of an order exported to the ERP,
+// besides the orders themselves: the marks of an order exported to the ERP
+// (as placed, and as cancelled),
 // and the stock of an expired hold given back.
 //
 // Keys (in the order's partition):
 //
 //	export mark    PK=M#<m>#ORDER#<id>  SK=EXPORT      ExportedAt
+//	cancellation   PK=M#<m>#ORDER#<id>  SK=EXPORT#CANCELLED  ExportedAt
 //	hold released  PK=M#<m>#ORDER#<id>  SK=RELEASED#<n>#<hold's ExpiresAt>  ReleasedAt
 //
 // Access patterns: is an order exported (one GetItem), mark it exported
-// (one conditional PutItem), give an expired hold back (one GetItem of the
-// order, strongly consistent, then one TransactWriteItems: the mark and
-// one update per level).
+// (one conditional PutItem), give an expired hold back (one
+// TransactWriteItems: the mark and one update per level).
 type OrderFollowUp struct {
 	Table Table
 }
@@ -43,10 +44,31 @@ type HeldStock struct {
 // beside the release mark.
 const maxHoldTakes = maxTransactItems - 1
 
-// Exported reports whether order id's files were written (its export mark
-// exists): one GetItem.
-func (f *OrderFollowUp) Exported(ctx context.Context, m merchant.ID, id string) (bool, error) {
-	pk, sk, err := orderExportKey(m, id)
+// OrderExport is what of an order is exported to the ERP: the order as
+// placed, or as cancelled. Each has its own mark.
+type OrderExport string
+
+// What of an order is exported.
+const (
+	ExportPlaced    OrderExport = ""
+	ExportCancelled OrderExport = "cancelled"
+)
+
+// exportMarkKey is the mark of the export what of order id.
+func exportMarkKey(m merchant.ID, id string, what OrderExport) (pk, sk string, err error) {
+	switch what {
+	case ExportPlaced:
+		return orderExportKey(m, id)
+	case ExportCancelled:
+		return orderCancelExportKey(m, id)
+	}
+	return "", "", fmt.Errorf("%w: export %q of order %s", ErrBadOrderKey, string(what), id)
+}
+
+// Exported reports whether the files of the export what of order id were
+// written (its export mark exists): one GetItem.
+func (f *OrderFollowUp) Exported(ctx context.Context, m merchant.ID, id string, what OrderExport) (bool, error) {
+	pk, sk, err := exportMarkKey(m, id, what)
 	if err != nil {
 		return false, err
 	}
@@ -60,10 +82,11 @@ func (f *OrderFollowUp) Exported(ctx context.Context, m merchant.ID, id string) 
 	return out.Item != nil, nil
 }
 
-// MarkExported puts order id's export mark, once: one PutItem on
-// attribute_not_exists; a mark that exists already is not an error.
-func (f *OrderFollowUp) MarkExported(ctx context.Context, m merchant.ID, id string, at time.Time) error {
-	pk, sk, err := orderExportKey(m, id)
+// MarkExported puts the mark of the export what of order id, once: one
+// PutItem on attribute_not_exists; a mark that exists already is not an
+// error.
+func (f *OrderFollowUp) MarkExported(ctx context.Context, m merchant.ID, id string, what OrderExport, at time.Time) error {
+	pk, sk, err := exportMarkKey(m, id, what)
 	if err != nil {
 		return err
 	}
@@ -85,36 +108,20 @@ func (f *OrderFollowUp) MarkExported(ctx context.Context, m merchant.ID, id stri
 }
 
 // GiveBackHold gives the stock of order id's n-th hold, the one that
-// expired at expiresAt (epoch seconds), back to the levels it was taken from, when the hold was removed without its order being
-// placed (it expired): given is false when the order exists (the hold
-// became the order's) or the hold was given back already. The order is
-// read first (strongly consistent: once a hold is removed, whether its
-// order exists is settled, as the order's write needs the hold); then one
+// expires at expiresAt (epoch seconds), back to the levels it was taken
+// from, once: the hold was removed while it still held (nobody consumed
+// or returned it), so its stock is owed whatever became of the order. One
 // transaction puts the release mark (attribute_not_exists, so that a
 // replayed record gives nothing twice) and adds each take back:
 // Available + units, SiteOrders − units. A level that no longer exists is
-// skipped.
+// skipped. given is false when the hold was given back already.
 func (f *OrderFollowUp) GiveBackHold(ctx context.Context, m merchant.ID, id string, n int, expiresAt int64, takes []HeldStock, at time.Time) (given bool, err error) {
 	if len(takes) > maxHoldTakes {
 		return false, fmt.Errorf("hold %d of order %s: %d takes, at most %d", n, id, len(takes), maxHoldTakes)
 	}
-	opk, osk, err := orderKey(m, id)
-	if err != nil {
-		return false, err
-	}
 	mpk, msk, err := orderReleasedKey(m, id, n, expiresAt)
 	if err != nil {
 		return false, err
-	}
-	out, err := f.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(f.Table.Name), Key: key(opk, osk), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String(AttrPK),
-	})
-	if err != nil {
-		return false, fmt.Errorf("hold %d of order %s: read the order: %w", n, id, err)
-	}
-	if out.Item != nil {
-		return false, nil
 	}
 	for {
 		items := []types.TransactWriteItem{{Put: &types.Put{

@@ -30,12 +30,16 @@ import (
 //     order.placed event to the vat-threshold queue, and
 //     {"merchant","order"} to the order-export queue;
 //   - an order that becomes cancelled (MODIFY) sends its order.cancelled
-//     event to the vat-threshold queue;
+//     event to the vat-threshold queue (and its export, below);
 //   - a stock level whose available quantity falls from above its alert
 //     minimum to at or below it raises the stock alert
 //     (dynamo.StockAlerts.Raise: a replay writes the same alert);
-//   - a stock hold removed after it expired, whose order was never
-//     written, gives its stock back, once (dynamo.OrderFollowUp).
+//   - a stock hold removed while it still held (Type HOLD: neither
+//     consumed by its order's write nor given back by its checkout; its
+//     time to live ended) gives its stock back, once, whatever became of
+//     its order (dynamo.OrderFollowUp);
+//   - an order that becomes cancelled also sends
+//     {"merchant","order","event":"cancelled"} to the order-export queue.
 //
 // Records are handled in stream order. At the first record that fails,
 // the function stops and reports that record's sequence number: Lambda
@@ -82,9 +86,6 @@ const (
 	// streamGivenBack marks a hold whose stock the checkout gave back
 	// itself (dynamo.AttrGivenBack).
 	streamGivenBack = "GivenBack"
-	// ttlPrincipal is the principal of the deletions DynamoDB's time to
-	// live makes.
-	ttlPrincipal = "dynamodb.amazonaws.com"
 )
 
 // outgoing is one message to send, with the index of its record.
@@ -134,7 +135,7 @@ func (f *StreamFollower) record(ctx context.Context, r events.DynamoDBEventRecor
 	logging.SetMerchant(ctx, string(m))
 	switch {
 	case sk == "ORDER":
-		return f.orderChanged(r, m)
+		return f.orderChanged(ctx, r, m)
 	case strings.HasPrefix(sk, "STOCK#") && r.EventName == "MODIFY":
 		return nil, f.stockChanged(ctx, r, m)
 	case strings.HasPrefix(sk, "HOLD#") && r.EventName == "REMOVE":
@@ -143,8 +144,12 @@ func (f *StreamFollower) record(ctx context.Context, r events.DynamoDBEventRecor
 	return nil, nil
 }
 
-// orderChanged announces a placed or cancelled order.
-func (f *StreamFollower) orderChanged(r events.DynamoDBEventRecord, m merchant.ID) ([]outgoing, error) {
+// orderChanged announces a placed or cancelled order. The export message
+// goes whatever the order's VAT event is like: an event that does not
+// validate is logged with the order's number and still sent, for the
+// vat-threshold worker to refuse and dead-letter with its content; it
+// never holds the ERP export back.
+func (f *StreamFollower) orderChanged(ctx context.Context, r events.DynamoDBEventRecord, m merchant.ID) ([]outgoing, error) {
 	if r.EventName == "REMOVE" {
 		return nil, nil
 	}
@@ -152,20 +157,14 @@ func (f *StreamFollower) orderChanged(r events.DynamoDBEventRecord, m merchant.I
 	if err != nil {
 		return nil, err
 	}
+	var ev orderevent.Event
+	var exportEvent string
 	switch r.EventName {
 	case "INSERT":
 		if o.Status == order.Cancelled {
 			return nil, nil
 		}
-		ev, err := eventBody(order.PlacedEvent(o))
-		if err != nil {
-			return nil, fmt.Errorf("order %s: %w", o.ID, err)
-		}
-		export, err := json.Marshal(ExportRequest{Merchant: m, Order: o.ID})
-		if err != nil {
-			return nil, err
-		}
-		return []outgoing{{queue: f.VATQueue, body: ev}, {queue: f.ExportQueue, body: string(export)}}, nil
+		ev = order.PlacedEvent(o)
 	case "MODIFY":
 		before, err := orderImage(r.Change.OldImage, m)
 		if err != nil {
@@ -174,27 +173,38 @@ func (f *StreamFollower) orderChanged(r events.DynamoDBEventRecord, m merchant.I
 		if before.Status == order.Cancelled || o.Status != order.Cancelled {
 			return nil, nil
 		}
-		ev, err := eventBody(order.CancelledEvent(o))
-		if err != nil {
-			return nil, fmt.Errorf("order %s: %w", o.ID, err)
-		}
-		return []outgoing{{queue: f.VATQueue, body: ev}}, nil
+		ev, exportEvent = order.CancelledEvent(o), ExportCancelled
+	default:
+		return nil, nil
 	}
-	return nil, nil
+	export, err := json.Marshal(ExportRequest{Merchant: m, Order: o.ID, Event: exportEvent})
+	if err != nil {
+		return nil, err
+	}
+	out := []outgoing{{queue: f.ExportQueue, body: string(export)}}
+	if body, ok := f.eventBody(ctx, o.ID, ev); ok {
+		out = append(out, outgoing{queue: f.VATQueue, body: body})
+	}
+	return out, nil
 }
 
-// eventBody writes an order event, checked against its schema first: an
-// event the vat-threshold worker would refuse fails here, where the order
-// is at hand.
-func eventBody(e orderevent.Event) (string, error) {
+// eventBody writes an order event and checks it against its schema: an
+// event the vat-threshold worker would refuse is logged with the order's
+// number, here where the order is at hand, and sent all the same (the
+// worker dead-letters it with its content). ok is false only for an event
+// that cannot be written at all (logged too).
+func (f *StreamFollower) eventBody(ctx context.Context, id string, e orderevent.Event) (body string, ok bool) {
 	b, err := orderevent.Marshal(e)
 	if err != nil {
-		return "", err
+		f.Logger.ErrorContext(ctx, "order event cannot be written; it is not sent",
+			slog.String("order", id), slog.String("type", string(e.Type)), slog.String("error", err.Error()))
+		return "", false
 	}
 	if _, err := orderevent.Parse(b); err != nil {
-		return "", err
+		f.Logger.ErrorContext(ctx, "order event does not validate; it is sent to be dead-lettered with its content",
+			slog.String("order", id), slog.String("type", string(e.Type)), slog.String("error", err.Error()))
 	}
-	return string(b), nil
+	return string(b), true
 }
 
 // stockChanged raises the stock alert of a level that fell to its minimum.
@@ -222,9 +232,13 @@ func (f *StreamFollower) stockChanged(ctx context.Context, r events.DynamoDBEven
 	return nil
 }
 
-// holdRemoved gives back the stock of a hold that expired before its
-// order was written. A hold removed otherwise (by the order's own write,
-// or given back by the checkout, which marks it) is left alone.
+// holdRemoved gives back the stock of a hold removed while it still
+// held: the order's final write turns each of its holds into a consumed
+// hold (Type HOLD-CONSUMED) and a checkout that gives a hold back itself
+// makes it a returned one (HOLD-RETURNED), so an item of Type HOLD that
+// goes away is one nobody took or gave back (its time to live ended),
+// whatever became of the order since (a retried checkout may have placed
+// it with other stock). The give-back is once per hold (its release mark).
 func (f *StreamFollower) holdRemoved(ctx context.Context, r events.DynamoDBEventRecord, m merchant.ID, pk, sk string) error {
 	old := r.Change.OldImage
 	if typ, _ := attrS(old, dynamo.AttrType); typ != streamTypeHold {
@@ -234,11 +248,7 @@ func (f *StreamFollower) holdRemoved(ctx context.Context, r events.DynamoDBEvent
 		return nil
 	}
 	at := recordTime(r)
-	byTTL := r.UserIdentity != nil && r.UserIdentity.PrincipalID == ttlPrincipal
-	expires, hasExpiry := attrN(old, dynamo.AttrExpires)
-	if !byTTL && (!hasExpiry || at.Unix() < expires) {
-		return nil
-	}
+	expires, _ := attrN(old, dynamo.AttrExpires)
 	_, id, ok := strings.Cut(pk, "#ORDER#")
 	n, err := strconv.Atoi(strings.TrimPrefix(sk, "HOLD#"))
 	if !ok || err != nil {
@@ -318,7 +328,14 @@ func (f *StreamFollower) send(ctx context.Context, out []outgoing) int {
 type ExportRequest struct {
 	Merchant merchant.ID `json:"merchant"`
 	Order    string      `json:"order"`
+	// Event is what to export: empty for the order as placed,
+	// ExportCancelled for the order as cancelled.
+	Event string `json:"event,omitempty"`
 }
+
+// ExportCancelled is the Event of an export request for an order that was
+// cancelled.
+const ExportCancelled = "cancelled"
 
 // merchantOfKey returns the merchant of a "M#<m>#..." partition key.
 func merchantOfKey(pk string) (merchant.ID, bool) {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,11 +190,71 @@ func TestOrderEvents_AnnouncesPlacedAndCancelledOrders(t *testing.T) {
 		if err != nil || req.Merchant != "m1" {
 			t.Fatalf("export message %s: %v", b, err)
 		}
-		exports[req.Order] = true
+		exports[req.Order+" "+req.Event] = true
 	}
-	if len(exports) != 2 || !exports["O-1"] || !exports["O-3"] {
-		t.Errorf("export queue got %v, want O-1 and O-3", exports)
+	if len(exports) != 3 || !exports["O-1 "] || !exports["O-3 "] || !exports["O-1 cancelled"] {
+		t.Errorf("export queue got %v, want O-1 and O-3 placed, O-1 cancelled", exports)
 	}
+}
+
+func TestOrderEvents_AnOrderWhoseVATEventDoesNotValidateIsStillExported(t *testing.T) {
+	t.Parallel()
+	f := newFollowerFixture(t)
+	var logs strings.Builder
+	f.follower.Logger = slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))
+	bad := f.testOrder("O-BAD", order.Accepted)
+	bad.CustomerKind = "wholesale" // the event schema knows pro and consumer only
+	cancelled := bad
+	cancelled.Status = order.Cancelled
+	good := f.testOrder("O-GOOD", order.Accepted)
+	resp := f.handle(t,
+		f.record("INSERT", "M#m1#ORDER#O-BAD", "ORDER", nil, orderImg(t, bad), f.placedAt),
+		f.record("MODIFY", "M#m1#ORDER#O-BAD", "ORDER", orderImg(t, bad), orderImg(t, cancelled), f.placedAt),
+		f.record("INSERT", "M#m1#ORDER#O-GOOD", "ORDER", nil, orderImg(t, good), f.placedAt),
+	)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %+v: a VAT event must not hold the batch back", resp.BatchItemFailures)
+	}
+	exports := map[string]bool{}
+	for _, b := range f.drain(t, f.export) {
+		req, err := wiring.ParseExportRequest(b)
+		if err != nil {
+			t.Fatalf("export message %s: %v", b, err)
+		}
+		exports[req.Order+" "+req.Event] = true
+	}
+	if len(exports) != 3 || !exports["O-BAD "] || !exports["O-BAD cancelled"] || !exports["O-GOOD "] {
+		t.Errorf("export queue got %v, want O-BAD placed and cancelled, O-GOOD placed", exports)
+	}
+	refused, valid := 0, 0
+	for _, b := range f.drain(t, f.vat) {
+		if _, err := orderevent.Parse([]byte(b)); err != nil {
+			if !strings.Contains(b, "O-BAD") {
+				t.Errorf("refused event %s is not O-BAD's", b)
+			}
+			refused++
+			continue
+		}
+		valid++
+	}
+	if refused != 2 || valid != 1 {
+		t.Errorf("vat-threshold queue: %d events that do not validate (want O-BAD's 2, for the worker to dead-letter), %d valid (want 1)", refused, valid)
+	}
+	if n := strings.Count(logs.String(), `"order":"O-BAD"`); n != 2 {
+		t.Errorf("%d log lines name O-BAD, want 2 (placed and cancelled events): %s", n, logs.String())
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
 
 func TestOrderEvents_StockFallingToItsMinimumRaisesOneAlert(t *testing.T) {
@@ -285,8 +348,8 @@ func TestOrderEvents_AnExpiredHoldWithoutItsOrderGivesItsStockBackOnce(t *testin
 	expires := f.placedAt.Add(15 * time.Minute)
 	expired := f.record("REMOVE", "M#m1#ORDER#O-9", "HOLD#0", holdImg(t, takes, expires, "HOLD"), nil, expires.Add(time.Hour))
 	resp := f.handle(t,
-		// Removed before it expired (the checkout's own write): left alone.
-		f.record("REMOVE", "M#m1#ORDER#O-9", "HOLD#1", holdImg(t, takes, expires, "HOLD"), nil, expires.Add(-time.Minute)),
+		// Consumed by its order's write, then expired: left alone.
+		f.record("REMOVE", "M#m1#ORDER#O-9", "HOLD#1", holdImg(t, takes, expires, "HOLD-CONSUMED"), nil, expires.Add(time.Hour)),
 		// Given back by the checkout already, then expired: left alone.
 		f.record("REMOVE", "M#m1#ORDER#O-9", "HOLD#2", holdImg(t, takes, expires, "HOLD-RETURNED"), nil, expires.Add(time.Hour)),
 		expired,
@@ -303,11 +366,16 @@ func TestOrderEvents_AnExpiredHoldWithoutItsOrderGivesItsStockBackOnce(t *testin
 	}
 }
 
-func TestOrderEvents_AHoldWhoseOrderExistsKeepsItsStock(t *testing.T) {
+// A checkout that died between its chunks left HOLD#0; its retry (same
+// Idempotency-Key, same order number) placed the order with stock of its
+// own. The dead attempt's hold, never consumed, gives its stock back when
+// it expires although the order exists.
+func TestOrderEvents_AnUnconsumedHoldGivesItsStockBackEvenWhenItsOrderWasPlaced(t *testing.T) {
 	t.Parallel()
 	f := newFollowerFixture(t)
 	f.putLevel(t, stock.Level{Ref: "A", Warehouse: "LYON", OnHand: 100})
-	f.takeUnits(t, "A", "LYON", 30)
+	f.takeUnits(t, "A", "LYON", 30) // the dead attempt's hold
+	f.takeUnits(t, "A", "LYON", 30) // the retry's order
 	o := f.testOrder("O-7", order.Accepted)
 	doc, _ := json.Marshal(o)
 	if _, err := f.tbl.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(f.tbl.Name), Item: map[string]types.AttributeValue{
@@ -317,12 +385,13 @@ func TestOrderEvents_AHoldWhoseOrderExistsKeepsItsStock(t *testing.T) {
 		t.Fatal(err)
 	}
 	expires := f.placedAt.Add(15 * time.Minute)
-	rec := f.record("REMOVE", "M#m1#ORDER#O-7", "HOLD#0", holdImg(t, []dynamo.HeldStock{{Ref: "A", Warehouse: "LYON", Units: 30}}, expires, "HOLD"), nil, expires.Add(time.Hour))
-	if resp := f.handle(t, rec); len(resp.BatchItemFailures) != 0 {
+	held := []dynamo.HeldStock{{Ref: "A", Warehouse: "LYON", Units: 30}}
+	rec := f.record("REMOVE", "M#m1#ORDER#O-7", "HOLD#0", holdImg(t, held, expires, "HOLD"), nil, expires.Add(time.Hour))
+	if resp := f.handle(t, rec, rec); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures %+v", resp.BatchItemFailures)
 	}
 	if a, s := f.levelNumbers(t, "A", "LYON"); a != "70" || s != "30" {
-		t.Errorf("A: available %s, site orders %s; want 70 and 30 (the order keeps its stock)", a, s)
+		t.Errorf("A: available %s, site orders %s; want 70 and 30 (the order keeps its own stock, the dead hold's comes back once)", a, s)
 	}
 }
 

@@ -27,11 +27,14 @@ import (
 // order-events function announces ({"merchant","order"}), it writes
 // <merchant>/outbox/orders/<id>.json (the order as GET /orders/{id} shows
 // it) and <merchant>/outbox/orders/<id>.csv (order.WriteCSV) in the ERP
-// bucket, then puts the order's export mark. A message whose order is
-// marked already is acknowledged without writing: the same order
-// announced twice gives one pair of files. A failure before the mark
-// leaves the message to be retried; writing the files again replaces them
-// with the same content.
+// bucket, then puts the order's export mark (EXPORT). For an order
+// announced cancelled ({"merchant","order","event":"cancelled"}) it writes
+// <id>.cancelled.json and <id>.cancelled.csv (the order as cancelled),
+// once the order as placed was exported, then puts the cancellation's own
+// mark (EXPORT#CANCELLED). A message whose export is marked already is
+// acknowledged without writing: the same order announced twice gives one
+// pair of files. A failure before the mark leaves the message to be
+// retried; writing the files again replaces them with the same content.
 func OrderExport(d Deps) QueueHandler {
 	w := &ExportWorker{
 		Orders: &dynamo.Orders{Table: d.table()},
@@ -49,8 +52,8 @@ type OrderReader interface {
 
 // ExportMarks records which orders were exported.
 type ExportMarks interface {
-	Exported(ctx context.Context, m merchant.ID, id string) (bool, error)
-	MarkExported(ctx context.Context, m merchant.ID, id string, at time.Time) error
+	Exported(ctx context.Context, m merchant.ID, id string, what dynamo.OrderExport) (bool, error)
+	MarkExported(ctx context.Context, m merchant.ID, id string, what dynamo.OrderExport, at time.Time) error
 }
 
 // FileWriter writes a file of the ERP bucket.
@@ -69,7 +72,8 @@ type ExportWorker struct {
 }
 
 // OutboxKey is the object key of an exported order's file with extension
-// ext ("json", "csv").
+// ext ("json", "csv"; "cancelled.json", "cancelled.csv" for its
+// cancellation).
 func OutboxKey(m merchant.ID, id, ext string) string {
 	return string(m) + "/" + erp.OutboxFolder + "orders/" + id + "." + ext
 }
@@ -81,13 +85,28 @@ func (w *ExportWorker) Process(ctx context.Context, msg events.SQSMessage) error
 		return err
 	}
 	logging.SetMerchant(ctx, string(req.Merchant))
-	done, err := w.Marks.Exported(ctx, req.Merchant, req.Order)
+	what, ext := dynamo.ExportPlaced, ""
+	if req.Event == ExportCancelled {
+		what, ext = dynamo.ExportCancelled, ExportCancelled+"."
+	}
+	done, err := w.Marks.Exported(ctx, req.Merchant, req.Order, what)
 	if err != nil {
 		return err
 	}
 	if done {
-		w.Logger.InfoContext(ctx, "order exported already", slog.String("order", req.Order))
+		w.Logger.InfoContext(ctx, "order exported already", slog.String("order", req.Order), slog.String("event", req.Event))
 		return nil
+	}
+	if what == dynamo.ExportCancelled {
+		// The ERP learns of the order before its cancellation: the
+		// message waits (is retried) until the order as placed is out.
+		placed, err := w.Marks.Exported(ctx, req.Merchant, req.Order, dynamo.ExportPlaced)
+		if err != nil {
+			return err
+		}
+		if !placed {
+			return fmt.Errorf("order %s: cancellation waits for the order's own export", req.Order)
+		}
 	}
 	o, err := w.Orders.Order(ctx, req.Merchant, req.Order)
 	if errors.Is(err, order.ErrNotFound) {
@@ -95,6 +114,9 @@ func (w *ExportWorker) Process(ctx context.Context, msg events.SQSMessage) error
 	}
 	if err != nil {
 		return err
+	}
+	if what == dynamo.ExportCancelled && o.Status != order.Cancelled {
+		return fmt.Errorf("%w: order %s of %s is announced cancelled but is %s", queue.ErrPoison, o.ID, req.Merchant, o.Status)
 	}
 	doc, err := json.MarshalIndent(httpapi.NewOrderView(o), "", "  ")
 	if err != nil {
@@ -104,20 +126,20 @@ func (w *ExportWorker) Process(ctx context.Context, msg events.SQSMessage) error
 	if err := order.WriteCSV(&csv, []order.Order{o}); err != nil {
 		return fmt.Errorf("order %s as CSV: %w", o.ID, err)
 	}
-	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, "json"), "application/json", doc); err != nil {
+	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, ext+"json"), "application/json", doc); err != nil {
 		return err
 	}
-	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, "csv"), "text/csv; charset=utf-8", csv.Bytes()); err != nil {
+	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, ext+"csv"), "text/csv; charset=utf-8", csv.Bytes()); err != nil {
 		return err
 	}
 	now := time.Now
 	if w.Now != nil {
 		now = w.Now
 	}
-	if err := w.Marks.MarkExported(ctx, req.Merchant, o.ID, now()); err != nil {
+	if err := w.Marks.MarkExported(ctx, req.Merchant, o.ID, what, now()); err != nil {
 		return err
 	}
-	w.Logger.InfoContext(ctx, "order exported", slog.String("order", o.ID))
+	w.Logger.InfoContext(ctx, "order exported", slog.String("order", o.ID), slog.String("event", req.Event))
 	return nil
 }
 
@@ -133,6 +155,9 @@ func ParseExportRequest(body string) (ExportRequest, error) {
 		if part == "" || len(part) > 64 || strings.ContainsAny(part, "#/\\ ") || part == "." || part == ".." {
 			return req, fmt.Errorf("%w: export request names merchant %q, order %q", queue.ErrPoison, logging.Truncate(string(req.Merchant), 80), logging.Truncate(req.Order, 80))
 		}
+	}
+	if req.Event != "" && req.Event != ExportCancelled {
+		return req, fmt.Errorf("%w: export request of order %s for event %q", queue.ErrPoison, req.Order, logging.Truncate(req.Event, 80))
 	}
 	return req, nil
 }

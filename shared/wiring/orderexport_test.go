@@ -186,6 +186,7 @@ func TestOrderExport_RefusesWhatIsNotAnExportRequest(t *testing.T) {
 		`{"merchant":"hydro","order":"../../inbox/x"}`,
 		`{"merchant":"hydro/inbox","order":"O-1"}`,
 		`{"merchant":"hydro","order":"O-404"}`, // no such order
+		`{"merchant":"hydro","order":"O-1","event":"shipped"}`,
 	} {
 		resp, err := e.handler(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m", Body: body}}})
 		if err != nil || len(resp.BatchItemFailures) != 1 {
@@ -194,5 +195,87 @@ func TestOrderExport_RefusesWhatIsNotAnExportRequest(t *testing.T) {
 	}
 	if got := e.keys(t, ""); len(got) != 0 {
 		t.Errorf("bucket holds %v", got)
+	}
+}
+
+func TestOrderExport_ACancelledOrderIsExportedOnceAsCancelled(t *testing.T) {
+	t.Parallel()
+	e := newExportEnv(t)
+	ctx := context.Background()
+	o := exportedOrder("hydro", "20260302-C4NC3L1D")
+	acc := &dynamo.Accounts{Table: e.table}
+	if err := acc.Save(ctx, acc.NewBatch("hydro").StockLevel(stock.Level{Ref: "VIS-M6", Warehouse: "LYON", OnHand: 100})); err != nil {
+		t.Fatal(err)
+	}
+	orders := &dynamo.Orders{Table: e.table}
+	if err := orders.Place(ctx, order.Placement{Order: o}); err != nil {
+		t.Fatal(err)
+	}
+	placed := `{"merchant":"hydro","order":"20260302-C4NC3L1D"}`
+	cancelled := `{"merchant":"hydro","order":"20260302-C4NC3L1D","event":"cancelled"}`
+	if _, err := orders.Cancel(ctx, "hydro", o.ID, order.PlacedBy{Role: "staff", ID: "s1"}, o.PlacedAt.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// The cancellation arrives before the placement: it waits.
+	if !deliver(t, e.handler, "c0", cancelled) {
+		t.Fatal("a cancellation exported before its order")
+	}
+	if got := e.keys(t, "hydro/"); len(got) != 0 {
+		t.Fatalf("bucket holds %v before the order's own export", got)
+	}
+	if deliver(t, e.handler, "p0", placed) {
+		t.Fatal("export failed")
+	}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			if deliver(t, e.handler, "c"+string(rune('1'+i)), cancelled) {
+				t.Error("cancellation export failed")
+			}
+		})
+	}
+	wg.Wait()
+	prefix := "hydro/outbox/orders/20260302-C4NC3L1D."
+	want := []string{prefix + "cancelled.csv", prefix + "cancelled.json", prefix + "csv", prefix + "json"}
+	if got := e.keys(t, "hydro/"); !slices.Equal(got, want) {
+		t.Fatalf("bucket holds %v, want %v", got, want)
+	}
+	var view struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(e.read(t, prefix+"cancelled.json")), &view); err != nil || view.ID != o.ID || view.Status != string(order.Cancelled) {
+		t.Errorf("cancellation file %+v, %v: want the order as cancelled", view, err)
+	}
+	if !strings.Contains(e.read(t, prefix+"cancelled.csv"), o.ID) {
+		t.Error("cancellation CSV does not name the order")
+	}
+	out, err := e.table.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(e.table.Name),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: "M#hydro#ORDER#" + o.ID}, ":sk": &types.AttributeValueMemberS{Value: "EXPORT"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sks []string
+	for _, it := range out.Items {
+		sks = append(sks, it["SK"].(*types.AttributeValueMemberS).Value)
+	}
+	slices.Sort(sks)
+	if !slices.Equal(sks, []string{"EXPORT", "EXPORT#CANCELLED"}) {
+		t.Errorf("export marks %v, want EXPORT and EXPORT#CANCELLED", sks)
+	}
+	// Marked: acknowledged without writing again.
+	if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(prefix + "cancelled.json")}); err != nil {
+		t.Fatal(err)
+	}
+	if deliver(t, e.handler, "c9", cancelled) {
+		t.Fatal("a marked cancellation's message failed")
+	}
+	if got := e.keys(t, prefix+"cancelled.json"); len(got) != 0 {
+		t.Errorf("a marked cancellation was written again: %v", got)
 	}
 }
