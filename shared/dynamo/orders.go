@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/shopspring/decimal"
 
+	"github.com/comptoir/comptoir/shared/cart"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/order"
 	"github.com/comptoir/comptoir/shared/payment"
@@ -249,7 +250,7 @@ type action struct {
 }
 
 // finalActions are the order's writes besides stock: the order Put, the
-// idempotency record completed, the cart deleted, the credit raised.
+// idempotency record completed, the cart emptied at its next version, the credit raised.
 func (o *Orders) finalActions(ctx context.Context, p order.Placement) ([]action, error) {
 	m, ord := p.Order.Merchant, p.Order
 	table := aws.String(o.Table.Name)
@@ -285,14 +286,35 @@ func (o *Orders) finalActions(ctx context.Context, p order.Placement) ([]action,
 		if err != nil {
 			return nil, err
 		}
-		del := &types.Delete{TableName: table, Key: key(pk, sk), ExpressionAttributeNames: map[string]string{"#v": AttrVersion}}
-		if c.Version == 0 {
-			del.ConditionExpression = aws.String("attribute_not_exists(#v)")
-		} else {
-			del.ConditionExpression = aws.String("#v = :v")
-			del.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version, 10)}}
+		// The cart is emptied at the next version, not deleted, so that its
+		// versions never restart (an old If-Match cannot match again); it
+		// keeps its expiry.
+		now := o.now()
+		empty, err := json.Marshal(cart.Stored{
+			Customer: c.Customer, Owner: cart.Owner(c.Owner), Lines: []cart.Line{},
+			Version: c.Version + 1, UpdatedAt: now.UTC(),
+		})
+		if err != nil {
+			return nil, err
 		}
-		acts = append(acts, action{kind: actCart, item: types.TransactWriteItem{Delete: del}})
+		up := &types.Update{
+			TableName: table, Key: key(pk, sk),
+			UpdateExpression:         aws.String("SET #ty = :cart, #doc = :doc, #v = :next, #e = if_not_exists(#e, :exp)"),
+			ExpressionAttributeNames: map[string]string{"#v": AttrVersion, "#ty": AttrType, "#doc": AttrDoc, "#e": AttrExpires},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":cart": &types.AttributeValueMemberS{Value: typeCart},
+				":doc":  &types.AttributeValueMemberS{Value: string(empty)},
+				":next": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version+1, 10)},
+				":exp":  &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(cart.Lifetime).Unix(), 10)},
+			},
+		}
+		if c.Version == 0 {
+			up.ConditionExpression = aws.String("attribute_not_exists(#v)")
+		} else {
+			up.ConditionExpression = aws.String("#v = :v")
+			up.ExpressionAttributeValues[":v"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version, 10)}
+		}
+		acts = append(acts, action{kind: actCart, item: types.TransactWriteItem{Update: up}})
 	}
 	if c := p.Credit; c != nil {
 		gross := ord.Totals.Tax.Gross
@@ -350,7 +372,7 @@ func (o *Orders) creditOutstanding(ctx context.Context, m merchant.ID, customer 
 	return decimalAttr(out.Item, AttrOutstanding)
 }
 
-// Place writes p's order with its stock takes, the cart's deletion, the
+// Place writes p's order with its stock takes, the cart emptied, the
 // idempotency record's completion and the credit, all or nothing (see
 // order.Store). An order whose actions fit in one transaction (at most
 // 100: 1 order + idempotency + cart + credit + 1 per product and

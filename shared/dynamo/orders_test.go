@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/shopspring/decimal"
 
+	"github.com/comptoir/comptoir/shared/cart"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/order"
@@ -175,11 +176,12 @@ func (f ordersFixture) putCart(t *testing.T, customer, owner string, version int
 	_, err := f.tbl.Client.PutItem(context.Background(), &dynamodb.PutItemInput{
 		TableName: aws.String(f.tbl.Name),
 		Item: map[string]types.AttributeValue{
-			"PK":      &types.AttributeValueMemberS{Value: "M#" + string(shopM) + "#C#" + customer},
-			"SK":      &types.AttributeValueMemberS{Value: "CART#" + owner},
-			"Type":    &types.AttributeValueMemberS{Value: "CART"},
-			"Doc":     &types.AttributeValueMemberS{Value: "{}"},
-			"Version": &types.AttributeValueMemberN{Value: strconv.FormatInt(version, 10)},
+			"PK":        &types.AttributeValueMemberS{Value: "M#" + string(shopM) + "#C#" + customer},
+			"SK":        &types.AttributeValueMemberS{Value: "CART#" + owner},
+			"Type":      &types.AttributeValueMemberS{Value: "CART"},
+			"Doc":       &types.AttributeValueMemberS{Value: `{"lines":[{"ref":"A","quantity":1,"chosen":true}]}`},
+			"Version":   &types.AttributeValueMemberN{Value: strconv.FormatInt(version, 10)},
+			"ExpiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(cartExpiry.Unix(), 10)},
 		},
 	})
 	if err != nil {
@@ -187,8 +189,20 @@ func (f ordersFixture) putCart(t *testing.T, customer, owner string, version int
 	}
 }
 
-func (f ordersFixture) cartExists(t *testing.T, customer, owner string) bool {
-	return f.getItem(t, "M#"+string(shopM)+"#C#"+customer, "CART#"+owner) != nil
+// cartExpiry is when the carts putCart stores expire.
+var cartExpiry = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// cartIs fails unless the stored cart, as the cart store reads it, is at
+// version with lines lines, and still expires at cartExpiry.
+func (f ordersFixture) cartIs(t *testing.T, customer, owner string, version int64, lines int) {
+	t.Helper()
+	c, err := (&dynamo.Carts{Table: f.tbl, Now: func() time.Time { return placedAt }}).Get(context.Background(), shopM, customer, cart.Owner(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version != version || len(c.Lines) != lines || !c.ExpiresAt.Equal(cartExpiry) {
+		t.Errorf("cart %s: version %d, %d lines, expires %s; want version %d, %d lines, expires %s", owner, c.Version, len(c.Lines), c.ExpiresAt, version, lines, cartExpiry)
+	}
 }
 
 func (f ordersFixture) outstanding(t *testing.T, customer string) (decimal.Decimal, bool) {
@@ -233,9 +247,7 @@ func TestOrders_Place_WritesOrderStockCartCreditAndIdempotencyInOneRoundTrip(t *
 			t.Errorf("%s in %s: available %d site orders %d, want %d %d", c.ref, c.w, got.available, got.siteOrders, c.available, c.site)
 		}
 	}
-	if f.cartExists(t, "C1", "B#sub-C1") {
-		t.Error("the cart is still there")
-	}
+	f.cartIs(t, "C1", "B#sub-C1", 5, 0)
 	if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString("240")) {
 		t.Errorf("outstanding %s, want 240", out)
 	}
@@ -336,9 +348,7 @@ func TestOrders_Place_StaleStockNamesTheProductsAndWritesNothing(t *testing.T) {
 	if got := f.level(t, "A", "W1"); got.available != 5 || got.siteOrders != 0 {
 		t.Errorf("A was taken: %+v", got)
 	}
-	if !f.cartExists(t, "C1", "B#u") {
-		t.Error("the cart was deleted")
-	}
+	f.cartIs(t, "C1", "B#u", 1, 1)
 	if _, err := f.orders.Order(ctx, shopM, "O-1"); !errors.Is(err, order.ErrNotFound) {
 		t.Errorf("the order was written: %v", err)
 	}
@@ -367,9 +377,7 @@ func TestOrders_Place_CartVersionMismatchIsCartChangedAndWritesNothing(t *testin
 	if got := f.level(t, "A", "W1"); got.available != 5 {
 		t.Errorf("stock taken: %+v", got)
 	}
-	if !f.cartExists(t, "C1", "B#u") {
-		t.Error("cart deleted")
-	}
+	f.cartIs(t, "C1", "B#u", 3, 1)
 	if c, _ := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "r", OrderID: "O-9", Now: placedAt, Lease: time.Minute}); c.State != order.InFlight {
 		t.Errorf("idempotency record %+v, want still in flight", c)
 	}
@@ -479,9 +487,7 @@ func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
 			t.Errorf("hold %d after the order was written: %v, want consumed", n, h)
 		}
 	}
-	if f.cartExists(t, "C1", "B#u") {
-		t.Error("cart left")
-	}
+	f.cartIs(t, "C1", "B#u", 8, 0)
 	if c, _ := f.orders.Begin(ctx, shopM, k, order.Claim{RequestHash: "r", OrderID: "x", Now: placedAt, Lease: time.Minute}); c.State != order.Completed || c.OrderID != "BIG-1" {
 		t.Errorf("idempotency %+v", c)
 	}
@@ -524,9 +530,7 @@ func TestOrders_Place_HundredLinesOverSeveralWarehouses(t *testing.T) {
 	if _, err := f.orders.Order(ctx, shopM, "BIG-2"); !errors.Is(err, order.ErrNotFound) {
 		t.Errorf("order written: %v", err)
 	}
-	if !f.cartExists(t, "C1", "B#u") {
-		t.Error("cart deleted")
-	}
+	f.cartIs(t, "C1", "B#u", 8, 1)
 	for n := range 2 {
 		h := f.getItem(t, "M#shop#ORDER#BIG-2", fmt.Sprintf("HOLD#%d", n))
 		if h == nil || h["GivenBack"] == nil || h["Type"].(*types.AttributeValueMemberS).Value != "HOLD-RETURNED" {

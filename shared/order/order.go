@@ -215,8 +215,9 @@ type StockReader interface {
 // Placement is an order ready to be written, with what must hold for it.
 type Placement struct {
 	Order Order
-	// Cart is the cart the order consumes: deleted with the order, on the
-	// condition that it is still at Version; empty Owner: no cart.
+	// Cart is the cart the order consumes: emptied with the order (at the
+	// next version, so that versions never restart), on the condition
+	// that it is still at Version; empty Owner: no cart.
 	Cart CartRef
 	// Idempotency, when set, is completed with the order in the same
 	// write.
@@ -250,8 +251,8 @@ type IdempotencyKey struct {
 // Store is the storage port of orders.
 type Store interface {
 	// Place writes the order, takes each allocation from its warehouse's
-	// stock on the condition that it is available, deletes the cart and
-	// completes the idempotency record, all or nothing. A warehouse that
+	// stock on the condition that it is available, empties the cart at its
+	// next version and completes the idempotency record, all or nothing. A warehouse that
 	// no longer holds an allocation fails with a *StaleStockError (the
 	// caller reads the levels again and allocates again); the cart at
 	// another version with ErrCartChanged; the credit with a
