@@ -22,7 +22,8 @@ import (
 )
 
 // OrdersAPI serves the orders function: a company's order history, an
-// order's detail, its cancellation and the merchant's CSV export.
+// order's detail, its cancellation, its payment received (staff) and the
+// merchant's CSV export.
 //
 // Who sees what: a buyer their company's orders; a rep the orders of the
 // customers of their portfolio (a list names the customer); merchant staff
@@ -66,6 +67,7 @@ func (a *OrdersAPI) Routes() http.Handler {
 	rt.Handle("GET /orders/export", a.Pipeline.Handle(a.export))
 	rt.Handle("GET /orders/{id}", a.Pipeline.Handle(a.detail))
 	rt.Handle("POST /orders/{id}/cancel", a.Pipeline.Handle(a.cancel))
+	rt.Handle("POST /orders/{id}/paid", a.Pipeline.Handle(a.paid))
 	return rt
 }
 
@@ -169,10 +171,10 @@ func (a *OrdersAPI) checkPortfolio(r *Request, customerID, repID string) error {
 func (a *OrdersAPI) filter(r *Request, params url.Values) (orderFilter, error) {
 	f := orderFilter{status: params.Get("status"), from: params.Get("from"), to: params.Get("to")}
 	switch s := order.Status(f.status); s {
-	case "", order.AwaitingPayment, order.Accepted, order.Cancelled:
+	case "", order.AwaitingPayment, order.Accepted, order.Paid, order.Cancelled:
 		f.q.Status = s
 	default:
-		return f, InvalidParameter(fmt.Sprintf("status %s is not one of %s, %s, %s", echo(f.status), order.AwaitingPayment, order.Accepted, order.Cancelled))
+		return f, InvalidParameter(fmt.Sprintf("status %s is not one of %s, %s, %s, %s", echo(f.status), order.AwaitingPayment, order.Accepted, order.Paid, order.Cancelled))
 	}
 	from, err := orderDay("from", f.from)
 	if err != nil {
@@ -267,6 +269,40 @@ func (a *OrdersAPI) cancel(w http.ResponseWriter, r *Request) error {
 	case errors.Is(err, order.ErrNotCancellable):
 		return problem(http.StatusConflict, "not-cancellable", "Order not cancellable",
 			"order "+id+" is cancelled already, or its status no longer allows a cancellation")
+	case errors.Is(err, order.ErrNotFound):
+		return NotFound("no order " + id)
+	case errors.Is(err, order.ErrBusy):
+		return problem(http.StatusServiceUnavailable, "busy", "Busy", "too many concurrent writes on the order's items; retry").RetryAfter(time.Second)
+	case err != nil:
+		return err
+	}
+	return writeJSON(w, http.StatusOK, NewOrderView(o))
+}
+
+// paid serves POST /orders/{id}/paid, for merchant staff: the merchant
+// received the order's payment; an order on account leaves the customer's
+// outstanding. An order paid or cancelled already is 409 not-settleable.
+func (a *OrdersAPI) paid(w http.ResponseWriter, r *Request) error {
+	c := r.Caller
+	switch {
+	case c.IsAnonymous() || !c.Role.Valid():
+		return Unauthenticated("log in as merchant staff to mark an order paid")
+	case c.Role != identity.Staff:
+		return Forbidden("only merchant staff mark an order paid")
+	}
+	id := r.PathValue("id")
+	if !catalog.ValidID(id) {
+		return NotFound("no order " + echo(id))
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	o, err := a.Orders.Settle(r.Context(), r.Merchant(), id, actor(c), now().UTC())
+	switch {
+	case errors.Is(err, order.ErrNotSettleable):
+		return problem(http.StatusConflict, "not-settleable", "Order not settleable",
+			"order "+id+" is paid or cancelled already; only an order awaiting payment or accepted can be marked paid")
 	case errors.Is(err, order.ErrNotFound):
 		return NotFound("no order " + id)
 	case errors.Is(err, order.ErrBusy):

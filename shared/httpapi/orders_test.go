@@ -621,3 +621,51 @@ func TestOrdersAPI_StaffHistoryAcrossMonths(t *testing.T) {
 	api.Routes().ServeHTTP(rec, req)
 	wantProblem(t, response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, 400, "invalid-cursor")
 }
+
+// Staff mark an order paid (card, transfer or on account); buyers and reps
+// may not; an order paid or cancelled already is 409 not-settleable, and
+// the status filter finds the paid orders.
+func TestOrdersAPI_MarkPaid(t *testing.T) {
+	f := newOrdersAPIFixture(t)
+	card := f.place(t, "20260101-PAID0001", "C0001", f.base, payment.Card, 0, orderAlloc("1", 1))
+	account := f.place(t, "20260101-PAID0002", "C0001", f.base.Add(time.Minute), payment.OnAccount, 0, orderAlloc("1", 1))
+	gone := f.place(t, "20260101-PAID0003", "C0001", f.base.Add(2*time.Minute), payment.Card, 0, orderAlloc("1", 1))
+	staff := f.token(t, ordersStaff)
+	wantStatus(t, f.do(t, "POST", "/orders/"+gone.ID+"/cancel", staff), 200)
+	for name, c := range map[string]struct {
+		caller identity.Caller
+		status int
+		slug   string
+	}{
+		"anonymous":               {identity.Caller{}, 401, "unauthenticated"},
+		"the company's buyer":     {ordersBuyerC0001, 403, "forbidden"},
+		"another company's buyer": {ordersBuyerC0006, 403, "forbidden"},
+		"the portfolio's rep":     {ordersRepR01, 403, "forbidden"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			wantProblem(t, f.do(t, "POST", "/orders/"+card.ID+"/paid", f.token(t, c.caller)), c.status, c.slug)
+		})
+	}
+	for _, o := range []order.Order{card, account} {
+		r := f.do(t, "POST", "/orders/"+o.ID+"/paid", staff)
+		wantStatus(t, r, 200)
+		if v := decode[httpapi.OrderView](t, r); v.ID != o.ID || v.Status != order.Paid {
+			t.Errorf("order %s after payment: %s %s", o.ID, v.ID, v.Status)
+		}
+		if v := decode[httpapi.OrderView](t, f.do(t, "GET", "/orders/"+o.ID, f.token(t, ordersBuyerC0001))); v.Status != order.Paid {
+			t.Errorf("detail of %s: status %s", o.ID, v.Status)
+		}
+	}
+	wantProblem(t, f.do(t, "POST", "/orders/"+card.ID+"/paid", staff), 409, "not-settleable")
+	wantProblem(t, f.do(t, "POST", "/orders/"+gone.ID+"/paid", staff), 409, "not-settleable")
+	wantProblem(t, f.do(t, "POST", "/orders/20260101-NOSUCH00/paid", staff), 404, "not-found")
+	wantProblem(t, f.do(t, "POST", "/orders/"+strings.Repeat("9", 65)+"/paid", staff), 400, "invalid-parameter")
+	r := f.do(t, "GET", "/orders?status=paid", staff)
+	wantStatus(t, r, 200)
+	if got := orderIDs(decode[httpapi.OrderPage](t, r).Items); !slices.Equal(got, []string{account.ID, card.ID}) {
+		t.Errorf("paid orders %v, want %v", got, []string{account.ID, card.ID})
+	}
+	if rows := strings.Count(string(f.do(t, "GET", "/orders/export?status=paid", staff).body), "\n"); rows != 3 {
+		t.Errorf("export of the paid orders: %d lines, want the header and 2 rows", rows)
+	}
+}
