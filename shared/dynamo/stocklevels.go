@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -21,7 +23,12 @@ import (
 // what site orders change: an order takes units with
 // SET Available = Available - :u, SiteOrders = SiteOrders + :u on the
 // condition Available >= :u, a cancellation gives them back the other way.
-// Readers decode the document and take SiteOrders from its attribute.
+// Readers decode the document and set SiteOrders so that the level's
+// Available() is the Available attribute (SiteOrders = OnHand - Reserved -
+// Available): what an order allocates from is exactly what its take tests.
+// The loader (Batch.StockLevel, levelAttributes) always writes both
+// attributes; a level item without them is not one this table holds (it
+// would be read from its document, and every take from it would fail).
 
 // Attributes of a stock level item.
 const (
@@ -35,7 +42,9 @@ const (
 const typeStockLevel = "STOCK"
 
 // levelAttributes is the stored item of a level, as the ERP loads it:
-// Available = OnHand - Reserved - SiteOrders (never below zero).
+// Available = OnHand - Reserved - SiteOrders, not floored at zero (a
+// negative Available means more is promised than counted; the level's
+// Available() shows 0 and no take succeeds until the stock comes in).
 func levelAttributes(m merchant.ID, l stock.Level) (map[string]types.AttributeValue, error) {
 	pk, sk, err := stockLevelKey(m, l.Ref, l.Warehouse)
 	if err != nil {
@@ -45,17 +54,26 @@ func levelAttributes(m merchant.ID, l stock.Level) (map[string]types.AttributeVa
 	if err != nil {
 		return nil, err
 	}
-	av[AttrAvailable] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.Available(), 10)}
+	av[AttrAvailable] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.OnHand-l.Reserved-l.SiteOrders, 10)}
 	av[AttrSiteOrders] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.SiteOrders, 10)}
 	return av, nil
 }
 
-// decodeLevel reads a stock level item: its document, with SiteOrders
-// from the numeric attribute when the item has it.
+// decodeLevel reads a stock level item: its document, with SiteOrders set
+// so that Available() is the numeric Available attribute when the item has
+// it (else from the SiteOrders attribute, else from the document).
 func decodeLevel(av map[string]types.AttributeValue) (stock.Level, error) {
 	var l stock.Level
 	if err := decodeDoc(av, &l); err != nil {
 		return stock.Level{}, err
+	}
+	if _, ok := av[AttrAvailable].(*types.AttributeValueMemberN); ok {
+		n, err := number[int64](av, AttrAvailable)
+		if err != nil {
+			return stock.Level{}, err
+		}
+		l.SiteOrders = l.OnHand - l.Reserved - n
+		return l, nil
 	}
 	if _, ok := av[AttrSiteOrders].(*types.AttributeValueMemberN); ok {
 		n, err := number[int64](av, AttrSiteOrders)
@@ -92,9 +110,9 @@ func (o *Orders) Warehouses(ctx context.Context, m merchant.ID) ([]stock.Warehou
 // Levels returns the levels of refs in every warehouse of the merchant, by
 // reference, in the warehouses' order: the warehouses (1 Query, cached for
 // WarehousesTTL) then one BatchGetItem per 100 levels (refs x warehouses),
-// unprocessed keys retried. Reads are eventually consistent: an order
-// placed on levels read stale fails with *order.StaleStockError and reads
-// them again.
+// unprocessed keys retried. Reads are strongly consistent, so that a
+// checkout that failed with *order.StaleStockError reads the write that
+// beat it.
 func (o *Orders) Levels(ctx context.Context, m merchant.ID, refs []string) (map[string][]stock.Level, error) {
 	ws, err := o.Warehouses(ctx, m)
 	if err != nil {
@@ -121,7 +139,7 @@ func (o *Orders) Levels(ctx context.Context, m merchant.ID, refs []string) (map[
 	if len(keys) == 0 {
 		return out, nil
 	}
-	got, err := o.Table.batchGet(ctx, keys)
+	got, err := o.Table.consistentBatchGet(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("stock levels of %s: %w", m, err)
 	}
@@ -146,4 +164,33 @@ func (o *Orders) Levels(ctx context.Context, m merchant.ID, refs []string) (map[
 func refOfLevelPK(pk string) string {
 	_, ref, _ := strings.Cut(pk, "#P#")
 	return ref
+}
+
+// consistentBatchGet is batchGet with strongly consistent reads (twice the
+// read capacity): the items as of every write acknowledged before it.
+func (t Table) consistentBatchGet(ctx context.Context, keys []map[string]string) (map[string]map[string]types.AttributeValue, error) {
+	out := make(map[string]map[string]types.AttributeValue, len(keys))
+	for start := 0; start < len(keys); start += batchGetLimit {
+		chunk := keys[start:min(start+batchGetLimit, len(keys))]
+		avs := make([]map[string]types.AttributeValue, len(chunk))
+		for i, k := range chunk {
+			avs[i] = key(k[AttrPK], k[AttrSK])
+		}
+		pending := map[string]types.KeysAndAttributes{t.Name: {Keys: avs, ConsistentRead: aws.Bool(true)}}
+		err := untilProcessed(ctx, "consistent batch get", func() (int, error) {
+			res, err := t.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return 0, err
+			}
+			for _, it := range res.Responses[t.Name] {
+				out[str(it, AttrPK)+"|"+str(it, AttrSK)] = it
+			}
+			pending = res.UnprocessedKeys
+			return len(pending[t.Name].Keys), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
