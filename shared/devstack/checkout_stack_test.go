@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/shopspring/decimal"
 
@@ -46,22 +44,10 @@ const (
 	hotW1, hotW2             = 40, 25
 )
 
-// lambdaLikeDynamoDB is a DynamoDB client for the functions of a stack
-// serving hundreds of requests at once. In Lambda each concurrent request
-// runs in its own execution environment, with its own client and so its
-// own SDK retry quota; the local runner serves them all from one process,
-// where the default client's shared quota would run out after a few dozen
-// retries and fail requests that Lambda retries. DynamoDB Local also makes
-// a write wait for a lock while transactions hold it, and answers 500 when
-// the wait is long (a refusal it says DynamoDB itself would not give): the
-// SDK retries it like any 500.
+// lambdaLikeDynamoDB is the runner's DynamoDB client
+// (localaws.LambdaLikeRetries).
 func lambdaLikeDynamoDB(endpoint string) *dynamodb.Client {
-	return localaws.DynamoDB(endpoint, dynamo.CountRoundTrips, func(o *dynamodb.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.RateLimiter = ratelimit.None
-			so.MaxAttempts = 10
-		})
-	})
+	return localaws.DynamoDB(endpoint, dynamo.CountRoundTrips, localaws.LambdaLikeRetries)
 }
 
 // startCheckoutStack is startStack with the functions' DynamoDB client of

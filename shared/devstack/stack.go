@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	clients := Clients{
-		DynamoDB: localaws.DynamoDB(cfg.DynamoDBEndpoint, dynamo.CountRoundTrips),
+		DynamoDB: localaws.DynamoDB(cfg.DynamoDBEndpoint, dynamo.CountRoundTrips, localaws.LambdaLikeRetries),
 		SQS:      localaws.SQS(cfg.SQSEndpoint),
 		S3:       localaws.S3(cfg.SQSEndpoint),
 		Streams:  localaws.DynamoDBStreams(cfg.DynamoDBEndpoint),

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
@@ -42,6 +44,23 @@ func DynamoDB(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client
 	return dynamodb.NewFromConfig(Config(), append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
 	}}, opts...)...)
+}
+
+// LambdaLikeRetries makes a DynamoDB client retry as the functions' clients
+// do in Lambda, for a local runner that serves many requests at once from
+// one process. In Lambda each concurrent request runs in its own execution
+// environment, with its own client and so its own SDK retry quota; one
+// client shared by hundreds of requests would run out of quota after a few
+// dozen retries and fail requests that Lambda retries. DynamoDB Local also
+// makes a write wait for a lock while other transactions hold it, and
+// answers 500 when the wait is long, a refusal it says DynamoDB itself
+// would not give: the standard retryer retries it like any 500, here up to
+// 10 attempts.
+func LambdaLikeRetries(o *dynamodb.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.RateLimiter = ratelimit.None
+		so.MaxAttempts = 10
+	})
 }
 
 // DynamoDBStreams returns a client of the DynamoDB stand-in's streams at
