@@ -131,14 +131,21 @@ func (s *Merchants) SetMonthEnd(ctx context.Context, m merchant.ID, method payme
 // TTL: a warm function lists them without a round trip. A merchant
 // without warehouses has none (an empty list, no error).
 func (s *Merchants) Warehouses(ctx context.Context, m merchant.ID) ([]stock.Warehouse, error) {
-	if v, ok := s.warehouses.get(m); ok {
+	return listWarehouses(ctx, s.Table, &s.warehouses, s.TTL, m)
+}
+
+// listWarehouses reads merchant m's warehouses (1 Query of PK=M#<m>#STOCK,
+// SK begins with WH#) unless cache holds them, and keeps them there for
+// ttl. Merchants and Orders both list warehouses through it.
+func listWarehouses(ctx context.Context, t Table, cache *ttlCache[merchant.ID, []stock.Warehouse], ttl time.Duration, m merchant.ID) ([]stock.Warehouse, error) {
+	if v, ok := cache.get(m); ok {
 		return v, nil
 	}
 	pk, prefix, err := warehouseKey(m, "")
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.Table.partition(ctx, pk, prefix)
+	items, err := t.partition(ctx, pk, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("warehouses of %s: %w", m, err)
 	}
@@ -146,6 +153,6 @@ func (s *Merchants) Warehouses(ctx context.Context, m merchant.ID) ([]stock.Ware
 	if err != nil {
 		return nil, fmt.Errorf("warehouses of %s: %w", m, err)
 	}
-	s.warehouses.put(m, list, s.TTL)
+	cache.put(m, list, ttl)
 	return list, nil
 }

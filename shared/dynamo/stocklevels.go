@@ -86,25 +86,9 @@ func decodeLevel(av map[string]types.AttributeValue) (stock.Level, error) {
 }
 
 // Warehouses returns a merchant's warehouses (1 Query, kept for
-// WarehousesTTL).
+// WarehousesTTL), as Merchants.Warehouses lists them.
 func (o *Orders) Warehouses(ctx context.Context, m merchant.ID) ([]stock.Warehouse, error) {
-	if ws, ok := o.warehouses.get(m); ok {
-		return ws, nil
-	}
-	pk, _, err := warehouseKey(m, "")
-	if err != nil {
-		return nil, err
-	}
-	items, err := o.Table.partition(ctx, pk, "WH#")
-	if err != nil {
-		return nil, err
-	}
-	ws, err := decodeAll[stock.Warehouse](items)
-	if err != nil {
-		return nil, fmt.Errorf("warehouses of %s: %w", m, err)
-	}
-	o.warehouses.put(m, ws, o.WarehousesTTL)
-	return ws, nil
+	return listWarehouses(ctx, o.Table, &o.warehouses, o.WarehousesTTL, m)
 }
 
 // Levels returns the levels of refs in every warehouse of the merchant, by
