@@ -91,7 +91,9 @@ func (b *Batch) Warehouse(w stock.Warehouse) *Batch {
 }
 
 // StockLevel adds a product's level in one warehouse, with the numeric
-// Available and SiteOrders attributes that site orders take stock from.
+// Available and SiteOrders attributes that site orders take stock from
+// (Available = OnHand - Reserved - SiteOrders, not floored at zero: see
+// levelAttributes).
 func (b *Batch) StockLevel(l stock.Level) *Batch {
 	av, err := levelAttributes(b.m, l)
 	if err != nil {
