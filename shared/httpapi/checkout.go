@@ -570,6 +570,10 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 	for i, l := range q.Lines {
 		p := products[l.Ref]
 		name, _ := catalog.Text(p.Names, chain)
+		// The order keeps the price and its discounts (Source, Discounts,
+		// Net), not the quote's explanation of what did not apply: it
+		// would weigh on every stored order for nothing.
+		l.NotApplied = nil
 		o.Lines[i] = order.Line{PricedLine: l, Name: name, Tax: qt.Lines[i]}
 		if i < len(stored.Lines) && stored.Lines[i].Ref == l.Ref {
 			o.Lines[i].LinkedTo = stored.Lines[i].BroughtBy
@@ -643,6 +647,9 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 			if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {
 				return order.Order{}, err
 			}
+		case errors.Is(err, order.ErrTooLarge):
+			return order.Order{}, problem(http.StatusUnprocessableEntity, "order-too-large", "Order too large",
+				fmt.Sprintf("this order of %d lines is more than one order can hold: nothing was ordered; split the cart into several orders", len(o.Lines)))
 		case errors.Is(err, order.ErrCartChanged):
 			return order.Order{}, problem(http.StatusConflict, "cart-changed", "Cart changed",
 				"the cart changed during checkout: nothing was ordered; check the cart and order again")

@@ -33,6 +33,7 @@ import (
 	"github.com/comptoir/comptoir/shared/payment"
 	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/stock"
+	"github.com/comptoir/comptoir/shared/tariff"
 	"github.com/comptoir/comptoir/shared/testenv"
 )
 
@@ -322,7 +323,7 @@ func TestCheckout_OnAccountDueDateUnderBothMonthEndMethods(t *testing.T) {
 			t.Parallel()
 			f := newCheckoutFixture(t, c.method)
 			buyer := coBuyer(coPro)
-			f.fillCart(t, buyer, line(refA, 6), line(refC, 3))
+			filled := f.fillCart(t, buyer, line(refA, 6), line(refC, 3))
 			body := standard("on-account")
 			body["orderReference"] = "BC-2026-0042"
 			body["requestedDelivery"] = "2026-01-20"
@@ -361,8 +362,10 @@ func TestCheckout_OnAccountDueDateUnderBothMonthEndMethods(t *testing.T) {
 			if got := f.available(t, refA); got["W1"] != 0 || got["W2"] != 2 {
 				t.Errorf("refA available %v after the order, want W1 0 and W2 2", got)
 			}
-			if s := f.cart(t, buyer); len(s.Lines) != 0 || s.Version != 0 {
-				t.Errorf("the cart is still there: %+v", s)
+			// The cart is emptied at its next version: an old If-Match no
+			// longer matches it.
+			if s := f.cart(t, buyer); len(s.Lines) != 0 || s.Version <= filled.Version {
+				t.Errorf("the cart after the order: %+v, filled at version %d", s, filled.Version)
 			}
 			stored, err := f.orders.Order(context.Background(), coMerchant, o.ID)
 			if err != nil || stored.Customer != coPro || stored.Payment.Due == nil || stored.Payment.Due.Day.Format(time.DateOnly) != c.due {
@@ -841,4 +844,56 @@ func TestCheckout_ContendedStockStopsBeforeTheDeadline(t *testing.T) {
 	}
 	// The claim was released: the key orders once the stock is calm.
 	wantOrder(t, f.checkout(t, buyer, "k-busy", standard("card")), http.StatusCreated)
+}
+
+// TestCheckout_OrderLinesKeepThePriceNotItsExplanation: a stored order's
+// line keeps its price, its source and its discounts, not what the quote
+// explained did not apply (here a customer price past its validity).
+func TestCheckout_OrderLinesKeepThePriceNotItsExplanation(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	expired := tariff.Entry{Scope: tariff.Customer, ScopeID: coPro, Ref: refC, Currency: "EUR", Price: decimal.NewFromInt(8),
+		Validity: tariff.Validity{Until: coNow.AddDate(0, -1, 0)}}
+	if err := (&dynamo.Pricing{Table: f.table}).SaveCustomerPrices(context.Background(), coMerchant, []tariff.Entry{expired}); err != nil {
+		t.Fatal(err)
+	}
+	buyer := coBuyer(coPro)
+	f.fillCart(t, buyer, line(refC, 3))
+	v := wantOrder(t, f.checkout(t, buyer, "", standard("on-account")), http.StatusCreated)
+	o, err := f.orders.Order(context.Background(), coMerchant, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := o.Lines[0]
+	if len(l.NotApplied) != 0 {
+		t.Errorf("stored line keeps what did not apply: %+v", l.NotApplied)
+	}
+	if !is(l.Total, "30.00") || l.Source == nil || l.Source.String() == "" {
+		t.Errorf("stored line %s: total %s, source %v, want the list price's 30.00", l.Ref, l.Total, l.Source)
+	}
+}
+
+// tooLargeStore refuses every order as too large to be stored.
+type tooLargeStore struct{ *dynamo.Orders }
+
+func (tooLargeStore) Place(context.Context, order.Placement) error { return order.ErrTooLarge }
+
+// TestCheckout_OrderTooLarge: an order the store cannot hold is refused
+// with 422 order-too-large; the cart, the stock and the key are left as
+// they were.
+func TestCheckout_OrderTooLarge(t *testing.T) {
+	t.Parallel()
+	f := newCheckoutFixture(t, payment.EndOfMonthThenDays)
+	h := f.apiWith(tooLargeStore{f.orders}, nil, nil)
+	buyer := coBuyer(coPro)
+	before := f.fillCart(t, buyer, line(refA, 2), line(refC, 1))
+	wantProblem(t, f.checkoutTo(context.Background(), t, h, buyer, "k-large", standard("on-account")), http.StatusUnprocessableEntity, "order-too-large")
+	if c := f.cart(t, buyer); c.Version != before.Version || len(c.Lines) != 2 {
+		t.Errorf("cart after the refusal: version %d, %d lines", c.Version, len(c.Lines))
+	}
+	if got := f.available(t, refA); got["W1"] != 5 || got["W2"] != 3 {
+		t.Errorf("refA %v after the refusal, want W1 5, W2 3", got)
+	}
+	// The key was released: the same request orders once it fits.
+	wantOrder(t, f.checkout(t, buyer, "k-large", standard("on-account")), http.StatusCreated)
 }
