@@ -801,3 +801,109 @@ func hostRace(s *hostileSuite, w *hostileWorld) {
 		}
 	}
 }
+
+// orderRouteRequests are the hostile inputs of the cart, checkout, orders
+// and new back-office routes: long ids in paths and bodies, an oversized
+// Idempotency-Key, bad If-Match versions, a pasted CSV of 10,000 lines,
+// quantities over int64, forged cursors and bad days. None may be a 500.
+func orderRouteRequests(w *hostileWorld) []hostileRequest {
+	echo := [][]byte{[]byte(longID)}
+	req := func(token string, v *viewer, method, path string, body []byte, want []int, header map[string]string) hostileRequest {
+		return hostileRequest{group: "orders", method: method, host: w.fr, path: path, token: token, body: body, viewer: v, want: want, echo: echo, header: header}
+	}
+	buyer := func(method, path string, body any, want []int) hostileRequest {
+		var b []byte
+		if body != nil {
+			b = jsonOf(body)
+		}
+		return req(w.buyer2, w.buyer2FR, method, path, b, want, nil)
+	}
+	staff := func(method, path string, body any, want []int) hostileRequest {
+		var b []byte
+		if body != nil {
+			b = jsonOf(body)
+		}
+		return req(w.staff, w.staffFR, method, path, b, want, nil)
+	}
+	ifMatch := func(v string) hostileRequest {
+		r := buyer("POST", "/cart/lines", object{"ref": demo.FilterRef, "quantity": 1}, []int{http.StatusBadRequest, http.StatusConflict})
+		r.header = map[string]string{"If-Match": v}
+		r.echo = append(r.echo, []byte(v))
+		return r
+	}
+	checkout := object{"shippingMethod": "standard", "paymentMethod": "card"}
+	hugeKey := strings.Repeat("k", 3000)
+	keyed := func(key string) hostileRequest {
+		r := buyer("POST", "/checkout", checkout, refusedOrInvalid)
+		r.header = map[string]string{"Idempotency-Key": key}
+		r.echo = append(r.echo, []byte(key))
+		return r
+	}
+	var csvLines strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&csvLines, "%s;%d\n", demo.FilterRef, i+1)
+	}
+	pasted := func(body string, want []int) hostileRequest {
+		r := req(w.buyer2, w.buyer2FR, "POST", "/cart/quick-order", []byte(body), want, map[string]string{"Content-Type": "text/csv"})
+		return r
+	}
+	anyAnswer := []int(nil)
+	return []hostileRequest{
+		// Long ids in paths, queries and bodies.
+		buyer("PUT", "/cart/lines/"+longID, object{"quantity": 1}, badOrNotFound),
+		buyer("DELETE", "/cart/lines/"+longID, nil, badOrNotFound),
+		buyer("DELETE", "/cart/lines/"+demo.FilterRef+"?packaging="+longID, nil, []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity}),
+		buyer("POST", "/cart/lines", object{"ref": longID, "quantity": 1}, refusedOrInvalid),
+		buyer("POST", "/cart/lines", object{"ref": demo.FilterRef, "quantity": 1, "packaging": longID}, refusedOrInvalid),
+		buyer("POST", "/cart/reorder", object{"order": longID}, badOrNotFound),
+		staff("GET", "/cart?customer="+longID, nil, badRequest),
+		staff("DELETE", "/cart?customer="+longID, nil, badRequest),
+		req(w.rep, w.repFR, "GET", "/cart?customer="+longID, nil, []int{http.StatusBadRequest, http.StatusForbidden}, nil),
+		staff("POST", "/checkout", with(checkout, "customer", longID), []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}),
+		buyer("POST", "/checkout", with(checkout, "shippingMethod", longID), refusedOrInvalid),
+		buyer("POST", "/checkout", with(checkout, "orderReference", longID), refusedOrInvalid),
+		buyer("POST", "/checkout", with(checkout, "deliveryAddress", longID), refusedOrInvalid),
+		buyer("GET", "/orders/"+longID, nil, badOrNotFound),
+		buyer("POST", "/orders/"+longID+"/cancel", nil, badOrNotFound),
+		staff("POST", "/orders/"+longID+"/paid", nil, badOrNotFound),
+		buyer("POST", "/orders/"+longID+"/paid", nil, []int{http.StatusBadRequest, http.StatusForbidden}),
+		staff("GET", "/orders?customer="+longID, nil, badRequest),
+		staff("GET", "/orders/export?customer="+longID, nil, badRequest),
+		staff("PUT", "/admin/customers/"+longID+"/payment", object{"terms": "30d", "methods": []any{"card"}}, badOrNotFound),
+		// An Idempotency-Key of 3000 bytes, or with '#', '/' or a space.
+		keyed(hugeKey), keyed("a#b"), keyed("a/b"), keyed("a b"),
+		// Bad If-Match versions.
+		ifMatch(`"abc"`), ifMatch(`"99999999999999999999999"`), ifMatch(`"-1"`), ifMatch(`3`), ifMatch(`""`),
+		ifMatch(`"` + strings.Repeat("9", 3000) + `"`),
+		// A pasted order of 10,000 lines, lines whose quantities overflow.
+		pasted(csvLines.String(), []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}),
+		pasted(demo.FilterRef+";"+maxInt64Plus+"\n", anyAnswer),
+		pasted(demo.FilterRef+";"+maxInt64+"\n", anyAnswer),
+		pasted(demo.FilterRef+";"+hugeDecimal+"\n", anyAnswer),
+		// Quantities over int64.
+		buyer("POST", "/cart/lines", object{"ref": demo.FilterRef, "quantity": raw(maxInt64Plus)}, refusedOrInvalid),
+		buyer("POST", "/cart/lines", object{"ref": demo.FilterRef, "quantity": raw(maxInt64)}, refusedOrInvalid),
+		buyer("POST", "/cart/lines", object{"ref": demo.FilterRef, "quantity": raw(hugeDecimal)}, refusedOrInvalid),
+		buyer("PUT", "/cart/lines/"+demo.FilterRef, object{"quantity": raw(maxInt64Plus)}, refusedOrInvalid),
+		buyer("POST", "/cart/quick-order", object{"lines": []any{object{"ref": demo.FilterRef, "quantity": raw(maxInt64Plus)}}}, anyAnswer),
+		buyer("POST", "/cart/quick-order", object{"lines": []any{object{"ref": demo.FilterRef, "quantity": raw(maxInt64)}}}, anyAnswer),
+		// Forged cursors.
+		buyer("GET", "/orders?cursor=garbage", nil, badRequest),
+		buyer("GET", "/orders?cursor="+strings.Repeat("A.", 40), nil, badRequest),
+		staff("GET", "/orders?cursor="+longID, nil, badRequest),
+		staff("GET", "/orders?cursor=%zz", nil, badRequest),
+		// Bad days and limits.
+		buyer("GET", "/orders?from=2026-02-30", nil, badRequest),
+		buyer("GET", "/orders?to=99999-01-01", nil, badRequest),
+		buyer("GET", "/orders?from="+longID, nil, badRequest),
+		buyer("GET", "/orders?from=2026-12-02&to=2026-01-01", nil, badRequest),
+		buyer("GET", "/orders?limit="+maxInt64Plus, nil, badRequest),
+		buyer("GET", "/orders?status="+longID, nil, badRequest),
+		staff("GET", "/orders/export?from=0001-01-01", nil, badRequest),
+		staff("GET", "/orders/export?to=2026-13-01", nil, badRequest),
+		buyer("POST", "/checkout", with(checkout, "requestedDelivery", "2026-13-45"), refusedOrInvalid),
+		buyer("POST", "/checkout", with(checkout, "requestedDelivery", "1999-01-01"), refusedOrInvalid),
+		buyer("POST", "/checkout", with(checkout, "requestedDelivery", longID), refusedOrInvalid),
+		staff("GET", "/admin/stock/alerts?cursor="+longID, nil, []int{http.StatusOK, http.StatusBadRequest}),
+	}
+}

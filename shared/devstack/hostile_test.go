@@ -49,6 +49,9 @@ type hostileRequest struct {
 	// want lists the statuses that meet the target; empty accepts any
 	// answer that is not a 500.
 	want []int
+	// header holds headers to send (Idempotency-Key, If-Match, a
+	// Content-Type other than JSON).
+	header map[string]string
 	// echo is caller input (beyond the host, path segments and query
 	// values, which are taken into account anyway) that an error answer
 	// must not carry back whole.
@@ -143,6 +146,9 @@ func (s *hostileSuite) send(r hostileRequest) answer {
 	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -547,8 +553,8 @@ func newHostileWorld(t *testing.T, st *running, port string) *hostileWorld {
 }
 
 // TestHostileInput sends hostile requests to the local runner (gateway,
-// deployed handlers, DynamoDB Local, demo data) on the catalog, pricing and
-// back-office routes: odd hosts, long ids, exponent decimals, trailing and
+// deployed handlers, DynamoDB Local, demo data) on the catalog, pricing,
+// cart, checkout, orders and back-office routes: odd hosts, long ids, exponent decimals, trailing and
 // oversized JSON, forged and replayed cursors, overflowing quantities,
 // invalid codes and texts, concurrent saves. No answer may be a 500, every
 // error is problem+json (the gateway's own {"message"} answers aside), no
@@ -585,6 +591,7 @@ func TestHostileInput(t *testing.T) {
 	phase("visibility", func() { s.run(6, crossMerchantRequests(w)...) })
 	phase("cursors", func() { cursorRequests(s, w) })
 	phase("overflow", func() { overflowRequests(s, w) })
+	phase("cart, checkout and orders", func() { s.run(6, orderRouteRequests(w)...) })
 	phase("concurrent saves", func() { concurrentSaves(s, w) })
 	phase("host race", func() { hostRace(s, w) })
 }
