@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -14,6 +15,16 @@ const batchGetLimit = 100
 // keys with backoff. Items are returned keyed by PK+"|"+SK; missing ones are
 // absent.
 func (t Table) batchGet(ctx context.Context, keys []map[string]string) (map[string]map[string]types.AttributeValue, error) {
+	return t.batchGetItems(ctx, keys, false)
+}
+
+// consistentBatchGet is batchGet with strongly consistent reads (twice the
+// read capacity): the items as of every write acknowledged before it.
+func (t Table) consistentBatchGet(ctx context.Context, keys []map[string]string) (map[string]map[string]types.AttributeValue, error) {
+	return t.batchGetItems(ctx, keys, true)
+}
+
+func (t Table) batchGetItems(ctx context.Context, keys []map[string]string, consistent bool) (map[string]map[string]types.AttributeValue, error) {
 	out := make(map[string]map[string]types.AttributeValue, len(keys))
 	for start := 0; start < len(keys); start += batchGetLimit {
 		chunk := keys[start:min(start+batchGetLimit, len(keys))]
@@ -21,7 +32,7 @@ func (t Table) batchGet(ctx context.Context, keys []map[string]string) (map[stri
 		for i, k := range chunk {
 			avs[i] = key(k[AttrPK], k[AttrSK])
 		}
-		pending := map[string]types.KeysAndAttributes{t.Name: {Keys: avs}}
+		pending := map[string]types.KeysAndAttributes{t.Name: {Keys: avs, ConsistentRead: aws.Bool(consistent)}}
 		err := untilProcessed(ctx, "batch get", func() (int, error) {
 			res, err := t.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {

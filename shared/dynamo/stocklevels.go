@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -148,33 +146,4 @@ func (o *Orders) Levels(ctx context.Context, m merchant.ID, refs []string) (map[
 func refOfLevelPK(pk string) string {
 	_, ref, _ := strings.Cut(pk, "#P#")
 	return ref
-}
-
-// consistentBatchGet is batchGet with strongly consistent reads (twice the
-// read capacity): the items as of every write acknowledged before it.
-func (t Table) consistentBatchGet(ctx context.Context, keys []map[string]string) (map[string]map[string]types.AttributeValue, error) {
-	out := make(map[string]map[string]types.AttributeValue, len(keys))
-	for start := 0; start < len(keys); start += batchGetLimit {
-		chunk := keys[start:min(start+batchGetLimit, len(keys))]
-		avs := make([]map[string]types.AttributeValue, len(chunk))
-		for i, k := range chunk {
-			avs[i] = key(k[AttrPK], k[AttrSK])
-		}
-		pending := map[string]types.KeysAndAttributes{t.Name: {Keys: avs, ConsistentRead: aws.Bool(true)}}
-		err := untilProcessed(ctx, "consistent batch get", func() (int, error) {
-			res, err := t.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return 0, err
-			}
-			for _, it := range res.Responses[t.Name] {
-				out[str(it, AttrPK)+"|"+str(it, AttrSK)] = it
-			}
-			pending = res.UnprocessedKeys
-			return len(pending[t.Name].Keys), nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
