@@ -1030,9 +1030,9 @@ func (o *Orders) Settle(ctx context.Context, m merchant.ID, id string, by order.
 	}
 }
 
-// ErrBadPosition is a list position (order.Query.After) that is not one
-// this list returned.
-var ErrBadPosition = errors.New("invalid list position")
+// ErrBadPosition is order.ErrBadPosition: a list position that is not one
+// of this list's.
+var ErrBadPosition = order.ErrBadPosition
 
 // monthsBack is how far back a merchant's whole list goes without From.
 const monthsBack = 24

@@ -14,7 +14,6 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/cursor"
-	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/order"
@@ -117,7 +116,7 @@ func (a *OrdersAPI) list(w http.ResponseWriter, r *Request) error {
 		f.q.After = pos
 	}
 	page, err := a.History.List(r.Context(), r.Merchant(), f.q)
-	if errors.Is(err, dynamo.ErrBadPosition) {
+	if errors.Is(err, order.ErrBadPosition) {
 		// A sealed cursor whose position the list no longer accepts: its
 		// month left the months the list walks, or it is of another list.
 		return InvalidCursor()

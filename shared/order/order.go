@@ -317,7 +317,13 @@ type Page struct {
 	Next string
 }
 
-// History lists orders.
+// ErrBadPosition is a list position (Query.After) that is not one of the
+// list's: made for another customer, another list, or a month out of
+// reach.
+var ErrBadPosition = errors.New("invalid list position")
+
+// History lists orders; a Query.After that is not one of the list's
+// positions fails with an error wrapping ErrBadPosition.
 type History interface {
 	List(ctx context.Context, m merchant.ID, q Query) (Page, error)
 }
