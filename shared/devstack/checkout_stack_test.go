@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,30 +196,51 @@ type checkoutAnswer struct {
 func checkoutAll(t *testing.T, st *running, tokens []string) []checkoutAnswer {
 	t.Helper()
 	answers := make([]checkoutAnswer, hotBuyers)
+	var retried atomic.Int64
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: hotBuyers}}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range hotBuyers {
 		wg.Go(func() {
 			<-start
-			req, err := http.NewRequest(http.MethodPost, st.URL+"/checkout", strings.NewReader(`{"shippingMethod":"standard","paymentMethod":"card"}`))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			req.Host = hotHost + ":3000"
-			req.Header.Set("Authorization", "Bearer "+tokens[i])
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
+			// A buyer's client: a 503 busy (the stock kept changing
+			// under the order until the request's time ran out) is
+			// retried after its Retry-After with the same
+			// Idempotency-Key, as the answer asks; at most 20 times.
+			key := fmt.Sprintf("hot-%d-%d", i, time.Now().UnixNano())
+			var resp *http.Response
+			for attempt := 0; ; attempt++ {
+				req, err := http.NewRequest(http.MethodPost, st.URL+"/checkout", strings.NewReader(`{"shippingMethod":"standard","paymentMethod":"card"}`))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req.Host = hotHost + ":3000"
+				req.Header.Set("Authorization", "Bearer "+tokens[i])
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", key)
+				if resp, err = client.Do(req); err != nil {
+					t.Error(err)
+					return
+				}
+				if resp.StatusCode != http.StatusServiceUnavailable || attempt == 19 {
+					break
+				}
+				wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+				resp.Body.Close()
+				retried.Add(1)
+				time.Sleep(time.Duration(max(wait, 1)) * time.Second) // the server's Retry-After, not a wait for an outcome
 			}
 			defer resp.Body.Close()
 			a := &answers[i]
 			a.status = resp.StatusCode
 			a.calls, _ = strconv.Atoi(resp.Header.Get("X-Dynamodb-Calls"))
 			a.body, _ = io.ReadAll(resp.Body)
+			var err error
+			if a.status == http.StatusOK && resp.Header.Get("Idempotent-Replayed") == "true" {
+				// A retry answered with the order its key placed.
+				a.status = http.StatusCreated
+			}
 			switch a.status {
 			case http.StatusCreated:
 				err = json.Unmarshal(a.body, &a.order)
@@ -232,6 +254,7 @@ func checkoutAll(t *testing.T, st *running, tokens []string) []checkoutAnswer {
 	}
 	close(start)
 	wg.Wait()
+	t.Logf("%d checkouts answered 503 busy and were retried after Retry-After", retried.Load())
 	return answers
 }
 

@@ -46,9 +46,13 @@ func Endpoint(t testing.TB, name string) string {
 
 // DynamoDB returns a client of DynamoDB Local that counts round trips
 // (dynamo.WithCallCounter / dynamo.Calls).
+//
+// Its retries are those of the local runner's functions
+// (localaws.LambdaLikeRetries): many tests share one DynamoDB Local, whose
+// lock waits under load answer 500s that DynamoDB itself would not give.
 func DynamoDB(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	return localaws.DynamoDB(Endpoint(t, DynamoDBEndpointVar), dynamo.CountRoundTrips)
+	return localaws.DynamoDB(Endpoint(t, DynamoDBEndpointVar), dynamo.CountRoundTrips, localaws.LambdaLikeRetries)
 }
 
 // SQS returns a client of the local SQS.
