@@ -133,7 +133,7 @@ func TestERPIngest_ChecksBucketMerchantKeyAndObject(t *testing.T) {
 
 	good := e.put(t, "hydro/inbox/articles 2026+v2.csv", "AR_Ref;AR_Design\nP-100;Pompe\n")
 	e.put(t, "ghost/inbox/F_ARTICLE.csv", "AR_Ref\n")
-	outbox := e.put(t, "hydro/outbox/F_ARTICLE.csv", "AR_Ref\n")
+	outside := e.put(t, "hydro/exports/F_ARTICLE.csv", "AR_Ref\n")
 	deleted := e.put(t, "hydro/inbox/deleted.csv", "AR_Ref\n")
 	if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(deleted.Key)}); err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestERPIngest_ChecksBucketMerchantKeyAndObject(t *testing.T) {
 		{"foreign bucket", erp.ObjectCreated{Bucket: "someone-else", Key: good.Key, Size: good.Size, ETag: good.ETag}, "", erp.ReasonForeignBucket},
 		{"unknown merchant", erp.ObjectCreated{Bucket: e.bucket, Key: "ghost/inbox/F_ARTICLE.csv", Size: 7, ETag: good.ETag}, "", erp.ReasonUnknownMerchant},
 		{"over-long merchant", erp.ObjectCreated{Bucket: e.bucket, Key: strings.Repeat("m", 3000) + "/inbox/x.csv", Size: 7, ETag: good.ETag}, "", erp.ReasonUnknownMerchant},
-		{"outside the inbox", outbox, erp.StatusFailed, erp.ReasonBadKey},
+		{"outside the inbox", outside, erp.StatusFailed, erp.ReasonBadKey},
 		{"over-long key", erp.ObjectCreated{Bucket: e.bucket, Key: longKey, Size: 7, ETag: good.ETag}, erp.StatusFailed, erp.ReasonBadKey},
 		{"over-long ETag", erp.ObjectCreated{Bucket: e.bucket, Key: good.Key, Size: good.Size, ETag: strings.Repeat("e", 3000)}, erp.StatusFailed, erp.ReasonBadEvent},
 		{"object never created", erp.ObjectCreated{Bucket: e.bucket, Key: "hydro/inbox/never.csv", Size: 7, ETag: good.ETag}, erp.StatusFailed, erp.ReasonObjectMissing},
