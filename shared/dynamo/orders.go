@@ -551,6 +551,29 @@ var errHoldTaken = errors.New("stock hold exists")
 // own transaction: an earlier attempt placed the order.
 var errHoldUsed = errors.New("stock hold consumed by its order")
 
+// creditRelease is the write that takes an order on account off its
+// customer's outstanding: none when the stored order (av) has no
+// positive Credited amount (not on account, or taken off already).
+func (o *Orders) creditRelease(m merchant.ID, customer string, av map[string]types.AttributeValue) ([]types.TransactWriteItem, error) {
+	credited, err := decimalAttr(av, AttrCredited)
+	if err != nil || !credited.IsPositive() {
+		return nil, err
+	}
+	cpk, csk, err := creditKey(m, customer)
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(o.Table.Name), Key: key(cpk, csk),
+		UpdateExpression:         aws.String("SET #o = if_not_exists(#o, :zero) - :g"),
+		ExpressionAttributeNames: map[string]string{"#o": AttrOutstanding},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":zero": &types.AttributeValueMemberN{Value: "0"},
+			":g":    &types.AttributeValueMemberN{Value: credited.String()},
+		},
+	}}}, nil
+}
+
 // Order reads one order by number (1 consistent GetItem), or
 // order.ErrNotFound.
 func (o *Orders) Order(ctx context.Context, m merchant.ID, id string) (order.Order, error) {
@@ -891,25 +914,11 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 				":was": &types.AttributeValueMemberS{Value: string(was)},
 			},
 		}}}
-		credited, err := decimalAttr(av, AttrCredited)
+		release, err := o.creditRelease(m, ord.Customer, av)
 		if err != nil {
 			return order.Order{}, err
 		}
-		if credited.IsPositive() {
-			cpk, csk, err := creditKey(m, ord.Customer)
-			if err != nil {
-				return order.Order{}, err
-			}
-			head = append(head, types.TransactWriteItem{Update: &types.Update{
-				TableName: table, Key: key(cpk, csk),
-				UpdateExpression:         aws.String("SET #o = if_not_exists(#o, :zero) - :g"),
-				ExpressionAttributeNames: map[string]string{"#o": AttrOutstanding},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":zero": &types.AttributeValueMemberN{Value: "0"},
-					":g":    &types.AttributeValueMemberN{Value: credited.String()},
-				},
-			}})
-		}
+		head = append(head, release...)
 		var takes []take
 		if len(chunks) > 0 {
 			takes = chunks[0]
@@ -991,25 +1000,11 @@ func (o *Orders) Settle(ctx context.Context, m merchant.ID, id string, by order.
 				":was": &types.AttributeValueMemberS{Value: string(was)},
 			},
 		}}}
-		credited, err := decimalAttr(av, AttrCredited)
+		release, err := o.creditRelease(m, ord.Customer, av)
 		if err != nil {
 			return order.Order{}, err
 		}
-		if credited.IsPositive() {
-			cpk, csk, err := creditKey(m, ord.Customer)
-			if err != nil {
-				return order.Order{}, err
-			}
-			items = append(items, types.TransactWriteItem{Update: &types.Update{
-				TableName: table, Key: key(cpk, csk),
-				UpdateExpression:         aws.String("SET #o = if_not_exists(#o, :zero) - :g"),
-				ExpressionAttributeNames: map[string]string{"#o": AttrOutstanding},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":zero": &types.AttributeValueMemberN{Value: "0"},
-					":g":    &types.AttributeValueMemberN{Value: credited.String()},
-				},
-			}})
-		}
+		items = append(items, release...)
 		_, err = o.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		var tce *types.TransactionCanceledException
 		switch {
