@@ -9,6 +9,7 @@ import (
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/order"
 )
 
 // Key builders: every key of the single table is built here, from the
@@ -360,4 +361,73 @@ func orderCancelExportKey(m merchant.ID, id string) (pk, sk string, err error) {
 func orderReleasedKey(m merchant.ID, id string, n int, expiresAt int64) (pk, sk string, err error) {
 	pk, _, err = orderKey(m, id)
 	return pk, fmt.Sprintf("RELEASED#%d#%d", n, expiresAt), err
+}
+
+// Pre-orders (orders.go places them, preorders.go reads the totals and
+// converts). A season's totals are spread over order.TotalsShards
+// partitions, so that a burst of pre-orders of one product never queues
+// behind one item; a read queries every shard and sums:
+//
+//	product total   PK=M#<m>#PRE#<season>#<nn>  SK=REF#<ref>              Units, Lines (N)
+//	customer total  PK=M#<m>#PRE#<season>#<nn>  SK=C#<customer>#<ref>     Units, Lines (N)
+//	season's order  PK=M#<m>#PRE#<season>#<nn>  SK=O#<order id>           Customer, Units; Converted once converted
+//	capped count    PK=M#<m>#PRE#<season>#CAP   SK=REF#<ref>              Units (N), Cap (N)
+//
+// <nn> is the shard, two digits: a pre-order writes all its items in the
+// shard of its order (order.PreOrderInfo.Shard), and its cancellation
+// takes them off there.
+const (
+	skPreOrderProduct  = "REF#"
+	skPreOrderCustomer = "C#"
+	skPreOrderOrder    = "O#"
+)
+
+// preOrderShardPK is shard n of a season's pre-order partitions.
+func preOrderShardPK(m merchant.ID, season string, n int) (string, error) {
+	p, err := merchantPrefix(m)
+	if err == nil {
+		err = keyPart(season)
+	}
+	if err == nil && (n < 0 || n >= order.TotalsShards) {
+		err = fmt.Errorf("%w: pre-order shard %d", ErrBadOrderKey, n)
+	}
+	return fmt.Sprintf("%s#PRE#%s#%02d", p, season, n), err
+}
+
+// preOrderProductKey is a product's total in shard n of a season.
+func preOrderProductKey(m merchant.ID, season string, n int, ref string) (pk, sk string, err error) {
+	pk, err = preOrderShardPK(m, season, n)
+	if err == nil {
+		err = keyPart(ref)
+	}
+	return pk, skPreOrderProduct + ref, err
+}
+
+// preOrderCustomerKey is a customer's total of a product in shard n of a
+// season.
+func preOrderCustomerKey(m merchant.ID, season string, n int, customer, ref string) (pk, sk string, err error) {
+	pk, err = preOrderShardPK(m, season, n)
+	if err == nil {
+		err = errors.Join(keyPart(customer), keyPart(ref))
+	}
+	return pk, skPreOrderCustomer + customer + "#" + ref, err
+}
+
+// preOrderOrderKey lists a pre-order in shard n of its season.
+func preOrderOrderKey(m merchant.ID, season string, n int, id string) (pk, sk string, err error) {
+	pk, err = preOrderShardPK(m, season, n)
+	if err == nil {
+		err = keyPart(id)
+	}
+	return pk, skPreOrderOrder + id, err
+}
+
+// preOrderCapKey is the count of a capped product's pre-ordered units in a
+// season: one item, the cap's single point of truth.
+func preOrderCapKey(m merchant.ID, season, ref string) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	if err == nil {
+		err = errors.Join(keyPart(season), keyPart(ref))
+	}
+	return p + "#PRE#" + season + "#CAP", skPreOrderProduct + ref, err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/order"
 	"github.com/comptoir/comptoir/shared/vat"
 )
 
@@ -77,6 +78,10 @@ type AdminAPI struct {
 	// StockAlerts (admin_stock.go): the alerts of products fallen to their
 	// warehouse's alert minimum, raised by the order-events function.
 	StockAlerts StockAlertsAdmin
+
+	// PreOrders (admin_preorders.go): the seasons' pre-order totals and
+	// their conversion into ordinary orders.
+	PreOrders order.PreOrderBook
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -119,6 +124,10 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("PUT /admin/customers/{id}/payment", a.staff(a.putCustomerPayment))
 	rt.Handle("PUT /admin/payment/settings", a.staff(a.putPaymentSettings))
 	rt.Handle("GET /admin/stock/alerts", a.staff(a.stockAlerts))
+	rt.Handle("PUT /admin/products/{ref}/pre-order", a.staff(a.putPreOrder))
+	rt.Handle("DELETE /admin/products/{ref}/pre-order", a.staff(a.deletePreOrder))
+	rt.Handle("GET /admin/pre-orders/{season}/totals", a.staff(a.preOrderTotals))
+	rt.Handle("POST /admin/pre-orders/{season}/convert", a.staff(a.convertPreOrders))
 	rt.Handle("GET /admin/exchange-rates", a.staff(a.exchangeRates))
 	rt.Handle("PUT /admin/exchange-rates/days/{date}", a.staff(a.putExchangeRates))
 	rt.Handle("POST /admin/exchange-rates/ecb", a.staff(a.importECB))

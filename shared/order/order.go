@@ -137,6 +137,15 @@ type Order struct {
 	// CancelledAt and CancelledBy are set once the order is cancelled.
 	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
 	CancelledBy *PlacedBy  `json:"cancelledBy,omitempty"`
+	// Kind is Ordinary or PreOrderKind.
+	Kind Kind `json:"kind,omitempty"`
+	// PreOrder is set on a pre-order: its season and what its
+	// cancellation and its conversion need.
+	PreOrder *PreOrderInfo `json:"preOrder,omitempty"`
+	// Linked are the other orders the same checkout placed: a cart that
+	// mixes ordinary lines and pre-order lines becomes one order for the
+	// ordinary lines and one pre-order per season, linked to each other.
+	Linked []string `json:"linked,omitempty"`
 }
 
 // PlacedBy is who acted on an order.
@@ -215,6 +224,13 @@ type StockReader interface {
 // Placement is an order ready to be written, with what must hold for it.
 type Placement struct {
 	Order Order
+	// PreOrders are the pre-orders the same checkout places with Order,
+	// in the same write (Order may itself be a pre-order when the cart
+	// holds nothing else). Each pre-order line adds to its season's
+	// totals and, for a capped product, to its capped count on the
+	// condition that the cap holds (*CapError otherwise); none takes
+	// stock.
+	PreOrders []Order
 	// Cart is the cart the order consumes: emptied with the order (at the
 	// next version, so that versions never restart), on the condition
 	// that it is still at Version; empty Owner: no cart.
