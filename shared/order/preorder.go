@@ -37,6 +37,9 @@ type PreOrderInfo struct {
 	// Shard is the totals shard (0 to TotalsShards-1) the pre-order added
 	// to, and its cancellation takes from.
 	Shard int `json:"shard"`
+	// Capped are the products of the pre-order whose cap counted it: its
+	// cancellation gives their units back to the cap.
+	Capped []string `json:"capped,omitempty"`
 	// ConvertedAt and ConvertedBy are set once staff turned the pre-order
 	// into an ordinary order with its stock allocated (or backordered).
 	ConvertedAt *time.Time `json:"convertedAt,omitempty"`
