@@ -90,6 +90,11 @@ type Product struct {
 	// AvailableFrom is set on seasonal products taken on pre-order until
 	// that day; pre-orders do not consume stock.
 	AvailableFrom *time.Time `json:"availableFrom,omitempty"`
+	// PreOrder, when set, takes the product on pre-order ("précommande"):
+	// a cart line of it goes into a pre-order of its season and never
+	// consumes stock. Staff set it with AvailableFrom =
+	// PreOrder.AvailableFrom, and clear both together.
+	PreOrder *PreOrder `json:"preOrder,omitempty"`
 	// NoDiscount marks a product "hors remise": excluded from every discount.
 	NoDiscount bool `json:"noDiscount,omitempty"`
 	// Backorder allows what stock cannot serve at checkout to be ordered
