@@ -2,8 +2,10 @@ package order
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -117,9 +119,41 @@ type PreOrderBook interface {
 	Convert(ctx context.Context, m merchant.ID, season string, prefer []string, limit int, by PlacedBy, at time.Time) (ConvertResult, error)
 }
 
+// TotalsCSVHeader are the columns of WriteTotalsCSV: the season, what the
+// row totals ("product": every customer's pre-orders of the product;
+// "customer": one customer's), the customer (empty on a product row), the
+// product's reference, the units and the number of pre-order lines.
+var TotalsCSVHeader = []string{"season", "total", "customer", "ref", "units", "lines"}
+
+// What a row of WriteTotalsCSV totals.
+const (
+	TotalsRowProduct  = "product"
+	TotalsRowCustomer = "customer"
+)
+
 // WriteTotalsCSV writes a season's totals as CSV (";"-separated, as the
-// ERP's files are): one row per product, then one per customer and
-// product; cells are formula-neutralised as WriteCSV's.
+// ERP's files are): the header (TotalsCSVHeader), one row per product,
+// then one per customer and product, in the order of t; text cells are
+// formula-neutralised as WriteCSV's, counts written as they are.
 func WriteTotalsCSV(w io.Writer, t SeasonTotals) error {
-	panic("not implemented")
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	if err := cw.Write(TotalsCSVHeader); err != nil {
+		return err
+	}
+	season := textCell(t.Season)
+	for _, p := range t.Products {
+		row := []string{season, TotalsRowProduct, "", textCell(p.Ref), strconv.FormatInt(p.Units, 10), strconv.FormatInt(p.Lines, 10)}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	for _, c := range t.Customers {
+		row := []string{season, TotalsRowCustomer, textCell(c.Customer), textCell(c.Ref), strconv.FormatInt(c.Units, 10), strconv.FormatInt(c.Lines, 10)}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
