@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -43,13 +44,67 @@ const MaxPreOrderCap = 1_000_000_000
 // Check reports whether the settings hold together: a valid season id,
 // Opens on or before Closes, Closes on or before AvailableFrom, a cap and
 // a minimum between 0 and MaxPreOrderCap, the minimum within the cap.
+// The three days are dates: midnight UTC. Errors wrap ErrInvalidPreOrder
+// and say which setting is wrong.
 func (p PreOrder) Check() error {
-	panic("not implemented")
+	invalid := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidPreOrder, fmt.Sprintf(format, a...))
+	}
+	if !ValidID(p.Season) {
+		return invalid("the season must be an id: 1 to 64 bytes of printable characters without spaces, '#' or '/'")
+	}
+	for _, d := range []struct {
+		name string
+		day  time.Time
+	}{{"opens", p.Opens}, {"closes", p.Closes}, {"availableFrom", p.AvailableFrom}} {
+		if d.day.IsZero() {
+			return invalid("%s is missing", d.name)
+		}
+		if !isDate(d.day) {
+			return invalid("%s must be a date (midnight UTC), not %s", d.name, d.day.Format(time.RFC3339Nano))
+		}
+	}
+	if p.Closes.Before(p.Opens) {
+		return invalid("closes (%s) is before opens (%s)", p.Closes.Format(time.DateOnly), p.Opens.Format(time.DateOnly))
+	}
+	if p.AvailableFrom.Before(p.Closes) {
+		return invalid("availableFrom (%s) is before closes (%s)", p.AvailableFrom.Format(time.DateOnly), p.Closes.Format(time.DateOnly))
+	}
+	if p.Cap < 0 || p.Cap > MaxPreOrderCap {
+		return invalid("cap must be between 0 (no cap) and %d, not %d", MaxPreOrderCap, p.Cap)
+	}
+	if p.MinQuantity < 0 || p.MinQuantity > MaxPreOrderCap {
+		return invalid("minQuantity must be between 0 (none) and %d, not %d", MaxPreOrderCap, p.MinQuantity)
+	}
+	if p.Cap > 0 && p.MinQuantity > p.Cap {
+		return invalid("minQuantity (%d) is above the cap (%d)", p.MinQuantity, p.Cap)
+	}
+	return nil
+}
+
+// isDate reports whether t is a date: midnight UTC (shown at offset 0, so
+// that its calendar day reads the same everywhere it is printed).
+func isDate(t time.Time) bool {
+	_, offset := t.Zone()
+	return offset == 0 && t.Equal(asDate(t))
+}
+
+// asDate returns the calendar day of t, read in t's own location, as a
+// date at midnight UTC.
+func asDate(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // Open reports whether pre-orders are taken on day (a date in the
 // merchant's time zone, at midnight UTC): Opens <= day <= Closes. A day
-// outside is ErrPreOrderClosed.
+// outside is ErrPreOrderClosed. Only day's calendar date counts, read in
+// day's own location, so a merchant's local time gives its local day.
 func (p PreOrder) Open(day time.Time) error {
-	panic("not implemented")
+	d := asDate(day)
+	if d.Before(asDate(p.Opens)) || d.After(asDate(p.Closes)) {
+		return fmt.Errorf("%w: season %s takes pre-orders from %s to %s, not on %s", ErrPreOrderClosed,
+			p.Season, p.Opens.Format(time.DateOnly), p.Closes.Format(time.DateOnly), d.Format(time.DateOnly))
+	}
+	return nil
 }
