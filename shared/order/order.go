@@ -231,6 +231,11 @@ type Placement struct {
 	// condition that the cap holds (*CapError otherwise); none takes
 	// stock.
 	PreOrders []Order
+	// Caps are the caps of the pre-orders' capped products (their
+	// PreOrderInfo.Capped), in units, by reference: the write counts each
+	// such line in its product's capped count on the condition that the
+	// count stays within the cap.
+	Caps map[string]int64
 	// Cart is the cart the order consumes: emptied with the order (at the
 	// next version, so that versions never restart), on the condition
 	// that it is still at Version; empty Owner: no cart.
