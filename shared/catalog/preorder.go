@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -41,43 +42,85 @@ var (
 // MaxPreOrderCap bounds a pre-order's cap and its minimum, in units.
 const MaxPreOrderCap = 1_000_000_000
 
+// PreOrderProblem is one setting of a PreOrder that is wrong: Field is
+// its JSON name ("season", "opens", "closes", "availableFrom", "cap",
+// "minQuantity"), Reason says why.
+type PreOrderProblem struct {
+	Field  string
+	Reason string
+}
+
+// InvalidPreOrderError lists every wrong setting of a PreOrder. It wraps
+// ErrInvalidPreOrder.
+type InvalidPreOrderError struct {
+	Problems []PreOrderProblem
+}
+
+func (e *InvalidPreOrderError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrInvalidPreOrder.Error())
+	for i, p := range e.Problems {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.Field + " " + p.Reason)
+	}
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidPreOrder) true.
+func (e *InvalidPreOrderError) Unwrap() error { return ErrInvalidPreOrder }
+
 // Check reports whether the settings hold together: a valid season id,
 // Opens on or before Closes, Closes on or before AvailableFrom, a cap and
 // a minimum between 0 and MaxPreOrderCap, the minimum within the cap.
-// The three days are dates: midnight UTC. Errors wrap ErrInvalidPreOrder
-// and say which setting is wrong.
+// The three days are dates: midnight UTC. It returns nil or an
+// *InvalidPreOrderError naming every wrong setting (a setting found wrong
+// on its own is not compared with the others).
 func (p PreOrder) Check() error {
-	invalid := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidPreOrder, fmt.Sprintf(format, a...))
+	var e InvalidPreOrderError
+	bad := func(field, format string, a ...any) {
+		e.Problems = append(e.Problems, PreOrderProblem{Field: field, Reason: fmt.Sprintf(format, a...)})
 	}
 	if !ValidID(p.Season) {
-		return invalid("the season must be an id: 1 to 64 bytes of printable characters without spaces, '#' or '/'")
+		bad("season", "must be an id: 1 to 64 bytes of printable characters without spaces, '#' or '/'")
 	}
-	for _, d := range []struct {
-		name string
-		day  time.Time
-	}{{"opens", p.Opens}, {"closes", p.Closes}, {"availableFrom", p.AvailableFrom}} {
-		if d.day.IsZero() {
-			return invalid("%s is missing", d.name)
+	days := []struct {
+		field string
+		day   time.Time
+		ok    bool
+	}{{field: "opens", day: p.Opens}, {field: "closes", day: p.Closes}, {field: "availableFrom", day: p.AvailableFrom}}
+	for i, d := range days {
+		switch {
+		case d.day.IsZero():
+			bad(d.field, "is missing")
+		case !isDate(d.day):
+			bad(d.field, "must be a date (midnight UTC), not %s", d.day.Format(time.RFC3339Nano))
+		default:
+			days[i].ok = true
 		}
-		if !isDate(d.day) {
-			return invalid("%s must be a date (midnight UTC), not %s", d.name, d.day.Format(time.RFC3339Nano))
-		}
 	}
-	if p.Closes.Before(p.Opens) {
-		return invalid("closes (%s) is before opens (%s)", p.Closes.Format(time.DateOnly), p.Opens.Format(time.DateOnly))
+	opens, closes, from := days[0], days[1], days[2]
+	if opens.ok && closes.ok && p.Closes.Before(p.Opens) {
+		bad("closes", "(%s) is before opens (%s)", p.Closes.Format(time.DateOnly), p.Opens.Format(time.DateOnly))
 	}
-	if p.AvailableFrom.Before(p.Closes) {
-		return invalid("availableFrom (%s) is before closes (%s)", p.AvailableFrom.Format(time.DateOnly), p.Closes.Format(time.DateOnly))
+	if closes.ok && from.ok && p.AvailableFrom.Before(p.Closes) {
+		bad("availableFrom", "(%s) is before closes (%s)", p.AvailableFrom.Format(time.DateOnly), p.Closes.Format(time.DateOnly))
 	}
-	if p.Cap < 0 || p.Cap > MaxPreOrderCap {
-		return invalid("cap must be between 0 (no cap) and %d, not %d", MaxPreOrderCap, p.Cap)
+	capOK, minOK := p.Cap >= 0 && p.Cap <= MaxPreOrderCap, p.MinQuantity >= 0 && p.MinQuantity <= MaxPreOrderCap
+	if !capOK {
+		bad("cap", "must be between 0 (no cap) and %d, not %d", MaxPreOrderCap, p.Cap)
 	}
-	if p.MinQuantity < 0 || p.MinQuantity > MaxPreOrderCap {
-		return invalid("minQuantity must be between 0 (none) and %d, not %d", MaxPreOrderCap, p.MinQuantity)
+	if !minOK {
+		bad("minQuantity", "must be between 0 (no minimum) and %d, not %d", MaxPreOrderCap, p.MinQuantity)
 	}
-	if p.Cap > 0 && p.MinQuantity > p.Cap {
-		return invalid("minQuantity (%d) is above the cap (%d)", p.MinQuantity, p.Cap)
+	if capOK && minOK && p.Cap > 0 && p.MinQuantity > p.Cap {
+		bad("minQuantity", "(%d) is above the cap (%d)", p.MinQuantity, p.Cap)
+	}
+	if len(e.Problems) > 0 {
+		return &e
 	}
 	return nil
 }

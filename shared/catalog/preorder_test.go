@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,10 +48,10 @@ func TestPreOrder_Check(t *testing.T) {
 			p.Opens, p.Closes, p.AvailableFrom = day("2027-01-05"), day("2027-01-05"), day("2027-01-05")
 		}, ""},
 		{"largest cap", func(p *catalog.PreOrder) { p.Cap = catalog.MaxPreOrderCap }, ""},
-		{"no season", func(p *catalog.PreOrder) { p.Season = "" }, "season"},
-		{"season with a '#'", func(p *catalog.PreOrder) { p.Season = "jardin#2027" }, "season"},
-		{"season with a '/'", func(p *catalog.PreOrder) { p.Season = "jardin/2027" }, "season"},
-		{"season too long", func(p *catalog.PreOrder) { p.Season = strings.Repeat("s", 65) }, "season"},
+		{"no season", func(p *catalog.PreOrder) { p.Season = "" }, "season must be an id"},
+		{"season with a '#'", func(p *catalog.PreOrder) { p.Season = "jardin#2027" }, "season must be an id"},
+		{"season with a '/'", func(p *catalog.PreOrder) { p.Season = "jardin/2027" }, "season must be an id"},
+		{"season too long", func(p *catalog.PreOrder) { p.Season = strings.Repeat("s", 65) }, "season must be an id"},
 		{"no opening day", func(p *catalog.PreOrder) { p.Opens = time.Time{} }, "opens is missing"},
 		{"no closing day", func(p *catalog.PreOrder) { p.Closes = time.Time{} }, "closes is missing"},
 		{"no availability day", func(p *catalog.PreOrder) { p.AvailableFrom = time.Time{} }, "availableFrom is missing"},
@@ -84,7 +85,41 @@ func TestPreOrder_Check(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.reason) {
 				t.Errorf("Check() = %q, want it to say %q", err, tt.reason)
 			}
+			var invalid *catalog.InvalidPreOrderError
+			if !errors.As(err, &invalid) || len(invalid.Problems) != 1 {
+				t.Fatalf("Check() = %#v, want one problem", err)
+			}
+			if field, _, _ := strings.Cut(tt.reason, " "); invalid.Problems[0].Field != field {
+				t.Errorf("Check() names field %q, want %q", invalid.Problems[0].Field, field)
+			}
 		})
+	}
+}
+
+func TestPreOrder_Check_NamesEveryWrongSetting(t *testing.T) {
+	p := catalog.PreOrder{
+		Season:        "jardin 2027",
+		Opens:         day("2027-03-01"),
+		Closes:        day("2027-02-01"),
+		AvailableFrom: day("2027-01-01"),
+		Cap:           5,
+		MinQuantity:   6,
+	}
+	var invalid *catalog.InvalidPreOrderError
+	if err := p.Check(); !errors.As(err, &invalid) {
+		t.Fatalf("Check() = %v, want an *InvalidPreOrderError", err)
+	}
+	var fields []string
+	for _, pb := range invalid.Problems {
+		fields = append(fields, pb.Field)
+	}
+	if want := []string{"season", "closes", "availableFrom", "minQuantity"}; !slices.Equal(fields, want) {
+		t.Errorf("problems name %v, want %v", fields, want)
+	}
+	// A day that is wrong on its own is not compared with the others.
+	p = catalog.PreOrder{Season: "s", Opens: day("2027-03-01"), Closes: day("2027-02-01").Add(time.Hour), AvailableFrom: day("2027-01-01")}
+	if err := p.Check(); !errors.As(err, &invalid) || len(invalid.Problems) != 1 || invalid.Problems[0].Field != "closes" {
+		t.Errorf("Check() = %v, want only closes, not a date", err)
 	}
 }
 
