@@ -104,6 +104,9 @@ type ProductView struct {
 	Price *PriceView `json:"price,omitempty"`
 	// Availability is given on the product detail only.
 	Availability *AvailabilityView `json:"availability,omitempty"`
+	// PreOrder is set on a product taken on pre-order: a line of it goes
+	// into a pre-order of its season (admin_preorder.go).
+	PreOrder *PreOrderView `json:"preOrder,omitempty"`
 }
 
 // AvailabilityView tells where a product can be served from.
@@ -364,6 +367,7 @@ func (a *CatalogAPI) view(p catalog.Product, chain []string) ProductView {
 		Ref: p.Ref, EAN: p.EAN, CategoryID: p.CategoryID, Name: name, Description: desc, Language: lang,
 		Attributes: p.Attributes, Images: p.Images, Packagings: p.Packagings,
 		MinOrderQty: p.MinOrderQty, OrderMultiple: p.OrderMultiple, TaxCategory: p.TaxCategory, Links: p.Links,
+		PreOrder: preOrderView(p.PreOrder),
 	}
 }
 
