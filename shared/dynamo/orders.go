@@ -36,6 +36,14 @@ import (
 //	credit       PK=M#<m>#C#<customer>     SK=CREDIT   Outstanding (N), Currency
 //	idempotency  PK=M#<m>#IDEM#<c>#<key>   SK=IDEM     (idempotency.go)
 //
+// Pre-orders (order.PreOrderKind) are orders as above, and each adds to
+// its season's totals in the shard n it drew (0 to order.TotalsShards-1):
+//
+//	product total   PK=M#<m>#PRE#<season>#<nn>  SK=REF#<ref>              Type=PRE-ORDER-TOTAL, Ref, Units (N), Lines (N)
+//	customer total  PK=M#<m>#PRE#<season>#<nn>  SK=C#<customer>#<ref>     Type=PRE-ORDER-TOTAL, Customer, Ref, Units, Lines
+//	season index    PK=M#<m>#PRE#<season>#<nn>  SK=O#<order id>           Type=PRE-ORDER, Customer, Units (Converted once converted)
+//	capped count    PK=M#<m>#PRE#<season>#CAP   SK=REF#<ref>              Type=PRE-ORDER-CAP, Units (N), Cap (N)
+//
 // Place writes an order in one TransactWriteItems when its actions fit
 // (order, idempotency record, cart, credit and one update per warehouse
 // level it takes from: at most 100); a larger order takes its stock chunk
@@ -57,6 +65,13 @@ const (
 	// AttrCredited is the amount an order added to its customer's
 	// outstanding, which its cancellation takes off.
 	AttrCredited = "Credited"
+	// AttrPreOrderUnits and AttrPreOrderLines are the units and the lines
+	// a pre-order total counts; AttrPreOrderUnits is also a capped count's
+	// units and a season index item's.
+	AttrPreOrderUnits = "Units"
+	AttrPreOrderLines = "Lines"
+	// AttrPreOrderCap is the cap a capped count was last written with.
+	AttrPreOrderCap = "Cap"
 )
 
 // Item types of orders.
@@ -68,6 +83,11 @@ const (
 	// retyped it, so that its expiry gives nothing back.
 	typeHoldUsed = "HOLD-CONSUMED"
 	typeCredit   = "CREDIT"
+	// Pre-order items: a total of a shard, a season index item, a capped
+	// count.
+	typePreOrderTotal = "PRE-ORDER-TOTAL"
+	typePreOrderIndex = "PRE-ORDER"
+	typePreOrderCap   = "PRE-ORDER-CAP"
 )
 
 // maxOrderDoc is the largest order document stored: an item holds at most
@@ -240,13 +260,19 @@ const (
 	actStock
 	actHold
 	actNewHold
+	// actPreOrder is a pre-order's total or index item (no condition),
+	// actCap a capped count (condition: the cap holds).
+	actPreOrder
+	actCap
 )
 
-// action is one write of a transaction with what it is.
+// action is one write of a transaction with what it is; a capped count's
+// action keeps the units it adds and the cap.
 type action struct {
-	kind actionKind
-	ref  string
-	item types.TransactWriteItem
+	kind       actionKind
+	ref        string
+	units, cap int64
+	item       types.TransactWriteItem
 }
 
 // finalActions are the order's writes besides stock: the order Put, the
@@ -258,11 +284,23 @@ func (o *Orders) finalActions(ctx context.Context, p order.Placement) ([]action,
 	if err != nil {
 		return nil, err
 	}
-	acts := []action{{kind: actOrder, item: types.TransactWriteItem{Put: &types.Put{
-		TableName: table, Item: av,
-		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}}
+	put := func(av map[string]types.AttributeValue) action {
+		return action{kind: actOrder, item: types.TransactWriteItem{Put: &types.Put{
+			TableName: table, Item: av,
+			ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}}}
+	}
+	acts := []action{put(av)}
+	// The pre-orders placed with the order: their Puts follow its own.
+	avs := []map[string]types.AttributeValue{av}
+	for _, pre := range p.PreOrders {
+		pav, err := orderAttributes(m, pre)
+		if err != nil {
+			return nil, err
+		}
+		acts, avs = append(acts, put(pav)), append(avs, pav)
+	}
 	if k := p.Idempotency; k != nil {
 		pk, sk, err := idempotencyKey(m, k.Customer, k.Key)
 		if err != nil {
@@ -317,7 +355,9 @@ func (o *Orders) finalActions(ctx context.Context, p order.Placement) ([]action,
 		acts = append(acts, action{kind: actCart, item: types.TransactWriteItem{Update: up}})
 	}
 	if c := p.Credit; c != nil {
-		gross := ord.Totals.Tax.Gross
+		// The credit covers every order of the placement; each order
+		// records what it added, which its cancellation takes off.
+		gross := placementGross(p)
 		if c.Limit.IsNegative() {
 			return nil, fmt.Errorf("order %s: %w: %s", ord.ID, payment.ErrNegativeCreditLimit, c.Limit)
 		}
@@ -339,7 +379,11 @@ func (o *Orders) finalActions(ctx context.Context, p order.Placement) ([]action,
 			if !headroom.IsNegative() {
 				cond = "attribute_not_exists(#o) OR #o <= :h"
 			}
-			av[AttrCredited] = &types.AttributeValueMemberN{Value: gross.String()}
+			for i, o := range placementOrders(p) {
+				if g := o.Totals.Tax.Gross; g.IsPositive() {
+					avs[i][AttrCredited] = &types.AttributeValueMemberN{Value: g.String()}
+				}
+			}
 			acts = append(acts, action{kind: actCredit, item: types.TransactWriteItem{Update: &types.Update{
 				TableName: table, Key: key(pk, sk),
 				UpdateExpression:         aws.String("SET #o = if_not_exists(#o, :zero) + :g, #c = :cur, #ty = :ty"),
@@ -357,6 +401,250 @@ func (o *Orders) finalActions(ctx context.Context, p order.Placement) ([]action,
 		}
 	}
 	return acts, nil
+}
+
+// placementOrders are p's orders: its Order, then its PreOrders.
+func placementOrders(p order.Placement) []order.Order {
+	return append([]order.Order{p.Order}, p.PreOrders...)
+}
+
+// placementGross is the amount including VAT of p's orders together.
+func placementGross(p order.Placement) decimal.Decimal {
+	sum := decimal.Zero
+	for _, o := range placementOrders(p) {
+		sum = sum.Add(o.Totals.Tax.Gross)
+	}
+	return sum
+}
+
+// preOrdersOf are the pre-orders among p's orders.
+func preOrdersOf(p order.Placement) []order.Order {
+	var out []order.Order
+	for _, o := range placementOrders(p) {
+		if o.Kind == order.PreOrderKind {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// preOrderRef is what a pre-order holds of one product: its units and its
+// number of lines.
+type preOrderRef struct {
+	Ref          string
+	Units, Lines int64
+}
+
+// preOrderRefs merges a pre-order's lines per product, in reference order,
+// so that no transaction writes one total twice.
+func preOrderRefs(o order.Order) []preOrderRef {
+	idx := map[string]int{}
+	var out []preOrderRef
+	for _, l := range o.Lines {
+		i, ok := idx[l.Ref]
+		if !ok {
+			i = len(out)
+			idx[l.Ref] = i
+			out = append(out, preOrderRef{Ref: l.Ref})
+		}
+		out[i].Units += l.Units
+		out[i].Lines++
+	}
+	slices.SortFunc(out, func(a, b preOrderRef) int { return cmp.Compare(a.Ref, b.Ref) })
+	return out
+}
+
+// preOrderTotals are the updates of a pre-order's product total and
+// customer total of r in its shard: sign 1 adds r's units and lines
+// (placing), -1 takes them off (cancelling). No condition: an ADD is
+// exact whatever the order of concurrent writes.
+func (o *Orders) preOrderTotals(m merchant.ID, pre order.Order, r preOrderRef, sign int64) ([]types.TransactWriteItem, error) {
+	info := pre.PreOrder
+	ppk, psk, err := preOrderProductKey(m, info.Season, info.Shard, r.Ref)
+	if err != nil {
+		return nil, err
+	}
+	cpk, csk, err := preOrderCustomerKey(m, info.Season, info.Shard, pre.Customer, r.Ref)
+	if err != nil {
+		return nil, err
+	}
+	values := func(customer bool) map[string]types.AttributeValue {
+		v := map[string]types.AttributeValue{
+			":u":   &types.AttributeValueMemberN{Value: strconv.FormatInt(sign*r.Units, 10)},
+			":l":   &types.AttributeValueMemberN{Value: strconv.FormatInt(sign*r.Lines, 10)},
+			":ty":  &types.AttributeValueMemberS{Value: typePreOrderTotal},
+			":ref": &types.AttributeValueMemberS{Value: r.Ref},
+		}
+		if customer {
+			v[":c"] = &types.AttributeValueMemberS{Value: pre.Customer}
+		}
+		return v
+	}
+	names := func(customer bool) map[string]string {
+		n := map[string]string{"#u": AttrPreOrderUnits, "#l": AttrPreOrderLines, "#ty": AttrType, "#ref": AttrRef}
+		if customer {
+			n["#c"] = AttrCustomer
+		}
+		return n
+	}
+	table := aws.String(o.Table.Name)
+	return []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: table, Key: key(ppk, psk),
+			UpdateExpression:          aws.String("SET #ty = :ty, #ref = :ref ADD #u :u, #l :l"),
+			ExpressionAttributeNames:  names(false),
+			ExpressionAttributeValues: values(false),
+		}},
+		{Update: &types.Update{
+			TableName: table, Key: key(cpk, csk),
+			UpdateExpression:          aws.String("SET #ty = :ty, #ref = :ref, #c = :c ADD #u :u, #l :l"),
+			ExpressionAttributeNames:  names(true),
+			ExpressionAttributeValues: values(true),
+		}},
+	}, nil
+}
+
+// preOrderActions are the writes of p's pre-orders besides their Puts: per
+// pre-order and product, the product's and the customer's totals in the
+// pre-order's shard and, for a capped product, its capped count, raised on
+// the condition that it stays within the cap; per pre-order its season
+// index item. A line larger than its cap alone is a *order.CapError before
+// any write (1 consistent GetItem per such product, for what remains).
+func (o *Orders) preOrderActions(ctx context.Context, p order.Placement) ([]action, error) {
+	m := p.Order.Merchant
+	table := aws.String(o.Table.Name)
+	var (
+		acts []action
+		over []order.CapShortage
+	)
+	for _, pre := range preOrdersOf(p) {
+		info := pre.PreOrder
+		if info == nil {
+			return nil, fmt.Errorf("place pre-order %s: no season", pre.ID)
+		}
+		if len(takesOf(pre)) > 0 {
+			return nil, fmt.Errorf("place pre-order %s: a pre-order takes no stock", pre.ID)
+		}
+		var units int64
+		for _, r := range preOrderRefs(pre) {
+			units += r.Units
+			totals, err := o.preOrderTotals(m, pre, r, 1)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range totals {
+				acts = append(acts, action{kind: actPreOrder, ref: r.Ref, item: t})
+			}
+			if !slices.Contains(info.Capped, r.Ref) {
+				continue
+			}
+			limit := p.Caps[r.Ref]
+			if limit <= 0 {
+				return nil, fmt.Errorf("place pre-order %s: %s is capped but its cap is not given", pre.ID, r.Ref)
+			}
+			if r.Units > limit {
+				over = append(over, order.CapShortage{Ref: r.Ref, Requested: r.Units, Cap: limit})
+				continue
+			}
+			pk, sk, err := preOrderCapKey(m, info.Season, r.Ref)
+			if err != nil {
+				return nil, err
+			}
+			acts = append(acts, action{kind: actCap, ref: r.Ref, units: r.Units, cap: limit, item: types.TransactWriteItem{Update: &types.Update{
+				TableName: table, Key: key(pk, sk),
+				UpdateExpression:         aws.String("SET #u = if_not_exists(#u, :zero) + :q, #cap = :cap, #ty = :ty"),
+				ConditionExpression:      aws.String("attribute_not_exists(#u) OR #u <= :room"),
+				ExpressionAttributeNames: map[string]string{"#u": AttrPreOrderUnits, "#cap": AttrPreOrderCap, "#ty": AttrType},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":zero": &types.AttributeValueMemberN{Value: "0"},
+					":q":    &types.AttributeValueMemberN{Value: strconv.FormatInt(r.Units, 10)},
+					":cap":  &types.AttributeValueMemberN{Value: strconv.FormatInt(limit, 10)},
+					":room": &types.AttributeValueMemberN{Value: strconv.FormatInt(limit-r.Units, 10)},
+					":ty":   &types.AttributeValueMemberS{Value: typePreOrderCap},
+				},
+				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			}}})
+		}
+		pk, sk, err := preOrderOrderKey(m, info.Season, info.Shard, pre.ID)
+		if err != nil {
+			return nil, err
+		}
+		acts = append(acts, action{kind: actPreOrder, item: types.TransactWriteItem{Put: &types.Put{
+			TableName: table, Item: map[string]types.AttributeValue{
+				AttrPK:            &types.AttributeValueMemberS{Value: pk},
+				AttrSK:            &types.AttributeValueMemberS{Value: sk},
+				AttrType:          &types.AttributeValueMemberS{Value: typePreOrderIndex},
+				AttrCustomer:      &types.AttributeValueMemberS{Value: pre.Customer},
+				AttrPreOrderUnits: &types.AttributeValueMemberN{Value: strconv.FormatInt(units, 10)},
+			},
+		}}})
+	}
+	if len(over) == 0 {
+		return acts, nil
+	}
+	for i, s := range over {
+		season := ""
+		for _, pre := range preOrdersOf(p) {
+			if slices.ContainsFunc(pre.Lines, func(l order.Line) bool { return l.Ref == s.Ref }) {
+				season = pre.PreOrder.Season
+			}
+		}
+		pk, sk, err := preOrderCapKey(m, season, s.Ref)
+		if err != nil {
+			return nil, err
+		}
+		out, err := o.Table.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, fmt.Errorf("read the capped count of %s: %w", s.Ref, err)
+		}
+		counted, err := number[int64](out.Item, AttrPreOrderUnits)
+		if err != nil {
+			return nil, err
+		}
+		over[i].Remaining = max(0, s.Cap-counted)
+	}
+	return nil, &order.CapError{Lines: over}
+}
+
+// preOrderCancellation are the writes that take a pre-order off its
+// season: its units and lines off its shard's product and customer
+// totals, its units off the capped count of each product its cap counted
+// it in, and its season index item deleted. None for an ordinary order.
+func (o *Orders) preOrderCancellation(m merchant.ID, ord order.Order) ([]types.TransactWriteItem, error) {
+	if ord.Kind != order.PreOrderKind || ord.PreOrder == nil {
+		return nil, nil
+	}
+	info := ord.PreOrder
+	table := aws.String(o.Table.Name)
+	var items []types.TransactWriteItem
+	for _, r := range preOrderRefs(ord) {
+		totals, err := o.preOrderTotals(m, ord, r, -1)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, totals...)
+		if !slices.Contains(info.Capped, r.Ref) {
+			continue
+		}
+		pk, sk, err := preOrderCapKey(m, info.Season, r.Ref)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: table, Key: key(pk, sk),
+			UpdateExpression:         aws.String("ADD #u :q"),
+			ExpressionAttributeNames: map[string]string{"#u": AttrPreOrderUnits},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":q": &types.AttributeValueMemberN{Value: strconv.FormatInt(-r.Units, 10)},
+			},
+		}})
+	}
+	pk, sk, err := preOrderOrderKey(m, info.Season, info.Shard, ord.ID)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: table, Key: key(pk, sk)}})
+	return items, nil
 }
 
 // creditOutstanding reads a customer's outstanding on account (1 GetItem).
@@ -383,18 +671,37 @@ func (o *Orders) Place(ctx context.Context, p order.Placement) error {
 	if _, err := merchantPrefix(m); err != nil {
 		return err
 	}
+	for _, pre := range p.PreOrders {
+		if pre.Merchant != m || pre.Customer != p.Order.Customer {
+			return fmt.Errorf("place order %s: pre-order %s is another merchant's or customer's", p.Order.ID, pre.ID)
+		}
+	}
 	final, err := o.finalActions(ctx, p)
 	if err != nil {
 		return err
 	}
-	if doc := final[0].item.Put.Item[AttrDoc].(*types.AttributeValueMemberS); len(doc.Value) > maxOrderDoc {
-		return fmt.Errorf("place order %s: %d bytes: %w", p.Order.ID, len(doc.Value), order.ErrTooLarge)
+	for _, a := range final {
+		if a.kind != actOrder {
+			continue
+		}
+		if doc := a.item.Put.Item[AttrDoc].(*types.AttributeValueMemberS); len(doc.Value) > maxOrderDoc {
+			return fmt.Errorf("place order %s: %d bytes: %w", str(a.item.Put.Item, AttrPK), len(doc.Value), order.ErrTooLarge)
+		}
 	}
 	takes := takesOf(p.Order)
-	if len(final)+len(takes) > maxTransactItems {
+	pre, err := o.preOrderActions(ctx, p)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pre) > 0 && len(final)+len(pre)+len(takes) > maxTransactItems:
+		// Pre-orders count in their totals in the order's own write: no
+		// holds for them.
+		return fmt.Errorf("place order %s: %d writes with its pre-orders: %w", p.Order.ID, len(final)+len(pre)+len(takes), order.ErrTooLarge)
+	case len(final)+len(takes) > maxTransactItems:
 		return o.placeWithHolds(ctx, p, final, takes)
 	}
-	acts := final
+	acts := append(final, pre...)
 	for _, t := range takes {
 		u, err := o.takeUpdate(m, t, false)
 		if err != nil {
@@ -446,6 +753,7 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 	}
 	var (
 		failed  = map[actionKind]bool{}
+		capped  []order.CapShortage
 		stale   []string
 		orderAV map[string]types.AttributeValue
 		credit  map[string]types.AttributeValue
@@ -465,6 +773,12 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 				orderAV = r.Item
 			case actCredit:
 				credit = r.Item
+			case actCap:
+				units, err := number[int64](r.Item, AttrPreOrderUnits)
+				if err != nil {
+					return false, err
+				}
+				capped = append(capped, order.CapShortage{Ref: a.ref, Requested: a.units, Remaining: max(0, a.cap-units), Cap: a.cap})
 			case actStock:
 				if !slices.Contains(stale, a.ref) {
 					stale = append(stale, a.ref)
@@ -485,7 +799,7 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 		if err != nil {
 			return false, err
 		}
-		if stored.ID == p.Order.ID && stored.Customer == p.Order.Customer {
+		if stored.Customer == p.Order.Customer && slices.ContainsFunc(placementOrders(p), func(o order.Order) bool { return o.ID == stored.ID }) {
 			return false, errAlreadyPlaced
 		}
 		return false, fmt.Errorf("place order %s: the order number is taken by another customer's order", p.Order.ID)
@@ -501,7 +815,9 @@ func (o *Orders) refusal(ctx context.Context, p order.Placement, acts []action, 
 				return false, err
 			}
 		}
-		return false, &payment.CreditLimitError{Limit: p.Credit.Limit, Outstanding: out, Order: p.Order.Totals.Tax.Gross}
+		return false, &payment.CreditLimitError{Limit: p.Credit.Limit, Outstanding: out, Order: placementGross(p)}
+	case len(capped) > 0:
+		return false, &order.CapError{Lines: capped}
 	case failed[actNewHold]:
 		// Before stock: the hold left by an earlier attempt must go back,
 		// or its stock stays taken.
@@ -842,7 +1158,12 @@ const cancelChunk = maxTransactItems - 2
 // back to the customer's outstanding when it added to it (see
 // order.Store): 1 consistent GetItem, then 1 TransactWriteItems (the order
 // on the condition that its Status is the one read, the credit, the
-// give-backs of up to 98 levels). An order with more levels gives the rest
+// give-backs of up to 98 levels). A pre-order is taken off its season in
+// the same transaction (preOrderCancellation: its totals, its capped
+// counts, its index item), on the further condition, when read before its
+// conversion, that it is still not converted; a converted pre-order also
+// gives back the stock its conversion took. Whether the season still
+// allows a cancellation is the caller's rule. An order with more levels gives the rest
 // back in further transactions, each conditioned on the order's Returned
 // count, so that a cancellation that stopped half way resumes when called
 // again. An order cancelled already is order.ErrNotCancellable.
@@ -862,7 +1183,16 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 		if err != nil {
 			return order.Order{}, err
 		}
-		chunks := chunksOf(takesOf(ord), cancelChunk)
+		// A pre-order's cancellation takes it off its season in the
+		// order's own transaction: fewer give-backs fit with it.
+		season, err := o.preOrderCancellation(m, ord)
+		if err != nil {
+			return order.Order{}, err
+		}
+		if cancelChunk-len(season) < 1 {
+			return order.Order{}, fmt.Errorf("cancel order %s: %d season writes: %w", id, len(season), order.ErrTooLarge)
+		}
+		chunks := chunksOf(takesOf(ord), cancelChunk-len(season))
 		if attempt >= placeAttempts+len(chunks) {
 			return order.Order{}, fmt.Errorf("cancel order %s: %w", id, order.ErrBusy)
 		}
@@ -902,7 +1232,7 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 		if err != nil {
 			return order.Order{}, err
 		}
-		head := []types.TransactWriteItem{{Update: &types.Update{
+		cancel := &types.Update{
 			TableName: table, Key: key(pk, sk),
 			UpdateExpression:         aws.String("SET #st = :c, #doc = :doc, #r = :r"),
 			ConditionExpression:      aws.String("#st = :was"),
@@ -913,12 +1243,20 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 				":r":   &types.AttributeValueMemberN{Value: strconv.Itoa(min(1, len(chunks)))},
 				":was": &types.AttributeValueMemberS{Value: string(was)},
 			},
-		}}}
+		}
+		if _, converted := av[AttrPreOrderConverted]; ord.Kind == order.PreOrderKind && !converted {
+			// A pre-order read before its conversion: a conversion
+			// meanwhile took stock this cancellation would not give back.
+			cancel.ConditionExpression = aws.String("#st = :was AND attribute_not_exists(#cv)")
+			cancel.ExpressionAttributeNames["#cv"] = AttrPreOrderConverted
+		}
+		head := []types.TransactWriteItem{{Update: cancel}}
 		release, err := o.creditRelease(m, ord.Customer, av)
 		if err != nil {
 			return order.Order{}, err
 		}
 		head = append(head, release...)
+		head = append(head, season...)
 		var takes []take
 		if len(chunks) > 0 {
 			takes = chunks[0]
