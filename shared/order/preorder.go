@@ -105,6 +105,13 @@ type ConvertResult struct {
 	Remaining int `json:"remaining"`
 }
 
+// Bounds of one conversion call: how many pre-orders it converts when
+// not told, and at most.
+const (
+	ConvertDefault = 50
+	ConvertMax     = 100
+)
+
 // PreOrderBook reads a season's pre-order totals and converts its
 // pre-orders.
 type PreOrderBook interface {
