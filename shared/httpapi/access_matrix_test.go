@@ -202,6 +202,8 @@ func TestAccessMatrix_AdminPaymentAndStock(t *testing.T) {
 		{http.MethodPut, "/admin/customers/C0001/payment", `{"terms":{"days":30,"method":"net"},"methods":["card","on-account"],"creditLimit":"5000"}`},
 		{http.MethodPut, "/admin/payment/settings", `{"monthEnd":"end-of-month-then-days"}`},
 		{http.MethodGet, "/admin/stock/alerts", ""},
+		{http.MethodPut, "/admin/products/" + demo.PumpRef + "/pre-order", preOrderBody},
+		{http.MethodDelete, "/admin/products/" + demo.PumpRef + "/pre-order", ""},
 	}
 	var cases []routeAccess
 	for _, rt := range routes {
@@ -212,7 +214,9 @@ func TestAccessMatrix_AdminPaymentAndStock(t *testing.T) {
 			routeAccess{"another merchant's staff", f.jardinStaff, rt.method, rt.path, rt.body, 401, "invalid-token"},
 		)
 	}
-	cases = append(cases, routeAccess{"staff", f.staff, http.MethodGet, "/admin/stock/alerts", "", 200, ""})
+	cases = append(cases, routeAccess{"staff", f.staff, http.MethodGet, "/admin/stock/alerts", "", 200, ""},
+		routeAccess{"staff", f.staff, http.MethodPut, "/admin/products/" + demo.PumpRef + "/pre-order", preOrderBody, 200, ""},
+		routeAccess{"staff", f.staff, http.MethodDelete, "/admin/products/" + demo.PumpRef + "/pre-order", "", 204, ""})
 	checkRouteAccess(t, func(method, path, token, body string) response {
 		var b any
 		if body != "" {
