@@ -8,8 +8,8 @@ import (
 
 // AdminAPI builds the back-office function: the category tree, products,
 // assortments, storefronts, discount rules and precedence policy, VAT
-// rates, distance-selling ledger and customers' VAT checks of the caller's
-// merchant, for its staff. Ledger recomputations go to the vat-threshold
+// rates, distance-selling ledger, customers' VAT checks and seasons'
+// pre-orders of the caller's merchant, for its staff. Ledger recomputations go to the vat-threshold
 // queue (VAT_THRESHOLD_QUEUE_URL).
 // Its pipeline resolves hosts with the same storefront store that the
 // admin routes write through, so a storefront write drops this process's
@@ -41,5 +41,8 @@ func AdminAPI(d Deps) APIHandler {
 	api.StockAlerts = &dynamo.StockAlerts{Table: d.table()}
 	// Exchange rates, uncached here: staff see a day they set at once.
 	api.ExchangeRates = &dynamo.ExchangeRates{Table: d.table()}
+	// Pre-orders: a season's totals and their conversion, which takes
+	// stock as the checkout does (the warehouses kept for CACHE_TTL).
+	api.PreOrders = &dynamo.Orders{Table: d.table(), WarehousesTTL: d.Env.CacheTTL}
 	return serve(api.Routes())
 }
