@@ -9,8 +9,8 @@ import (
 // AdminAPI builds the back-office function: the category tree, products,
 // assortments, storefronts, discount rules and precedence policy, VAT
 // rates, distance-selling ledger, customers' VAT checks and seasons'
-// pre-orders of the caller's merchant, for its staff. Ledger recomputations go to the vat-threshold
-// queue (VAT_THRESHOLD_QUEUE_URL).
+// pre-orders of the caller's merchant, for its staff. Ledger
+// recomputations go to the vat-threshold queue (VAT_THRESHOLD_QUEUE_URL).
 // Its pipeline resolves hosts with the same storefront store that the
 // admin routes write through, so a storefront write drops this process's
 // cached copy; its assortments are read uncached. The other functions see
