@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/order"
 	"github.com/comptoir/comptoir/shared/stock"
@@ -192,20 +193,22 @@ func (o *Orders) unconverted(ctx context.Context, m merchant.ID, season string) 
 // unconverted pre-orders (16 Queries at once), then for each: 1
 // consistent GetItem of the order; a cancelled or converted one is
 // skipped; its lines are allocated with order.Allocate, every product
-// allowing backorders, the warehouses of prefer first, from the levels
-// this call holds (read with Levels, one BatchGetItem, the first time a
-// product comes up, then kept up to date with what this call took); then 1
-// TransactWriteItems: the order (Doc with its allocations, backorders and
-// PreOrder.ConvertedAt/By, Converted) on the condition that its status is
-// the one read and that it is not converted, Converted on its O#<id> item
-// on the condition that the item exists and is not converted, and one take
-// per product and warehouse on the condition that the units are available
-// (as Place's). A take that fails reads the order's levels again and
-// allocates again (up to 5 times); a conflict is retried with jitter;
-// either way too often is order.ErrBusy. Round trips per pre-order: 2 (3
-// when it brings a product up first). Concurrent conversions of a season
-// each convert a pre-order at most once between them, and no unit is taken
-// twice.
+// allowing backorders, as the checkout serves an order: the customer's
+// preferred warehouse first (its account read once per call, 1 GetItem),
+// then those of prefer (the storefront's), then the others, from the
+// levels this call holds (read with Levels, 1 BatchGetItem, the first
+// time a product comes up, then kept up to date with what this call
+// took); then 1 TransactWriteItems: the order (Doc with its allocations,
+// backorders and PreOrder.ConvertedAt/By; Converted) on the condition
+// that its status is the one read and that it is not converted, Converted
+// on its O#<id> item on the condition that the item exists and is not
+// converted, and one take per product and warehouse on the condition that
+// the units are available (Place's). A take that fails reads the order's
+// levels again and allocates again (up to 5 times); a conflict is retried
+// with jitter; either way too often is order.ErrBusy. Round trips per
+// pre-order: 2, plus 1 for a customer and 1 for products the call meets
+// first. Concurrent conversions of a season convert each pre-order once
+// between them, and no unit is taken twice. The totals do not change.
 func (o *Orders) Convert(ctx context.Context, m merchant.ID, season string, prefer []string, limit int, by order.PlacedBy, at time.Time) (order.ConvertResult, error) {
 	switch {
 	case limit <= 0:
@@ -218,7 +221,7 @@ func (o *Orders) Convert(ctx context.Context, m merchant.ID, season string, pref
 	if err != nil {
 		return res, err
 	}
-	c := &conversion{orders: o, m: m, season: season, prefer: prefer, by: by, at: at.UTC(), levels: map[string][]stock.Level{}}
+	c := &conversion{orders: o, m: m, season: season, prefer: prefer, by: by, at: at.UTC(), levels: map[string][]stock.Level{}, preferred: map[string]string{}}
 	i := 0
 	for ; i < len(listed) && len(res.Converted) < limit; i++ {
 		ord, done, err := c.convert(ctx, listed[i])
@@ -249,6 +252,32 @@ type conversion struct {
 	// levels are by product; a product read with no level has an entry
 	// (nil).
 	levels map[string][]stock.Level
+	// preferred are the customers' preferred warehouses ("" for none), by
+	// customer.
+	preferred map[string]string
+}
+
+// preferFor is the warehouses to serve customer's pre-orders from first:
+// the customer's preferred warehouse, then the conversion's (the
+// storefront's), as the checkout serves an order. A customer's account is
+// read once per conversion (1 GetItem); an unknown one prefers none.
+func (c *conversion) preferFor(ctx context.Context, customerID string) ([]string, error) {
+	w, ok := c.preferred[customerID]
+	if !ok {
+		cu, err := (&Customers{Table: c.orders.Table}).Customer(ctx, c.m, customerID)
+		if err != nil && !errors.Is(err, customer.ErrUnknown) {
+			return nil, err
+		}
+		w = cu.PreferredWarehouse
+		c.preferred[customerID] = w
+	}
+	prefer := make([]string, 0, len(c.prefer)+1)
+	for _, id := range append([]string{w}, c.prefer...) {
+		if id != "" && !slices.Contains(prefer, id) {
+			prefer = append(prefer, id)
+		}
+	}
+	return prefer, nil
 }
 
 // readLevels reads the levels of refs: all of them when fresh, else the
@@ -335,7 +364,11 @@ func (c *conversion) convert(ctx context.Context, p listedPreOrder) (_ order.Ord
 		if err := c.readLevels(ctx, refs, false); err != nil {
 			return order.Order{}, false, err
 		}
-		served, err := order.Allocate(requests, c.levels, products, c.prefer)
+		prefer, err := c.preferFor(ctx, ord.Customer)
+		if err != nil {
+			return order.Order{}, false, err
+		}
+		served, err := order.Allocate(requests, c.levels, products, prefer)
 		if err != nil {
 			return order.Order{}, false, fmt.Errorf("convert pre-order %s: %w", p.id, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/order"
 	"github.com/comptoir/comptoir/shared/pricing"
@@ -181,15 +182,20 @@ func totals(t *testing.T, o *dynamo.Orders, season string) order.SeasonTotals {
 	return got
 }
 
-// A conversion serves each pre-order from the preferred warehouse, then
-// the others, backorders what stock lacks (whatever the product's own
-// setting), leaves the status and the totals as they were, and is done
-// once: a second call converts nothing.
+// A conversion serves each pre-order as the checkout does, from the
+// customer's preferred warehouse, then the storefront's, then the others,
+// backorders what stock lacks (whatever the product's own setting),
+// leaves the status and the totals as they were, and is done once: a
+// second call converts nothing.
 func TestPreOrders_Convert_AllocatesAcrossWarehousesAndBackordersTheRest(t *testing.T) {
-	f := newOrdersFixture(t, []string{"W1", "W2"}, level("P1", "W1", 5), level("P1", "W2", 3), level("P2", "W2", 1))
+	f := newOrdersFixture(t, []string{"W1", "W2"}, level("P1", "W1", 5), level("P1", "W2", 3), level("P2", "W1", 2), level("P2", "W2", 1))
 	ctx := context.Background()
+	acc := &dynamo.Accounts{Table: f.tbl}
+	if err := acc.Save(ctx, acc.NewBatch(shopM).Customer(customer.Customer{ID: "C2", Name: "Jardins du Sud", PreferredWarehouse: "W2"})); err != nil {
+		t.Fatal(err)
+	}
 	a := seasonPreOrder("20270105-AAAAAAA1", "C1", summer, 3, preOrderLine("P1", 6))
-	b := seasonPreOrder("20270105-AAAAAAA2", "C2", summer, 11, preOrderLine("P1", 4), preOrderLine("P2", 3))
+	b := seasonPreOrder("20270105-AAAAAAA2", "C2", summer, 11, preOrderLine("P1", 4), preOrderLine("P2", 5))
 	b.Status = order.Accepted
 	seed(t, f.orders, a, b)
 	before := totals(t, f.orders, summer)
@@ -205,17 +211,18 @@ func TestPreOrders_Convert_AllocatesAcrossWarehousesAndBackordersTheRest(t *test
 		t.Errorf("result = %+v, want %+v", res, want)
 	}
 	// 16 Queries listing the season's pre-orders; per pre-order 1
-	// GetItem and 1 TransactWriteItems; the warehouses once (1 Query) and
-	// each product's levels the first time it comes up (1 BatchGetItem).
-	if n := dynamo.Calls(cctx); n != 16+2*2+1+2 {
-		t.Errorf("Convert made %d round trips, want %d", n, 16+2*2+1+2)
+	// GetItem of the order, 1 of its customer and 1 TransactWriteItems;
+	// the warehouses once (1 Query) and each product's levels the first
+	// time it comes up (1 BatchGetItem).
+	if want := 16 + 2*3 + 1 + 2; dynamo.Calls(cctx) != int64(want) {
+		t.Errorf("Convert made %d round trips, want %d", dynamo.Calls(cctx), want)
 	}
 	wantLines := map[string][]struct {
 		allocs      []order.Allocation
 		backordered int64
 	}{
 		a.ID: {{[]order.Allocation{alloc("W1", 5), alloc("W2", 1)}, 0}},
-		b.ID: {{[]order.Allocation{alloc("W2", 2)}, 2}, {[]order.Allocation{alloc("W2", 1)}, 2}},
+		b.ID: {{[]order.Allocation{alloc("W2", 2)}, 2}, {[]order.Allocation{alloc("W2", 1), alloc("W1", 2)}, 2}},
 	}
 	for _, placed := range []order.Order{a, b} {
 		got, err := f.orders.Order(ctx, shopM, placed.ID)
@@ -238,7 +245,7 @@ func TestPreOrders_Convert_AllocatesAcrossWarehousesAndBackordersTheRest(t *test
 	for _, c := range []struct {
 		ref, w          string
 		available, site int64
-	}{{"P1", "W1", 0, 5}, {"P1", "W2", 0, 3}, {"P2", "W2", 0, 1}} {
+	}{{"P1", "W1", 0, 5}, {"P1", "W2", 0, 3}, {"P2", "W1", 0, 2}, {"P2", "W2", 0, 1}} {
 		if got := f.level(t, c.ref, c.w); got.available != c.available || got.siteOrders != c.site {
 			t.Errorf("%s in %s: available %d site orders %d, want %d %d", c.ref, c.w, got.available, got.siteOrders, c.available, c.site)
 		}
