@@ -169,6 +169,32 @@ func hydroCatalog() ([]catalog.Category, []catalog.Product) {
 	return cats, products
 }
 
+// Jardin Saison's products taken on pre-order in the season of
+// GardenSeason: garden seeds of the next season, one of them capped.
+const (
+	PreOrderRef       = "JS-014"
+	CappedPreOrderRef = "JS-012"
+	// PreOrderCap is the cap of CappedPreOrderRef, in units.
+	PreOrderCap = 500
+	// PreOrderMinimum is the fewest units a pre-order line of either takes.
+	PreOrderMinimum = 5
+)
+
+// GardenSeason is the demo's pre-order season ("jardin-<year>") as of
+// now: open since 30 days before, until 150 days after, the goods
+// expected 30 days after it closes; no cap, a minimum of PreOrderMinimum.
+func GardenSeason(now time.Time) catalog.PreOrder {
+	y, m, d := now.UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	closes := today.AddDate(0, 0, 150)
+	from := closes.AddDate(0, 0, 30)
+	return catalog.PreOrder{
+		Season: fmt.Sprintf("jardin-%d", from.Year()),
+		Opens:  today.AddDate(0, 0, -30), Closes: closes, AvailableFrom: from,
+		MinQuantity: PreOrderMinimum,
+	}
+}
+
 func jardinCatalog() ([]catalog.Category, []catalog.Product) {
 	cats := []catalog.Category{
 		{ID: "SEMIS", Names: map[string]string{"fr": "Semis et graines", "en": "Seeds"}},
@@ -190,6 +216,18 @@ func jardinCatalog() ([]catalog.Category, []catalog.Product) {
 			Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1,
 			TaxCategory: "standard", BasePrice: decimal.New(int64(500+i*37), -2), Currency: "EUR",
 		})
+	}
+	// Two of the seeds are taken on pre-order in the current season.
+	for i, p := range products {
+		if p.Ref != PreOrderRef && p.Ref != CappedPreOrderRef {
+			continue
+		}
+		po := GardenSeason(time.Now())
+		if p.Ref == CappedPreOrderRef {
+			po.Cap = PreOrderCap
+		}
+		from := po.AvailableFrom
+		products[i].PreOrder, products[i].AvailableFrom = &po, &from
 	}
 	return cats, products
 }
