@@ -12,10 +12,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/cart"
 	"github.com/comptoir/comptoir/shared/catalog"
@@ -529,67 +532,66 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 	q, qt, c := res.Quote, res.Tax, res.Customer
 	country := qt.ShipTo.Country
 
-	// Delivery.
-	cost, free, err := order.ShippingCost(sf.Shipping, in.body.ShippingMethod, country, q.Total.Decimal, currency)
-	switch {
-	case errors.Is(err, order.ErrUnknownShippingMethod):
-		methods := make([]string, 0, len(sf.Shipping.Methods))
-		for _, sm := range sf.Shipping.Methods {
-			methods = append(methods, sm.ID)
-		}
-		return order.Order{}, problem(http.StatusUnprocessableEntity, "unknown-shipping-method", "Unknown shipping method",
-			"shippingMethod "+echo(in.body.ShippingMethod)+" is not one of the storefront's").With("methods", methods)
-	case errors.Is(err, order.ErrNoShippingRate):
-		return order.Order{}, problem(http.StatusUnprocessableEntity, "no-shipping-rate", "No shipping rate",
-			"shipping method "+echo(in.body.ShippingMethod)+" does not deliver to "+country)
-	case err != nil:
+	// Pre-orders: the lines of products taken on pre-order form one
+	// pre-order per season, the others the ordinary order.
+	split, err := splitCart(q.Lines, products, in.today)
+	if err != nil {
 		return order.Order{}, err
 	}
-	shippingTax := order.ShippingTax(qt.Lines, cost, currency)
 
-	// Payment.
+	// Delivery: each order pays its own, on its own goods.
+	drafts := make([]orderDraft, 0, 1+len(split.seasons))
+	if len(split.ordinary) > 0 {
+		drafts = append(drafts, orderDraft{lines: split.ordinary})
+	}
+	for _, s := range split.seasons {
+		drafts = append(drafts, orderDraft{lines: s.lines, season: s})
+	}
+	for i := range drafts {
+		d := &drafts[i]
+		for _, j := range d.lines {
+			d.goods = d.goods.Add(q.Lines[j].Total.Decimal)
+		}
+		if d.cost, d.free, err = order.ShippingCost(sf.Shipping, in.body.ShippingMethod, country, d.goods, currency); err != nil {
+			return order.Order{}, shippingRefusal(err, sf, in.body.ShippingMethod, country)
+		}
+	}
+
+	// Payment: one method for every order.
 	pay, credit, err := a.payment(in, sf.PaymentMethods, c, country, currency)
 	if err != nil {
 		return order.Order{}, err
 	}
 
-	o := order.Order{
-		ID: id, Merchant: r.Merchant(), Customer: in.customerID, CustomerKind: string(c.Kind), CustomerName: c.Name,
-		PlacedBy: in.placedBy, PlacedAt: in.now, Status: order.AwaitingPayment,
-		Reference: in.body.OrderReference, RequestedDelivery: in.requested, Storefront: sf.ID, ShipFrom: qt.Seller,
-		Lines:    make([]order.Line, len(q.Lines)),
-		Shipping: order.Shipping{Method: in.body.ShippingMethod, AddressID: qt.ShipTo.AddressID, Country: country, Cost: cost, Free: free, Tax: shippingTax},
-		Payment:  pay,
-	}
-	if pay.Method == payment.OnAccount {
-		o.Status = order.Accepted
-	}
-	chain := sf.LanguageChain("")
-	requests := make([]order.Request, len(q.Lines))
-	allocating := make(map[string]order.Product, len(products))
-	for i, l := range q.Lines {
-		p := products[l.Ref]
-		name, _ := catalog.Text(p.Names, chain)
-		// The order keeps the price and its discounts (Source, Discounts,
-		// Net), not the quote's explanation of what did not apply: it
-		// would weigh on every stored order for nothing.
-		l.NotApplied = nil
-		o.Lines[i] = order.Line{PricedLine: l, Name: name, Tax: qt.Lines[i]}
-		if i < len(stored.Lines) && stored.Lines[i].Ref == l.Ref {
-			o.Lines[i].LinkedTo = stored.Lines[i].BroughtBy
+	// The orders: the first keeps the checkout's order number, the others
+	// draw their own; each links to the others.
+	orders := make([]order.Order, len(drafts))
+	requests, allocating := []order.Request(nil), map[string]order.Product{}
+	caps := map[string]int64{}
+	for i, d := range drafts {
+		oid := id
+		if i > 0 {
+			if oid, err = order.NewID(in.today, a.random()); err != nil {
+				return order.Order{}, err
+			}
 		}
-		requests[i] = order.Request{Ref: l.Ref, Units: l.Units}
-		allocating[l.Ref] = order.ProductOf(p)
+		orders[i] = a.buildOrder(r, in, res, products, stored, d, oid, pay)
+		if d.season == nil {
+			for _, j := range d.lines {
+				requests = append(requests, order.Request{Ref: q.Lines[j].Ref, Units: q.Lines[j].Units})
+				allocating[q.Lines[j].Ref] = order.ProductOf(products[q.Lines[j].Ref])
+			}
+			continue
+		}
+		maps.Copy(caps, d.season.caps)
 	}
-	taxLines := append(slices.Clone(qt.Lines), shippingTax...)
-	net := q.Total.Decimal.Add(cost)
-	o.Totals = order.Totals{Currency: currency, Goods: q.Total.Decimal, Shipping: cost, Tax: tax.Summarize(taxLines), NetEUR: net}
-	if qt.ExchangeRate != nil {
-		rate := *qt.ExchangeRate
-		o.Totals.ExchangeRate = &rate
-		o.Totals.NetEUR = money.Round(net.DivRound(rate.Rate, fx.RateDecimals), fx.EUR)
+	for i := range orders {
+		for j, other := range orders {
+			if j != i {
+				orders[i].Linked = append(orders[i].Linked, other.ID)
+			}
+		}
 	}
-	o.Mentions = mentions(o.Totals.Tax, pay.Method == payment.OnAccount && c.Kind == customer.Pro)
 
 	prefer := make([]string, 0, 2)
 	for _, w := range []string{c.PreferredWarehouse, sf.Warehouse} {
@@ -601,6 +603,9 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 		Cart:   order.CartRef{Customer: in.customerID, Owner: string(in.owner), Version: stored.Version},
 		Credit: credit,
 	}
+	if len(caps) > 0 {
+		placement.Caps = caps
+	}
 	if in.key != "" {
 		placement.Idempotency = &order.IdempotencyKey{Customer: in.customerID, Key: in.key}
 	}
@@ -610,36 +615,45 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 	if d, ok := ctx.Deadline(); ok && d.Add(-retryMargin).Before(stopRetries) {
 		stopRetries = d.Add(-retryMargin)
 	}
+	ordinary := split.ordinary != nil
 	started, busyTries := false, 0
 	for attempt := 0; ; attempt++ {
-		served, err := order.Allocate(requests, levels, allocating, prefer)
-		var short *order.ShortageError
-		if errors.As(err, &short) {
-			return order.Order{}, problem(http.StatusUnprocessableEntity, "out-of-stock", "Out of stock",
-				"stock cannot serve some lines; see lines for what is available").With("lines", short.Lines)
-		}
-		if err != nil {
-			return order.Order{}, err
-		}
-		for i, s := range served {
-			o.Lines[i].Allocations, o.Lines[i].Backordered = s.Allocations, s.Backordered
+		if ordinary {
+			served, err := order.Allocate(requests, levels, allocating, prefer)
+			var short *order.ShortageError
+			if errors.As(err, &short) {
+				return order.Order{}, problem(http.StatusUnprocessableEntity, "out-of-stock", "Out of stock",
+					"stock cannot serve some lines; see lines for what is available").With("lines", short.Lines)
+			}
+			if err != nil {
+				return order.Order{}, err
+			}
+			// The ordinary order is the first; its lines are the requests'.
+			for i, s := range served {
+				orders[0].Lines[i].Allocations, orders[0].Lines[i].Backordered = s.Allocations, s.Backordered
+			}
 		}
 		if !started && pay.Method.AwaitsPayment() {
 			// Started once stock is known to serve the order: a refusal
-			// for stock starts no payment.
-			st, err := a.Payments.Start(ctx, payment.Request{Order: id, Method: pay.Method, Amount: o.Totals.Tax.Gross, Currency: currency, Customer: in.customerID})
-			if err != nil {
-				return order.Order{}, fmt.Errorf("starting the payment of order %s: %w", id, err)
+			// for stock starts no payment. Each order is paid on its own.
+			for i := range orders {
+				o := &orders[i]
+				st, err := a.Payments.Start(ctx, payment.Request{Order: o.ID, Method: pay.Method, Amount: o.Totals.Tax.Gross, Currency: currency, Customer: in.customerID})
+				if err != nil {
+					return order.Order{}, fmt.Errorf("starting the payment of order %s: %w", o.ID, err)
+				}
+				o.Payment.Reference, o.Payment.Instructions = st.Reference, st.Instructions
 			}
-			o.Payment.Reference, o.Payment.Instructions, started = st.Reference, st.Instructions, true
+			started = true
 		}
-		placement.Order = o
+		placement.Order, placement.PreOrders = orders[0], orders[1:]
 		err = a.Orders.Place(ctx, placement)
 		var stale *order.StaleStockError
 		var ce *payment.CreditLimitError
+		var capErr *order.CapError
 		switch {
 		case err == nil:
-			return o, nil
+			return orders[0], nil
 		case errors.As(err, &stale):
 			if attempt >= maxStaleRetries || time.Now().After(stopRetries) {
 				return order.Order{}, busy()
@@ -647,9 +661,17 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 			if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {
 				return order.Order{}, err
 			}
+		case errors.As(err, &capErr):
+			return order.Order{}, problem(http.StatusUnprocessableEntity, "pre-order-cap-reached", "Pre-order cap reached",
+				"some pre-order lines would take their product past its pre-order cap: nothing was ordered; see lines for what remains").
+				With("lines", capErr.Lines)
 		case errors.Is(err, order.ErrTooLarge):
+			lines := 0
+			for _, o := range orders {
+				lines += len(o.Lines)
+			}
 			return order.Order{}, problem(http.StatusUnprocessableEntity, "order-too-large", "Order too large",
-				fmt.Sprintf("this order of %d lines is more than one order can hold: nothing was ordered; split the cart into several orders", len(o.Lines)))
+				fmt.Sprintf("this order of %d lines is more than one order can hold: nothing was ordered; split the cart into several orders", lines))
 		case errors.Is(err, order.ErrCartChanged):
 			return order.Order{}, problem(http.StatusConflict, "cart-changed", "Cart changed",
 				"the cart changed during checkout: nothing was ordered; check the cart and order again")
@@ -662,18 +684,197 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 					Order: money.AmountIn(ce.Order, currency), Currency: currency})
 		case errors.Is(err, order.ErrBusy):
 			// Transaction conflicts outlasted the store's retries: other
-			// orders are taking the same stock. Read it again and try
-			// again, a few times, before the buyer sees 503.
+			// orders are taking the same stock (or the same capped count).
+			// Read it again and try again, a few times, before the buyer
+			// sees 503.
 			if busyTries++; busyTries > maxBusyRetries || attempt >= maxStaleRetries || time.Now().After(stopRetries) {
 				return order.Order{}, busy()
 			}
-			if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {
-				return order.Order{}, err
+			if ordinary {
+				if levels, err = a.Stock.Levels(ctx, r.Merchant(), uniqueRequestRefs(requests)); err != nil {
+					return order.Order{}, err
+				}
 			}
 		default:
 			return order.Order{}, err
 		}
 	}
+}
+
+// shippingRefusal is the answer to a shipping method or a delivery country
+// the storefront cannot ship with.
+func shippingRefusal(err error, sf merchant.Storefront, method, country string) error {
+	switch {
+	case errors.Is(err, order.ErrUnknownShippingMethod):
+		methods := make([]string, 0, len(sf.Shipping.Methods))
+		for _, sm := range sf.Shipping.Methods {
+			methods = append(methods, sm.ID)
+		}
+		return problem(http.StatusUnprocessableEntity, "unknown-shipping-method", "Unknown shipping method",
+			"shippingMethod "+echo(method)+" is not one of the storefront's").With("methods", methods)
+	case errors.Is(err, order.ErrNoShippingRate):
+		return problem(http.StatusUnprocessableEntity, "no-shipping-rate", "No shipping rate",
+			"shipping method "+echo(method)+" does not deliver to "+country)
+	}
+	return err
+}
+
+// orderDraft is one order of a checkout before it is built: the indexes
+// of its quote lines, its goods excluding VAT and its delivery; season is
+// set for a pre-order.
+type orderDraft struct {
+	lines  []int
+	season *seasonLines
+	goods  decimal.Decimal
+	cost   decimal.Decimal
+	free   bool
+}
+
+// buildOrder builds one order of the checkout from its quote lines: the
+// lines with their names, VAT and linked articles, its delivery's cost and
+// VAT, its totals over its own lines and its legal mentions; a pre-order
+// also its kind and its season. Allocations are the caller's.
+func (a *CheckoutAPI) buildOrder(r *Request, in checkoutInput, res pricing.QuoteResult, products map[string]catalog.Product,
+	stored cart.Stored, d orderDraft, id string, pay order.Payment) order.Order {
+	sf := r.Storefront
+	currency := sf.Currency
+	q, qt, c := res.Quote, res.Tax, res.Customer
+	taxLines := make([]tax.LineTax, 0, len(d.lines))
+	for _, j := range d.lines {
+		taxLines = append(taxLines, qt.Lines[j])
+	}
+	shippingTax := order.ShippingTax(taxLines, d.cost, currency)
+	o := order.Order{
+		ID: id, Merchant: r.Merchant(), Customer: in.customerID, CustomerKind: string(c.Kind), CustomerName: c.Name,
+		PlacedBy: in.placedBy, PlacedAt: in.now, Status: order.AwaitingPayment,
+		Reference: in.body.OrderReference, RequestedDelivery: in.requested, Storefront: sf.ID, ShipFrom: qt.Seller,
+		Lines:    make([]order.Line, len(d.lines)),
+		Shipping: order.Shipping{Method: in.body.ShippingMethod, AddressID: qt.ShipTo.AddressID, Country: qt.ShipTo.Country, Cost: d.cost, Free: d.free, Tax: shippingTax},
+		Payment:  pay,
+	}
+	if pay.Method == payment.OnAccount {
+		o.Status = order.Accepted
+	}
+	chain := sf.LanguageChain("")
+	for k, j := range d.lines {
+		l := q.Lines[j]
+		name, _ := catalog.Text(products[l.Ref].Names, chain)
+		// The order keeps the price and its discounts (Source, Discounts,
+		// Net), not the quote's explanation of what did not apply: it
+		// would weigh on every stored order for nothing.
+		l.NotApplied = nil
+		o.Lines[k] = order.Line{PricedLine: l, Name: name, Tax: qt.Lines[j]}
+		if j < len(stored.Lines) && stored.Lines[j].Ref == l.Ref {
+			o.Lines[k].LinkedTo = stored.Lines[j].BroughtBy
+		}
+	}
+	taxLines = append(taxLines, shippingTax...)
+	net := d.goods.Add(d.cost)
+	o.Totals = order.Totals{Currency: currency, Goods: d.goods, Shipping: d.cost, Tax: tax.Summarize(taxLines), NetEUR: net}
+	if qt.ExchangeRate != nil {
+		rate := *qt.ExchangeRate
+		o.Totals.ExchangeRate = &rate
+		o.Totals.NetEUR = money.Round(net.DivRound(rate.Rate, fx.RateDecimals), fx.EUR)
+	}
+	o.Mentions = mentions(o.Totals.Tax, pay.Method == payment.OnAccount && c.Kind == customer.Pro)
+	if s := d.season; s != nil {
+		o.Kind = order.PreOrderKind
+		o.PreOrder = &order.PreOrderInfo{Season: s.season, Closes: s.closes, AvailableFrom: s.availableFrom,
+			Shard: mathrand.N(order.TotalsShards), Capped: slices.Sorted(maps.Keys(s.caps))}
+	}
+	return o
+}
+
+// seasonLines are the pre-order lines of one season: the indexes of their
+// quote lines, the season's last day and the day the goods are expected
+// (the earliest close and the latest availability among its products'),
+// and the caps of its capped products, by reference.
+type seasonLines struct {
+	season        string
+	lines         []int
+	closes        time.Time
+	availableFrom time.Time
+	caps          map[string]int64
+}
+
+// cartSplit is a cart's quote lines split into the ordinary order's (nil
+// when none) and each season's pre-order, seasons in name order.
+type cartSplit struct {
+	ordinary []int
+	seasons  []*seasonLines
+}
+
+// PreOrderClosedLine is a pre-order line whose season does not take
+// pre-orders today: the season's first and last days, YYYY-MM-DD.
+type PreOrderClosedLine struct {
+	Ref    string `json:"ref"`
+	Season string `json:"season"`
+	Opens  string `json:"opens"`
+	Closes string `json:"closes"`
+}
+
+// PreOrderMinimumLine is a pre-order line below its product's minimum, in
+// units.
+type PreOrderMinimumLine struct {
+	Ref       string `json:"ref"`
+	Requested int64  `json:"requested"`
+	Minimum   int64  `json:"minimum"`
+}
+
+// splitCart splits a cart's quote lines: a line of a product taken on
+// pre-order (PreOrder set) goes to its season's pre-order, on the
+// conditions that its season takes pre-orders today (422
+// pre-order-closed, with the seasons' days) and that it holds at least
+// the product's minimum (422 pre-order-minimum); every other line goes to
+// the ordinary order.
+func splitCart(lines []pricing.PricedLine, products map[string]catalog.Product, today time.Time) (cartSplit, error) {
+	var (
+		out     cartSplit
+		bySeas  = map[string]*seasonLines{}
+		closed  []PreOrderClosedLine
+		minimum []PreOrderMinimumLine
+	)
+	for j, l := range lines {
+		pre := products[l.Ref].PreOrder
+		if pre == nil {
+			out.ordinary = append(out.ordinary, j)
+			continue
+		}
+		if pre.Open(today) != nil {
+			closed = append(closed, PreOrderClosedLine{Ref: l.Ref, Season: pre.Season,
+				Opens: pre.Opens.Format(time.DateOnly), Closes: pre.Closes.Format(time.DateOnly)})
+		}
+		if pre.MinQuantity > 0 && l.Units < pre.MinQuantity {
+			minimum = append(minimum, PreOrderMinimumLine{Ref: l.Ref, Requested: l.Units, Minimum: pre.MinQuantity})
+		}
+		s := bySeas[pre.Season]
+		if s == nil {
+			s = &seasonLines{season: pre.Season, closes: pre.Closes, availableFrom: pre.AvailableFrom, caps: map[string]int64{}}
+			bySeas[pre.Season] = s
+			out.seasons = append(out.seasons, s)
+		}
+		s.lines = append(s.lines, j)
+		if pre.Closes.Before(s.closes) {
+			s.closes = pre.Closes
+		}
+		if pre.AvailableFrom.After(s.availableFrom) {
+			s.availableFrom = pre.AvailableFrom
+		}
+		if pre.Cap > 0 {
+			s.caps[l.Ref] = pre.Cap
+		}
+	}
+	switch {
+	case len(closed) > 0:
+		return cartSplit{}, problem(http.StatusUnprocessableEntity, "pre-order-closed", "Pre-orders closed",
+			"some lines are pre-orders of a season that does not take pre-orders today, "+today.Format(time.DateOnly)+
+				" in the merchant's time zone: nothing was ordered; see lines for the seasons' days").With("lines", closed)
+	case len(minimum) > 0:
+		return cartSplit{}, problem(http.StatusUnprocessableEntity, "pre-order-minimum", "Pre-order minimum",
+			"some pre-order lines hold fewer units than their product's minimum: nothing was ordered; see lines").With("lines", minimum)
+	}
+	slices.SortFunc(out.seasons, func(a, b *seasonLines) int { return strings.Compare(a.season, b.season) })
+	return out, nil
 }
 
 // busy is the answer when concurrent orders kept taking the same stock

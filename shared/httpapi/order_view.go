@@ -45,6 +45,25 @@ type OrderView struct {
 	// CancelledAt (RFC 3339) and CancelledBy are set once cancelled.
 	CancelledAt string        `json:"cancelledAt,omitempty"`
 	CancelledBy *PlacedByView `json:"cancelledBy,omitempty"`
+	// Kind is "pre-order" for a pre-order ("précommande"), absent for an
+	// ordinary order.
+	Kind order.Kind `json:"kind,omitempty"`
+	// PreOrder is a pre-order's season.
+	PreOrder *PreOrderInfoView `json:"preOrder,omitempty"`
+	// Linked are the other orders the same checkout placed (a cart mixing
+	// ordinary and pre-order lines).
+	Linked []string `json:"linked,omitempty"`
+}
+
+// PreOrderInfoView is what a pre-order shows of its season: its name, its
+// last day (a buyer may cancel until then) and the day the goods are
+// expected, YYYY-MM-DD; ConvertedAt (RFC 3339) once staff turned it into
+// an ordinary order with its stock.
+type PreOrderInfoView struct {
+	Season        string `json:"season"`
+	Closes        string `json:"closes"`
+	AvailableFrom string `json:"availableFrom"`
+	ConvertedAt   string `json:"convertedAt,omitempty"`
 }
 
 // PlacedByView is who acted on an order: role "buyer", "rep" or "staff",
@@ -161,6 +180,13 @@ func NewOrderView(o order.Order) OrderView {
 	if o.CancelledBy != nil {
 		by := PlacedByView(*o.CancelledBy)
 		v.CancelledBy = &by
+	}
+	v.Kind, v.Linked = o.Kind, o.Linked
+	if p := o.PreOrder; p != nil {
+		v.PreOrder = &PreOrderInfoView{Season: p.Season, Closes: p.Closes.Format(time.DateOnly), AvailableFrom: p.AvailableFrom.Format(time.DateOnly)}
+		if p.ConvertedAt != nil {
+			v.PreOrder.ConvertedAt = p.ConvertedAt.UTC().Format(time.RFC3339)
+		}
 	}
 	for i, l := range o.Lines {
 		lv := OrderLineView{

@@ -253,17 +253,36 @@ func (a *OrdersAPI) detail(w http.ResponseWriter, r *Request) error {
 // merchant, a buyer or a rep an order they may see while it awaits payment
 // or is accepted; its stock goes back, and its amount to the customer's
 // outstanding when on account. An order cancelled already, or whose
-// status does not allow it, is 409 not-cancellable.
+// status does not allow it, is 409 not-cancellable. A pre-order not
+// converted yet may be cancelled, by anyone who may cancel it, until its
+// season's last day included (the merchant's today): after it, 409
+// pre-order-closed, since the merchant orders from their suppliers with
+// the season's totals; a converted one cancels as an ordinary order.
 func (a *OrdersAPI) cancel(w http.ResponseWriter, r *Request) error {
 	id := r.PathValue("id")
-	if _, err := a.visibleOrder(r, id); err != nil {
+	seen, err := a.visibleOrder(r, id)
+	if err != nil {
 		return err
 	}
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now
 	}
-	o, err := a.Orders.Cancel(r.Context(), r.Merchant(), id, actor(r.Caller), now().UTC())
+	at := now().UTC()
+	if p := seen.PreOrder; seen.Kind == order.PreOrderKind && p != nil && p.ConvertedAt == nil && seen.Status != order.Cancelled {
+		loc, err := a.location(r)
+		if err != nil {
+			return err
+		}
+		y, m, d := at.In(loc).Date()
+		if today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); today.After(p.Closes) {
+			return problem(http.StatusConflict, "pre-order-closed", "Pre-orders closed",
+				"pre-order "+id+" of season "+p.Season+" could be cancelled until "+p.Closes.Format(time.DateOnly)+
+					", the season's last day; it is "+today.Format(time.DateOnly)+" in the merchant's time zone").
+				With("season", p.Season).With("closes", p.Closes.Format(time.DateOnly))
+		}
+	}
+	o, err := a.Orders.Cancel(r.Context(), r.Merchant(), id, actor(r.Caller), at)
 	switch {
 	case errors.Is(err, order.ErrNotCancellable):
 		return problem(http.StatusConflict, "not-cancellable", "Order not cancellable",
