@@ -18,6 +18,12 @@
 //     the gateway (round trips, latency), many buyers of one product at
 //     once next to the raw conditional update of DynamoDB Local (orders
 //     per second, nothing oversold) and a sell-out;
+//   - a pre-order burst, on a fourth fresh table with a season of four
+//     products taken on pre-order: thousands of buyers' carts checked out
+//     many at once through the gateway (pre-orders accepted per second,
+//     p50/p95/p99), next to raw PutItem and a raw transaction of a
+//     pre-order's shape in the same run, and the season's totals read
+//     right after the burst and checked against the pre-orders placed;
 //   - every function's stripped linux/arm64 binary size, and its init time
 //     under the Lambda runtime interface emulator next to a hello-world
 //     function measured the same way in the same run.
@@ -171,6 +177,20 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		rep.Orders = or
+	}
+
+	if !*skipPreOrders {
+		if o.dynamodb == "" {
+			return errors.New("no DynamoDB endpoint: set COMPTOIR_DYNAMODB_ENDPOINT or -dynamodb (or pass -skip-preorders)")
+		}
+		pr, cleanup, err := benchPreOrders(ctx, o)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return err
+		}
+		rep.PreOrders = pr
 	}
 
 	if builds != nil {

@@ -20,6 +20,7 @@ type Report struct {
 	Pricing   *PricingReport   `json:"pricing,omitempty"`
 	VAT       *VATReport       `json:"vat,omitempty"`
 	Orders    *OrdersReport    `json:"orders,omitempty"`
+	PreOrders *PreOrdersReport `json:"preOrders,omitempty"`
 	Functions *FunctionsReport `json:"functions,omitempty"`
 	Targets   []Target         `json:"targets"`
 }
@@ -159,6 +160,9 @@ func targets(r *Report) []Target {
 	}
 	if o := r.Orders; o != nil {
 		out = append(out, ordersTargets(o)...)
+	}
+	if po := r.PreOrders; po != nil {
+		out = append(out, preOrdersTargets(po)...)
 	}
 	if f := r.Functions; f != nil {
 		size := Target{Name: "stripped linux/arm64 binary size", Goal: "under 15 MB for every function", Met: len(f.Functions) > 0}
@@ -346,6 +350,9 @@ func (r *Report) markdown() string {
 	}
 	if r.Orders != nil {
 		r.ordersMarkdown(p)
+	}
+	if r.PreOrders != nil {
+		r.preOrdersMarkdown(p)
 	}
 	if f := r.Functions; f != nil {
 		p("")
