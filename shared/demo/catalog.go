@@ -180,18 +180,20 @@ const (
 	PreOrderMinimum = 5
 )
 
-// GardenSeason is the demo's pre-order season ("jardin-<year>") as of
-// now: open since 30 days before, until 150 days after, the goods
-// expected 30 days after it closes; no cap, a minimum of PreOrderMinimum.
+// GardenSeason is the demo's pre-order season as of now: "jardin-<next
+// year>", open from the first of January of this year to the last day of
+// the next, the goods expected on the first of February after that; no
+// cap, a minimum of PreOrderMinimum. So it is open now and for at least
+// a year, whatever the day the demo is loaded or a test's clock in this
+// year.
 func GardenSeason(now time.Time) catalog.PreOrder {
-	y, m, d := now.UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	closes := today.AddDate(0, 0, 150)
-	from := closes.AddDate(0, 0, 30)
+	y := now.UTC().Year()
 	return catalog.PreOrder{
-		Season: fmt.Sprintf("jardin-%d", from.Year()),
-		Opens:  today.AddDate(0, 0, -30), Closes: closes, AvailableFrom: from,
-		MinQuantity: PreOrderMinimum,
+		Season:        fmt.Sprintf("jardin-%d", y+1),
+		Opens:         time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC),
+		Closes:        time.Date(y+1, 12, 31, 0, 0, 0, 0, time.UTC),
+		AvailableFrom: time.Date(y+2, 2, 1, 0, 0, 0, 0, time.UTC),
+		MinQuantity:   PreOrderMinimum,
 	}
 }
 

@@ -23,8 +23,11 @@ func TestBuild_JardinTakesTwoSeedsOnPreOrderInAnOpenSeason(t *testing.T) {
 		if err := po.Open(now); err != nil {
 			t.Errorf("%s: the season is not open today: %v", p.Ref, err)
 		}
-		if err := po.Open(now.AddDate(0, 3, 0)); err != nil {
-			t.Errorf("%s: the season is not open for months: %v", p.Ref, err)
+		if err := po.Open(now.AddDate(1, 0, 0)); err != nil {
+			t.Errorf("%s: the season is not open for a year: %v", p.Ref, err)
+		}
+		if !po.AvailableFrom.After(time.Date(now.Year(), 12, 31, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: the goods are expected this year already (%s)", p.Ref, po.AvailableFrom)
 		}
 		if p.AvailableFrom == nil || !p.AvailableFrom.Equal(po.AvailableFrom) {
 			t.Errorf("%s: available from %v, its settings say %s", p.Ref, p.AvailableFrom, po.AvailableFrom)
