@@ -18,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/auth"
+	"github.com/comptoir/comptoir/shared/cart"
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
@@ -395,4 +396,30 @@ func wantOrderStatus(t *testing.T, r response, status int) httpapi.OrderView {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
 	}
 	return decode[httpapi.OrderView](t, r)
+}
+
+// TestCheckoutPreOrder_AMixedCartCostsTheRoundTripsOfAnOrdinaryOne: the
+// pre-order, its totals, its capped counts and its season index are
+// written in the ordinary order's own transaction, caches warm.
+func TestCheckoutPreOrder_AMixedCartCostsTheRoundTripsOfAnOrdinaryOne(t *testing.T) {
+	t.Parallel()
+	f := newPreOrderFixture(t)
+	buyer := coBuyer(coConsumer)
+	calls := func(key string, lines ...cart.Line) int {
+		f.fillCart(t, buyer, lines...)
+		r := f.checkout(t, buyer, key, standard("card"))
+		wantOrder(t, r, http.StatusCreated)
+		n, err := strconv.Atoi(r.header.Get(httpapi.CallsHeader))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	calls("warm", line(refC, 1), line(preA, 2))
+	ordinary := calls("ordinary", line(refC, 1))
+	mixed := calls("mixed", line(refC, 1), line(preA, 2), line(preB, 1))
+	t.Logf("checkout round trips, caches warm: ordinary %d, mixed (one order and one pre-order) %d", ordinary, mixed)
+	if mixed != ordinary {
+		t.Errorf("a mixed checkout makes %d round trips, an ordinary one %d", mixed, ordinary)
+	}
 }
