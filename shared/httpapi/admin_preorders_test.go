@@ -368,4 +368,3 @@ func TestAdminPreOrders_ResponsesConformToTheContract(t *testing.T) {
 		}
 	}
 }
-
