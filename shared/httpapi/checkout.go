@@ -41,6 +41,9 @@ import (
 // each line is allocated across the warehouses (or backordered), and the
 // order is written with its stock, its cart and its idempotency record in
 // one conditional write (order.Store.Place), so that no unit is sold twice.
+// A cart's pre-order lines become pre-orders of their seasons, linked to
+// the ordinary order and written in the same write, counted in their
+// seasons' totals and within their products' caps, with no stock taken.
 type CheckoutAPI struct {
 	Pipeline *Pipeline
 	Carts    cart.Store
@@ -498,9 +501,13 @@ func (p *productMemo) read() map[string]catalog.Product {
 	return p.got
 }
 
-// place builds the order from the quote and writes it, allocating its
-// lines again while other orders take the stock first. Every refusal is a
-// *Problem, returned before anything is written.
+// place builds the orders from the quote and writes them, allocating the
+// ordinary order's lines again while other orders take the stock first.
+// The lines of products taken on pre-order form one pre-order per season
+// (splitCart), which takes no stock; every order links to the others and
+// is written in the same write. It returns the primary order: the
+// ordinary one, else the first pre-order. Every refusal is a *Problem,
+// returned before anything is written.
 func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, res pricing.QuoteResult, quoteErr, levelsErr error,
 	levels map[string][]stock.Level, products map[string]catalog.Product, id string) (order.Order, error) {
 	ctx := r.Context()
