@@ -89,6 +89,32 @@ type PreOrdersReport struct {
 	Ceiling        float64      `json:"ceiling"`
 	Ratio          float64      `json:"ratio"`
 	Totals         TotalsCheck  `json:"totals"`
+	// Items are the sizes of the items one pre-order of the burst wrote,
+	// as DynamoDB counts them (attribute names and values), and the write
+	// units they would cost on DynamoDB.
+	Items *PreOrderItems `json:"items,omitempty"`
+}
+
+// PreOrderItems are the items a pre-order writes, measured on one placed
+// in the burst, and what they cost in write request units (WRU) on
+// DynamoDB: 2 per started KB of each item written in a transaction, 1 per
+// started KB of each index entry.
+type PreOrderItems struct {
+	Order         string `json:"order"`
+	OrderBytes    int    `json:"orderBytes"`
+	ProductTotal  int    `json:"productTotalBytes"`
+	CustomerTotal int    `json:"customerTotalBytes"`
+	SeasonIndex   int    `json:"seasonIndexBytes"`
+	Idempotency   int    `json:"idempotencyBytes"`
+	Cart          int    `json:"cartBytes"`
+	// Indexes is the order's index entries (GSI1, GSI2), each the whole
+	// item (projection ALL).
+	Indexes int `json:"indexes"`
+	// WRU is the write units of a one-product pre-order: the order, its
+	// index entries, the idempotency record, the cart, the product and
+	// customer totals and the season's index item.
+	WRU   int    `json:"wru"`
+	Error string `json:"error,omitempty"`
 }
 
 // TotalsCheck is the season's totals read right after the burst, against
@@ -118,6 +144,8 @@ type TotalsCheck struct {
 
 // placedPreOrder is what the bench keeps of a pre-order answered 201.
 type placedPreOrder struct {
+	id, key  string
+	owner    string
 	customer string
 	units    map[string]int64
 }
@@ -218,6 +246,9 @@ func benchPreOrders(ctx context.Context, o options) (*PreOrdersReport, func(), e
 	rep.Burst.Lines = "1 to 2"
 	rep.Accepted = rep.Burst.Throughput
 	rep.Totals = ob.checkPreOrderTotals(ctx, placed, burstEnd)
+	if len(placed) > 0 {
+		rep.Items = ob.preOrderItems(ctx, placed[len(placed)-1])
+	}
 
 	logf("pre-orders: raw PutItem of new items again, %d writers", workers)
 	rep.RawPutAfter = ob.rawPuts(ctx, workers, 2*n, "BENCH#PREPUT#AFTER")
@@ -338,7 +369,7 @@ func (ob *ordersBench) preOrderCheckout(ctx context.Context, b buyer, key string
 	if v.ID == "" || v.Kind != string(order.PreOrderKind) || v.PreOrder == nil || v.PreOrder.Season != preOrderSeason || len(v.Lines) != b.lines {
 		return fail("order %q of kind %q with %d lines, want a pre-order of %s with %d lines", v.ID, v.Kind, len(v.Lines), preOrderSeason, b.lines)
 	}
-	po := placedPreOrder{customer: v.Customer, units: map[string]int64{}}
+	po := placedPreOrder{id: v.ID, key: key, owner: "B#" + b.subject, customer: v.Customer, units: map[string]int64{}}
 	for _, l := range v.Lines {
 		if len(l.Allocations) > 0 {
 			return fail("%s: a pre-order line took stock", l.Ref)
@@ -531,10 +562,104 @@ func (r *Report) preOrdersMarkdown(p func(format string, args ...any)) {
 		p("")
 		p("Totals: `%s%s`", t.Mismatch, t.Error)
 	}
+	if it := po.Items; it != nil {
+		p("")
+		if it.Error != "" {
+			p("Items of pre-order %s: `%s`", it.Order, it.Error)
+		} else {
+			p("What pre-order %s wrote, in bytes as DynamoDB counts them: the order %d (and %d index entries of the same size), "+
+				"the idempotency record %d, the cart %d, the product total %d, the customer total %d, the season's index item %d. "+
+				"On DynamoDB a one-product pre-order therefore costs about **%d write request units** (2 per started KB of an item "+
+				"written in a transaction, 1 per started KB of an index entry).",
+				it.Order, it.OrderBytes, it.Indexes, it.Idempotency, it.Cart, it.ProductTotal, it.CustomerTotal, it.SeasonIndex, it.WRU)
+		}
+	}
 	p("")
 	p("A pre-order checkout costs the round trips of any checkout (the cart, the idempotency claim, the quote's reads) but " +
 		"reads no stock level and takes none; its one transaction holds the order, the idempotency record, the cart, and per " +
 		"product an ADD on the product's total and on the customer's total in the order's shard, and the season's index item. " +
 		"DynamoDB Local has no partition limits: what this measures is the function's cost around its writes on one machine, " +
 		"not DynamoDB's ceiling (see docs/architecture.md, \"50,000 pre-orders in 10 minutes\").")
+}
+
+// preOrderItems reads the items pre-order p wrote and measures them.
+func (ob *ordersBench) preOrderItems(ctx context.Context, p placedPreOrder) *PreOrderItems {
+	r := &PreOrderItems{Order: p.id, Indexes: 2}
+	get := func(pk, sk string) (int, error) {
+		out, err := ob.tbl.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ob.tbl.Name), Key: rawKey(pk, sk), ConsistentRead: aws.Bool(true)})
+		if err == nil && out.Item == nil {
+			err = fmt.Errorf("no item %s / %s", pk, sk)
+		}
+		if err != nil {
+			return 0, err
+		}
+		return itemBytes(out.Item), nil
+	}
+	m := "M#" + string(benchMerchant)
+	ref := ""
+	for k := range p.units {
+		ref = k
+	}
+	var err error
+	if r.OrderBytes, err = get(m+"#ORDER#"+p.id, "ORDER"); err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	// The shard is not in the order view: find the pre-order's own items.
+	for n := range order.TotalsShards {
+		pk := fmt.Sprintf("%s#PRE#%s#%02d", m, preOrderSeason, n)
+		if size, err := get(pk, "O#"+p.id); err == nil {
+			r.SeasonIndex = size
+			r.ProductTotal, _ = get(pk, "REF#"+ref)
+			r.CustomerTotal, _ = get(pk, "C#"+p.customer+"#"+ref)
+			break
+		}
+	}
+	r.Idempotency, _ = get(m+"#IDEM#"+p.customer+"#"+p.key, "IDEM")
+	r.Cart, _ = get(m+"#C#"+p.customer, "CART#"+p.owner)
+	kb := func(n int) int { return max(1, (n+1023)/1024) }
+	r.WRU = 2*(kb(r.OrderBytes)+kb(r.Idempotency)+kb(r.Cart)+kb(r.ProductTotal)+kb(r.CustomerTotal)+kb(r.SeasonIndex)) + r.Indexes*kb(r.OrderBytes)
+	return r
+}
+
+// itemBytes is an item's size as DynamoDB counts it: the names and values
+// of its attributes (numbers at about one byte per two digits, plus one).
+func itemBytes(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range item {
+		n += len(name) + valueBytes(v)
+	}
+	return n
+}
+
+func valueBytes(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, x := range v.Value {
+			n += len(k) + valueBytes(x) + 1
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, x := range v.Value {
+			n += valueBytes(x) + 1
+		}
+		return n
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, x := range v.Value {
+			n += len(x)
+		}
+		return n
+	}
+	return 0
 }
