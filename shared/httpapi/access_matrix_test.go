@@ -226,6 +226,37 @@ func TestAccessMatrix_AdminPaymentAndStock(t *testing.T) {
 	}, cases)
 }
 
+// A season's pre-order totals and their conversion are for staff of the
+// merchant: anonymous 401, buyers and reps 403, another merchant's staff
+// 401, staff 200.
+func TestAccessMatrix_AdminPreOrders(t *testing.T) {
+	f := newPreOrdersAdmin(t, nil)
+	buyer := f.token(t, identity.Caller{Role: identity.Buyer, Subject: "achat@meunier.fr", Merchant: demo.Hydro, Customer: "C0006"})
+	rep := f.token(t, identity.Caller{Role: identity.Rep, Subject: "k.vogel@hydrotech.fr", Merchant: demo.Hydro, Rep: "R02"})
+	routes := []struct{ method, path, body string }{
+		{http.MethodGet, "/admin/pre-orders/ete-2027/totals", ""},
+		{http.MethodGet, "/admin/pre-orders/ete-2027/totals?format=csv", ""},
+		{http.MethodPost, "/admin/pre-orders/ete-2027/convert", `{"limit":10}`},
+	}
+	var cases []routeAccess
+	for _, rt := range routes {
+		cases = append(cases,
+			routeAccess{"anonymous", "", rt.method, rt.path, rt.body, 401, "unauthenticated"},
+			routeAccess{"buyer of the company", buyer, rt.method, rt.path, rt.body, 403, "forbidden"},
+			routeAccess{"rep of the customer", rep, rt.method, rt.path, rt.body, 403, "forbidden"},
+			routeAccess{"another merchant's staff", f.jardinStaff, rt.method, rt.path, rt.body, 401, "invalid-token"},
+			routeAccess{"staff", f.staff, rt.method, rt.path, rt.body, 200, ""},
+		)
+	}
+	checkRouteAccess(t, func(method, path, token, body string) response {
+		var b any
+		if body != "" {
+			b = body
+		}
+		return f.do(t, f.admin, method, frHost, path, token, b)
+	}, cases)
+}
+
 // The checkout: anonymous 401, a buyer naming another company 403, a rep
 // outside their portfolio 403, the buyer of the company with an empty cart
 // its business answer (422 empty-cart), another merchant's token 401.
