@@ -415,3 +415,62 @@ func TestPreOrders_Convert_ConcurrentConversionsNeverOversell(t *testing.T) {
 		t.Errorf("a conversion after them = %+v, want nothing", again)
 	}
 }
+
+// A pre-order placed by a mixed checkout counts in the totals the moment
+// it is placed, takes no stock until converted, takes it when converted,
+// and its cancellation afterwards gives the stock back and takes it off
+// the totals.
+func TestPreOrders_PlacedThenConvertedThenCancelled(t *testing.T) {
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 10), level("P1", "W1", 4))
+	ctx := context.Background()
+	ordinary := anOrder("20270105-ORDINARY", "C1", placedAt, "50.00", line("A", alloc("W1", 2)))
+	ordinary.Linked = []string{"20270105-PREORDER"}
+	pre := seasonPreOrder("20270105-PREORDER", "C1", summer, 5, preOrderLine("P1", 3), preOrderLine("P1", 2))
+	pre.Linked = []string{ordinary.ID}
+	if err := f.orders.Place(ctx, order.Placement{Order: ordinary, PreOrders: []order.Order{pre}}); err != nil {
+		t.Fatal(err)
+	}
+	want := order.SeasonTotals{
+		Season:    summer,
+		Products:  []order.ProductTotal{{Ref: "P1", Units: 5, Lines: 2}},
+		Customers: []order.CustomerTotal{{Customer: "C1", Ref: "P1", Units: 5, Lines: 2}},
+		Units:     5,
+	}
+	if got := totals(t, f.orders, summer); !reflect.DeepEqual(got, want) {
+		t.Errorf("totals after placing = %+v, want %+v", got, want)
+	}
+	if got := f.level(t, "P1", "W1"); got.available != 4 {
+		t.Fatalf("P1: %d available after placing a pre-order, want 4", got.available)
+	}
+
+	res, err := f.orders.Convert(ctx, shopM, summer, []string{"W1"}, 10, staffMember, convertedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (order.ConvertResult{Converted: []string{pre.ID}, Backordered: 1}); !reflect.DeepEqual(res, want) {
+		t.Errorf("conversion = %+v, want %+v", res, want)
+	}
+	if got := f.level(t, "P1", "W1"); got.available != 0 || got.siteOrders != 4 {
+		t.Errorf("P1 after conversion: available %d site orders %d, want 0 4", got.available, got.siteOrders)
+	}
+	if got := totals(t, f.orders, summer); !reflect.DeepEqual(got, want) {
+		t.Errorf("totals after conversion = %+v, want %+v", got, want)
+	}
+
+	if _, err := f.orders.Cancel(ctx, shopM, pre.ID, order.PlacedBy{Role: "buyer", ID: "sub-C1"}, convertedAt.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.level(t, "P1", "W1"); got.available != 4 || got.siteOrders != 0 {
+		t.Errorf("P1 after cancelling: available %d site orders %d, want 4 0", got.available, got.siteOrders)
+	}
+	if got := totals(t, f.orders, summer); len(got.Products)+len(got.Customers) != 0 || got.Units != 0 {
+		t.Errorf("totals after cancelling = %+v, want none", got)
+	}
+	again, err := f.orders.Convert(ctx, shopM, summer, nil, 10, staffMember, convertedAt.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Converted) != 0 || again.Remaining != 0 {
+		t.Errorf("a conversion after the cancellation = %+v, want nothing", again)
+	}
+}
