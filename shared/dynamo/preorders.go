@@ -44,6 +44,10 @@ const (
 	// convertHead is the actions of a conversion besides stock takes:
 	// the order's update and its index item's.
 	convertHead = 2
+	// convertMargin is the time before the request's deadline after which
+	// a conversion starts no other pre-order: it answers what it did, and
+	// the next call goes on.
+	convertMargin = 2 * time.Second
 )
 
 var _ order.PreOrderBook = (*Orders)(nil)
@@ -208,7 +212,9 @@ func (o *Orders) unconverted(ctx context.Context, m merchant.ID, season string) 
 // with jitter; either way too often is order.ErrBusy. Round trips per
 // pre-order: 2, plus 1 for a customer and 1 for products the call meets
 // first. Concurrent conversions of a season convert each pre-order once
-// between them, and no unit is taken twice. The totals do not change.
+// between them, and no unit is taken twice. The totals do not change. A
+// call whose context ends within 2 s starts no other pre-order: it
+// answers what it converted, Remaining counting the rest.
 func (o *Orders) Convert(ctx context.Context, m merchant.ID, season string, prefer []string, limit int, by order.PlacedBy, at time.Time) (order.ConvertResult, error) {
 	switch {
 	case limit <= 0:
@@ -223,7 +229,11 @@ func (o *Orders) Convert(ctx context.Context, m merchant.ID, season string, pref
 	}
 	c := &conversion{orders: o, m: m, season: season, prefer: prefer, by: by, at: at.UTC(), levels: map[string][]stock.Level{}, preferred: map[string]string{}}
 	i := 0
+	deadline, bounded := ctx.Deadline()
 	for ; i < len(listed) && len(res.Converted) < limit; i++ {
+		if bounded && time.Until(deadline) < convertMargin {
+			break
+		}
 		ord, done, err := c.convert(ctx, listed[i])
 		if err != nil {
 			res.Remaining = len(listed) - i

@@ -266,9 +266,14 @@ func TestPreOrders_Convert_AllocatesAcrossWarehousesAndBackordersTheRest(t *test
 	}
 }
 
+// endingContext says its deadline is a second away, and never ends.
+type endingContext struct{ context.Context }
+
+func (endingContext) Deadline() (time.Time, bool) { return time.Now().Add(time.Second), true }
+
 // A conversion converts at most its limit, oldest order numbers first,
-// says how many are left, and skips a cancelled pre-order and one no
-// longer stored.
+// says how many are left, skips a cancelled pre-order and one no longer
+// stored, and starts none when its request is about to end.
 func TestPreOrders_Convert_LimitAndSkipsWhatIsNotToConvert(t *testing.T) {
 	f := newOrdersFixture(t, []string{"W1"}, level("P1", "W1", 100))
 	ctx := context.Background()
@@ -283,7 +288,15 @@ func TestPreOrders_Convert_LimitAndSkipsWhatIsNotToConvert(t *testing.T) {
 	// The listing of a pre-order whose order is gone.
 	putTotal(t, f.tbl, summer, 2, "O#20270102-GONE0000", 1, 0)
 
-	res, err := f.orders.Convert(ctx, shopM, summer, nil, 2, staffMember, convertedAt)
+	// A request about to end starts no conversion.
+	res, err := f.orders.Convert(endingContext{ctx}, shopM, summer, nil, 2, staffMember, convertedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (order.ConvertResult{Converted: []string{}, Remaining: 5}); !reflect.DeepEqual(res, want) {
+		t.Errorf("a call about to end = %+v, want %+v", res, want)
+	}
+	res, err = f.orders.Convert(ctx, shopM, summer, nil, 2, staffMember, convertedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
