@@ -467,7 +467,8 @@ func (ob *ordersBench) rawPreOrderTransactions(ctx context.Context, workers, n i
 	add := func(pk, sk string) types.TransactWriteItem {
 		return types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(ob.tbl.Name), Key: rawKey(pk, sk),
-			UpdateExpression:          aws.String("ADD Units :u, Lines :one"),
+			UpdateExpression:          aws.String("ADD #u :u, #l :one"),
+			ExpressionAttributeNames:  map[string]string{"#u": "Units", "#l": "Lines"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":u": &types.AttributeValueMemberN{Value: "3"}, ":one": &types.AttributeValueMemberN{Value: "1"}},
 		}}
 	}
