@@ -8,19 +8,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/comptoir/comptoir/shared/samtemplate"
 )
@@ -42,9 +41,9 @@ func Config() aws.Config {
 	}
 }
 
-// MaxDynamoDBRequests is the most requests the clients of one process send
-// to DynamoDB Local at once; the others wait in the client for a free
-// connection.
+// MaxTableRequests is the most requests the clients of one process send
+// at once to DynamoDB Local on one table; the others wait in the client,
+// in turn, for one of them to finish.
 //
 // DynamoDB Local serves every request on a thread of its own and makes a
 // write wait for the locks another write holds. Hundreds of writes at once
@@ -53,27 +52,120 @@ func Config() aws.Config {
 // other items fell from about 1,500 to 4 per second, with 5 s waits, while
 // 300 transactions queued on one item, and to about 250 per second, with
 // waits under 100 ms, while 32 did; the hot item's own transactions went
-// faster with fewer writers at once. DynamoDB answers a conflict at once
-// instead of waiting, so a Lambda function needs no such bound: it is the
-// stand-in's.
-const MaxDynamoDBRequests = 16
+// faster with fewer writers at once. The bound is per table, so that the
+// tests and functions working on other tables never wait behind a hot
+// one. DynamoDB answers a conflict at once instead of waiting, so a
+// Lambda function needs no such bound: it is the stand-in's.
+const MaxTableRequests = 16
 
-// dynamoDBHTTP is the HTTP client every DynamoDB client of the process
-// shares, so that MaxDynamoDBRequests holds for all of them together.
-var dynamoDBHTTP = sync.OnceValue(func() *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxConnsPerHost = MaxDynamoDBRequests
-		t.MaxIdleConnsPerHost = MaxDynamoDBRequests
-	})
-})
+// tableGates are the per-table semaphores of MaxTableRequests, shared by
+// every client of the process.
+var tableGates sync.Map // table name -> chan struct{}
+
+func tableGate(table string) chan struct{} {
+	if g, ok := tableGates.Load(table); ok {
+		return g.(chan struct{})
+	}
+	g, _ := tableGates.LoadOrStore(table, make(chan struct{}, MaxTableRequests))
+	return g.(chan struct{})
+}
+
+// tableOf names the one table an operation works on; "" for an operation
+// on none or on several (ListTables, a batch over several tables), which
+// goes ungated.
+func tableOf(in any) string {
+	one := func(names ...*string) string {
+		t := ""
+		for _, n := range names {
+			switch {
+			case n == nil:
+			case t == "":
+				t = *n
+			case *n != t:
+				return ""
+			}
+		}
+		return t
+	}
+	switch v := in.(type) {
+	case *dynamodb.GetItemInput:
+		return one(v.TableName)
+	case *dynamodb.PutItemInput:
+		return one(v.TableName)
+	case *dynamodb.UpdateItemInput:
+		return one(v.TableName)
+	case *dynamodb.DeleteItemInput:
+		return one(v.TableName)
+	case *dynamodb.QueryInput:
+		return one(v.TableName)
+	case *dynamodb.ScanInput:
+		return one(v.TableName)
+	case *dynamodb.BatchGetItemInput:
+		names := make([]*string, 0, len(v.RequestItems))
+		for k := range v.RequestItems {
+			names = append(names, &k)
+		}
+		return one(names...)
+	case *dynamodb.BatchWriteItemInput:
+		names := make([]*string, 0, len(v.RequestItems))
+		for k := range v.RequestItems {
+			names = append(names, &k)
+		}
+		return one(names...)
+	case *dynamodb.TransactWriteItemsInput:
+		names := make([]*string, 0, len(v.TransactItems))
+		for _, it := range v.TransactItems {
+			switch {
+			case it.Put != nil:
+				names = append(names, it.Put.TableName)
+			case it.Update != nil:
+				names = append(names, it.Update.TableName)
+			case it.Delete != nil:
+				names = append(names, it.Delete.TableName)
+			case it.ConditionCheck != nil:
+				names = append(names, it.ConditionCheck.TableName)
+			}
+		}
+		return one(names...)
+	case *dynamodb.TransactGetItemsInput:
+		names := make([]*string, 0, len(v.TransactItems))
+		for _, it := range v.TransactItems {
+			if it.Get != nil {
+				names = append(names, it.Get.TableName)
+			}
+		}
+		return one(names...)
+	}
+	return ""
+}
+
+// gateTables holds each operation on a table, retries included, within
+// MaxTableRequests of the process for that table.
+func gateTables(s *middleware.Stack) error {
+	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("comptoirLocalTableGate",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			table := tableOf(in.Parameters)
+			if table == "" {
+				return next.HandleInitialize(ctx, in)
+			}
+			g := tableGate(table)
+			select {
+			case g <- struct{}{}:
+			case <-ctx.Done():
+				return middleware.InitializeOutput{}, middleware.Metadata{}, ctx.Err()
+			}
+			defer func() { <-g }()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
 
 // DynamoDB returns a client of the DynamoDB stand-in at endpoint. All the
-// clients of a process share one HTTP client, which sends at most
-// MaxDynamoDBRequests requests at once.
+// clients of a process send at most MaxTableRequests requests at once on
+// one table.
 func DynamoDB(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.NewFromConfig(Config(), append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
-		o.HTTPClient = dynamoDBHTTP()
+		o.APIOptions = append(o.APIOptions, gateTables)
 	}}, opts...)...)
 }
 
