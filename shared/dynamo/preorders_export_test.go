@@ -18,7 +18,7 @@ import (
 // item with its indexes, its O#<id> item in its shard (Customer, Units)
 // and, per product, Units and Lines added to the product's and the
 // customer's totals of the shard; one transaction, conflicts retried
-// with jitter.
+// with jitter until ctx ends.
 func (o *Orders) SeedPreOrder(ctx context.Context, ord order.Order) error {
 	if ord.PreOrder == nil {
 		return fmt.Errorf("order %s is not a pre-order", ord.ID)
@@ -75,30 +75,28 @@ func (o *Orders) SeedPreOrder(ctx context.Context, ord order.Order) error {
 			}})
 		}
 	}
-	unsure := false
 	for attempt := 0; ; attempt++ {
 		_, err := o.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		var tce *types.TransactionCanceledException
-		var ise *types.InternalServerError
 		switch {
 		case err == nil:
 			return nil
-		case errors.As(err, &tce) && unsure && len(tce.CancellationReasons) > 0 &&
+		case errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
 			aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed":
-			// An earlier attempt whose answer was lost wrote it all.
+			// The order exists: an earlier attempt whose answer was lost
+			// (the client retries internal errors itself) wrote it all.
 			return nil
-		case errors.As(err, &ise):
-			unsure = true
-		case !retryable(err) && !seedConflict(err), attempt >= 30:
-			return err
+		case !retryable(err) && !seedConflict(err):
+			return fmt.Errorf("seed pre-order %s, attempt %d: %w", ord.ID, attempt+1, err)
 		}
 		if err := jitter(ctx, min(attempt, placeAttempts)); err != nil {
-			return err
+			return fmt.Errorf("seed pre-order %s, attempt %d: %w", ord.ID, attempt+1, err)
 		}
 	}
 }
 
-// seedConflict reports a transaction cancelled by conflicts only.
+// seedConflict reports a transaction cancelled by conflicts or throttling
+// only.
 func seedConflict(err error) bool {
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
@@ -108,7 +106,7 @@ func seedConflict(err error) bool {
 	for _, r := range tce.CancellationReasons {
 		switch aws.ToString(r.Code) {
 		case "", "None":
-		case "TransactionConflict":
+		case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
 			conflict = true
 		default:
 			return false

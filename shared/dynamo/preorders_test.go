@@ -75,7 +75,9 @@ func putTotal(t *testing.T, tbl dynamo.Table, season string, shard int, sk strin
 // seasons are left out.
 func TestPreOrders_Totals_SumEveryShardExactlyUnderConcurrentWriters(t *testing.T) {
 	f := newOrdersFixture(t, []string{"W1"})
-	ctx := context.Background()
+	// The writers retry their conflicts until then.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	refs := []string{"BANC", "CHAISE", "PARASOL", "TABLE"}
 	var (
 		mu        sync.Mutex
