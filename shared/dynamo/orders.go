@@ -666,6 +666,11 @@ func (o *Orders) creditOutstanding(ctx context.Context, m merchant.ID, customer 
 // 100: 1 order + idempotency + cart + credit + 1 per product and
 // warehouse) costs 1 round trip (plus one per retry of a conflict);
 // larger orders take their stock under holds first (placeWithHolds).
+// Pre-orders (Placement.PreOrders, and Order when it is one) are written in
+// the same transaction: each one's Put, per product its two totals and,
+// when capped, its capped count (preOrderActions), and its season index
+// item; with them, more than 100 actions is order.ErrTooLarge, and a cap
+// that cannot take a line is a *order.CapError.
 func (o *Orders) Place(ctx context.Context, p order.Placement) error {
 	m := p.Order.Merchant
 	if _, err := merchantPrefix(m); err != nil {
