@@ -13,7 +13,7 @@
 #    (COMPTOIR_TEST_DDB_PORT / COMPTOIR_TEST_SQS_PORT override them; when a
 #    default port is taken another free one is used), state in a temp dir,
 #    always stopped on exit;
-# 4. go test -race -count=1 -timeout 40m (GO_TEST_TIMEOUT) ./... with the extra arguments. Arguments naming
+# 4. go test -race -count=1 -timeout 60m (GO_TEST_TIMEOUT) ./... with the extra arguments. Arguments naming
 #    packages (./x/... or github.com/...) replace ./...
 #
 # Prints a summary, with the hostile-input suite's counts, and exits non-zero
@@ -155,11 +155,11 @@ for a in "$@"; do
 	./* | github.com/*) PKGS=() ;;
 	esac
 done
-log "go test -race -count=1 -timeout ${GO_TEST_TIMEOUT:-40m} ${PKGS[*]} $* (template checks done above)"
+log "go test -race -count=1 -timeout ${GO_TEST_TIMEOUT:-60m} ${PKGS[*]} $* (template checks done above)"
 TEST_START=$SECONDS
 # The hostile-input suite (shared/devstack) writes its counts here.
 export COMPTOIR_HOSTILE_SUMMARY="$STATE/hostile-summary.txt"
-if go test -race -count=1 -timeout "${GO_TEST_TIMEOUT:-40m}" -skip "$TEMPLATE_TESTS" "${PKGS[@]}" "$@" 2>&1 | tee "$STATE/go-test.log"; then
+if go test -race -count=1 -timeout "${GO_TEST_TIMEOUT:-60m}" -skip "$TEMPLATE_TESTS" "${PKGS[@]}" "$@" 2>&1 | tee "$STATE/go-test.log"; then
 	record "go test -race" 0 "$((SECONDS - TEST_START))s"
 else
 	record "go test -race" 1 "$((SECONDS - TEST_START))s; see the FAIL lines above"

@@ -151,6 +151,13 @@ func (p *Pipeline) mapError(ctx context.Context, err error) *Problem {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		p.Logger.WarnContext(ctx, "request cancelled", slog.String("error", logging.Truncate(err.Error(), logging.MaxField)))
 		return Unavailable("the request took too long; retry", time.Second)
+	case isServerFault(err):
+		// The database failed on its side through every retry of the
+		// SDK (DynamoDB's internal errors and throttling, DynamoDB
+		// Local's lock waits): a transient refusal, not the request's
+		// fault, which a retry may pass.
+		p.Logger.WarnContext(ctx, "database unavailable", slog.String("error", logging.Truncate(err.Error(), logging.MaxField)))
+		return Unavailable("the database is busy; retry shortly", time.Second)
 	case isValidationError(err):
 		// Input the edge should have refused, such as a key over
 		// DynamoDB's limits: the caller's fault, but a gap to close.
@@ -237,6 +244,21 @@ const keysRetryAfter = 5 * time.Second
 
 // isValidationError reports whether err is an AWS service's refusal of the
 // request itself (ValidationException), which a retry cannot cure.
+// isServerFault reports whether err is the database's own failure, left
+// after the SDK's retries: a server fault (an internal error) or a
+// throttling refusal.
+func isServerFault(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "InternalServerError":
+		return true
+	}
+	return ae.ErrorFault() == smithy.FaultServer
+}
+
 func isValidationError(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException"
