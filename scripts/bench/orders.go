@@ -200,22 +200,11 @@ func benchOrders(ctx context.Context, o options) (*OrdersReport, func(), error) 
 	client := localaws.DynamoDB(o.dynamodb, dynamo.CountRoundTrips, countAttempts)
 	name := fmt.Sprintf("comptoir-bench-orders-%d", time.Now().UnixNano()%1e9)
 	logf("orders: creating table %s", name)
-	if err := localaws.CreateTable(ctx, client, name, tpl.Table); err != nil {
+	closers, err := sectionTable(ctx, client, tpl, name)
+	if err != nil {
 		return nil, nil, fmt.Errorf("orders: %w", err)
 	}
-	var closers []func()
-	cleanup := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	closers = append(closers, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := localaws.DeleteTable(ctx, client, name); err != nil {
-			logf("cleanup: %v", err)
-		}
-	})
+	cleanup := closers.run
 	tbl := dynamo.Table{Client: client, Name: name}
 	rep := &OrdersReport{Endpoint: o.dynamodb, Workers: o.workers, Warehouses: []string{mainWarehouse, otherWarehouse}, IdempotencyKeys: true}
 	ob := &ordersBench{tbl: tbl, o: o, carts: &dynamo.Carts{Table: tbl}, orders: &dynamo.Orders{Table: tbl}}
@@ -226,7 +215,7 @@ func benchOrders(ctx context.Context, o options) (*OrdersReport, func(), error) 
 
 	st, closeStack, err := newCatalogStack(ctx, tpl, client, name, "cart", "checkout")
 	if closeStack != nil {
-		closers = append(closers, closeStack)
+		closers.add(closeStack)
 	}
 	if err != nil {
 		return nil, cleanup, err

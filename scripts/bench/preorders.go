@@ -163,22 +163,11 @@ func benchPreOrders(ctx context.Context, o options) (*PreOrdersReport, func(), e
 	client := localaws.DynamoDB(o.dynamodb, dynamo.CountRoundTrips, localaws.LambdaLikeRetries, countAttempts)
 	name := fmt.Sprintf("comptoir-bench-preorders-%d", time.Now().UnixNano()%1e9)
 	logf("pre-orders: creating table %s", name)
-	if err := localaws.CreateTable(ctx, client, name, tpl.Table); err != nil {
+	closers, err := sectionTable(ctx, client, tpl, name)
+	if err != nil {
 		return nil, nil, fmt.Errorf("pre-orders: %w", err)
 	}
-	var closers []func()
-	cleanup := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	closers = append(closers, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := localaws.DeleteTable(ctx, client, name); err != nil {
-			logf("cleanup: %v", err)
-		}
-	})
+	cleanup := closers.run
 	tbl := dynamo.Table{Client: client, Name: name}
 	n, workers := max(1, *preOrderBuyers), max(1, *preOrderWorkers)
 	rep := &PreOrdersReport{Endpoint: o.dynamodb, Buyers: n, Workers: workers, Products: len(preOrderRefs),
@@ -193,7 +182,7 @@ func benchPreOrders(ctx context.Context, o options) (*PreOrdersReport, func(), e
 
 	st, closeStack, err := newCatalogStack(ctx, tpl, client, name, "cart", "checkout")
 	if closeStack != nil {
-		closers = append(closers, closeStack)
+		closers.add(closeStack)
 	}
 	if err != nil {
 		return nil, cleanup, err

@@ -116,22 +116,11 @@ func benchPricing(ctx context.Context, o options) (*PricingReport, func(), error
 	client := localaws.DynamoDB(o.dynamodb, dynamo.CountRoundTrips, countAttempts)
 	name := fmt.Sprintf("comptoir-bench-pricing-%d", time.Now().UnixNano()%1e9)
 	logf("pricing: creating table %s", name)
-	if err := localaws.CreateTable(ctx, client, name, tpl.Table); err != nil {
+	closers, err := sectionTable(ctx, client, tpl, name)
+	if err != nil {
 		return nil, nil, fmt.Errorf("pricing: %w", err)
 	}
-	var closers []func()
-	cleanup := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	closers = append(closers, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := localaws.DeleteTable(ctx, client, name); err != nil {
-			logf("cleanup: %v", err)
-		}
-	})
+	cleanup := closers.run
 
 	d := benchdata.Generate(benchSeed)
 	rep := &PricingReport{
@@ -155,7 +144,7 @@ func benchPricing(ctx context.Context, o options) (*PricingReport, func(), error
 
 	st, closeStack, err := newCatalogStack(ctx, tpl, client, name, "catalog", "pricing")
 	if closeStack != nil {
-		closers = append(closers, closeStack)
+		closers.add(closeStack)
 	}
 	if err != nil {
 		return nil, cleanup, err
