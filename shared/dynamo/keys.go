@@ -347,6 +347,23 @@ func stockAlertKey(m merchant.ID, ref, warehouse string) (pk, sk string, err err
 	return p + "#STOCK", skStockAlert + ref + "#" + warehouse, err
 }
 
+// ERP stock differences (erpstock.go): the latest difference between the
+// ERP's count and the site's theoretical stock per product and warehouse,
+// in one partition per merchant so that staff list them with one Query.
+
+// skStockDiff prefixes the sort key of a stock difference.
+const skStockDiff = "DIFF#"
+
+func stockDiffPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#STOCKDIFF", err
+}
+
+func stockDiffKey(m merchant.ID, ref, warehouse string) (pk, sk string, err error) {
+	pk, err = stockDiffPK(m)
+	return pk, skStockDiff + ref + "#" + warehouse, err
+}
+
 // Order export of a cancellation (orderstream.go): the marker put once the
 // cancelled order's export files are written.
 func orderCancelExportKey(m merchant.ID, id string) (pk, sk string, err error) {
