@@ -158,8 +158,8 @@ func TestApplyERP_KeepsWhatTheSiteWroteInBetween(t *testing.T) {
 	apply(t, tbl, "a", noteWrites(1, "a", day))
 	// The site sets Kept (no stamp change); the next file keeps it.
 	if _, err := tbl.Client.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-		TableName: aws.String(tbl.Name),
-		Key:       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "T#0"}, "SK": &types.AttributeValueMemberS{Value: "NOTE"}},
+		TableName:                 aws.String(tbl.Name),
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "T#0"}, "SK": &types.AttributeValueMemberS{Value: "NOTE"}},
 		UpdateExpression:          aws.String("SET Doc = :d, SiteCount = :c"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: `{"value":"a0","kept":"site"}`}, ":c": &types.AttributeValueMemberN{Value: "7"}},
 	}); err != nil {
