@@ -60,6 +60,31 @@ func importJobKey(m merchant.ID, id string) (pk, sk string, err error) {
 	return p + "#IMPORT", "JOB#" + id, nil
 }
 
+// Import jobs (ERP connector, pipeline): the jobs newest first on GSI1,
+// and the marker of each chunk applied beside its job.
+
+// importJobsByTimePK is the GSI1 partition of a merchant's import jobs.
+func importJobsByTimePK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#IMPORTS", err
+}
+
+// importTimeLayout is a fixed-width UTC time, so that GSI1SK sorts by it.
+const importTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// importJobsByTimeSK orders a job by the time it was received.
+func importJobsByTimeSK(at time.Time, id string) string {
+	return at.UTC().Format(importTimeLayout) + "#" + id
+}
+
+// importChunkSK is the sort key of the marker of chunk seq of a job.
+func importChunkSK(job string, seq int) (string, error) {
+	if job == "" || len(job) > 64 || strings.ContainsAny(job, "#/ ") || seq < 0 || seq > 999999 {
+		return "", ErrBadImportJob
+	}
+	return fmt.Sprintf("JOB#%s#CHUNK#%06d", job, seq), nil
+}
+
 func rulesPK(m merchant.ID) (string, error) {
 	p, err := merchantPrefix(m)
 	return p + "#RULES", err
