@@ -1,6 +1,12 @@
 package stock
 
-import "time"
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Difference is what the ERP's count of a product in a warehouse differs
 // from the site's theoretical stock ("écart de stock réel / théorique"):
@@ -75,4 +81,37 @@ func AlertAfterCount(previous *Level, previousAvailable int64, counted Level, av
 		return Alert{}, AlertClear
 	}
 	return Alert{}, AlertKept
+}
+
+// DifferencesCSVHeader is the header row of WriteDifferencesCSV.
+var DifferencesCSVHeader = []string{"ref", "warehouse", "erpLevel", "theoretical", "difference", "job", "at"}
+
+// WriteDifferencesCSV writes differences as a ";"-separated file for a
+// spreadsheet: the header, then one row per difference, the instant in
+// RFC 3339 UTC. A text cell a spreadsheet would take for a formula gets a
+// leading apostrophe.
+func WriteDifferencesCSV(w io.Writer, ds []Difference) error {
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	if err := cw.Write(DifferencesCSVHeader); err != nil {
+		return err
+	}
+	for _, d := range ds {
+		row := []string{textCell(d.Ref), textCell(d.Warehouse), strconv.FormatInt(d.ERPLevel, 10), strconv.FormatInt(d.Theoretical, 10),
+			strconv.FormatInt(d.Difference, 10), textCell(d.Job), d.At.UTC().Format(time.RFC3339)}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// textCell neutralises a text cell that a spreadsheet would take for a
+// formula: it gets a leading apostrophe, which spreadsheets show as text.
+func textCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

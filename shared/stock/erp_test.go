@@ -1,6 +1,7 @@
 package stock
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,5 +71,23 @@ func TestAlertAfterCount(t *testing.T) {
 				t.Errorf("alert = %+v, want reorder %d", a, c.wantReorder)
 			}
 		})
+	}
+}
+
+func TestWriteDifferencesCSV(t *testing.T) {
+	at := time.Date(2026, 12, 2, 8, 5, 0, 0, time.FixedZone("CET", 3600))
+	var b strings.Builder
+	err := WriteDifferencesCSV(&b, []Difference{
+		{Ref: "VIS-M6", Warehouse: "1", ERPLevel: 120, Theoretical: 90, Difference: 30, Job: "job-1", At: at},
+		{Ref: "=SUM(A1)", Warehouse: "2;3", ERPLevel: -2, Theoretical: 0, Difference: -2, Job: "job-2", At: at},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ref;warehouse;erpLevel;theoretical;difference;job;at\n" +
+		"VIS-M6;1;120;90;30;job-1;2026-12-02T07:05:00Z\n" +
+		"'=SUM(A1);\"2;3\";-2;0;-2;job-2;2026-12-02T07:05:00Z\n"
+	if b.String() != want {
+		t.Errorf("CSV:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
