@@ -39,6 +39,7 @@ func AdminAPI(d Deps) APIHandler {
 	// it within CACHE_TTL.
 	api.CustomerPayments, api.Settings = customers, merchants
 	api.StockAlerts = &dynamo.StockAlerts{Table: d.table()}
+	api.StockDifferences = &dynamo.ERPStock{Table: d.table()}
 	// Exchange rates, uncached here: staff see a day they set at once.
 	api.ExchangeRates = &dynamo.ExchangeRates{Table: d.table()}
 	// Pre-orders: a season's totals and their conversion, which takes
