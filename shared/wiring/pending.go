@@ -19,9 +19,6 @@ import (
 // RepsAPI builds the sales reps function.
 func RepsAPI(d Deps) APIHandler { return serve(httpapi.NewRouter()) }
 
-// ERPSync builds the function that applies ERP file chunks.
-func ERPSync(d Deps) QueueHandler { return refuse(d) }
-
 // StockUpdate builds the function that applies stock movements.
 func StockUpdate(d Deps) QueueHandler { return refuse(d) }
 
