@@ -137,4 +137,3 @@ func (s *erpSync) forwardStock(ctx context.Context, body string, attrs []any) er
 	s.log.InfoContext(ctx, "ERP stock chunk forwarded to stock-update", attrs...)
 	return nil
 }
-
