@@ -68,8 +68,10 @@ func (r *row) fail(field, reason string) {
 	r.err = &erp.RowError{Line: r.line, Column: col, Reason: reason, Value: cut(r.text(field))}
 }
 
-// cut returns s cut to maxValueBytes, on a character boundary.
+// cut returns s cut to maxValueBytes, on a character boundary, as valid
+// UTF-8 (bytes that are not are replaced), so that the report can quote it.
 func cut(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= maxValueBytes {
 		return s
 	}
