@@ -142,10 +142,12 @@ func plainLabel(s string) bool {
 // a decimal mark, and the reverse.
 func (r *row) plain(s string) (string, bool) {
 	if r.comma {
-		if strings.ContainsRune(s, '.') {
+		if strings.IndexByte(s, '.') >= 0 {
 			return "", false
 		}
-		s = strings.Replace(s, ",", ".", 1)
+		if i := strings.IndexByte(s, ','); i >= 0 {
+			s = s[:i] + "." + s[i+1:]
+		}
 	} else if strings.ContainsRune(s, ',') {
 		return "", false
 	}
@@ -289,10 +291,16 @@ var dateLayouts = []string{
 
 // parseTime reads a date and time; without a zone it is Europe/Paris.
 func parseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
+	if len(s) > 19 && s[10] == 'T' && strings.ContainsAny(s[19:], "Z+-") {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, true
+		}
 	}
-	for _, l := range dateLayouts {
+	layouts := dateLayouts
+	if len(s) > 2 && s[2] == '/' {
+		layouts = dateLayouts[4:]
+	}
+	for _, l := range layouts {
 		if t, err := time.ParseInLocation(l, s, paris); err == nil {
 			return t, true
 		}
