@@ -67,6 +67,7 @@ var specs = map[erp.Kind]*spec{
 	}},
 	erp.KindCustomers: {build: buildCustomer, columns: []column{
 		{name: "id", sage: "CT_Num", required: true},
+		{name: "type", sage: "CT_Type"},
 		{name: "name", sage: "CT_Intitule", required: true},
 		{name: "country", sage: "CT_Pays", required: true},
 		{name: "vatNumber", sage: "CT_Identifiant"},

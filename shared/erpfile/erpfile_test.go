@@ -137,7 +137,7 @@ func TestFixtures(t *testing.T) {
 			keys:   []string{"C0001", "C0004B", "C0099"}, lines: []int{2, 4, 5},
 			errs: []rowError{{3, "CT_Encours", "must be an amount from 0 written with a decimal comma, such as 12,50 (no sign, no thousands separator)"},
 				{6, "CT_Identifiant", "must be an EU VAT number"}, {7, "CT_Pays", "is required"},
-				{8, "paymentTerms", "must be payment terms"}},
+				{8, "paymentTerms", "must be payment terms"}, {9, "CT_Type", "is not a customer account (0): 1 is a supplier"}},
 			inspect: func(t *testing.T, recs []erp.Record) {
 				c := recs[0].Customer
 				if c.Name != "Plomberie Lyonnaise" || c.Country != "FR" || c.VATNumber != "FR83404833048" || c.PriceCategory != "1" ||

@@ -195,6 +195,15 @@ func buildCustomer(r *row) erp.Record {
 	c := customer.Customer{ID: r.ref("id", true), Name: r.label("name", true), Country: r.country("country", true),
 		PriceCategory: r.id("priceCategory", false), BuyingGroup: r.id("buyingGroup", false),
 		CreditLimit: r.amount("creditLimit", false), Rep: r.id("rep", false), Dormant: r.flag("dormant")}
+	switch t := r.text("type"); t {
+	case "", "0":
+	case "1", "2", "3":
+		// Sage's F_COMPTET also holds suppliers (1), employees (2) and
+		// other accounts (3).
+		r.fail("type", "is not a customer account (0): 1 is a supplier, 2 an employee, 3 another account")
+	default:
+		r.fail("type", "must be 0, a customer account")
+	}
 	if c.PriceCategory == "0" {
 		// Sage writes 0 for "no price category".
 		c.PriceCategory = ""
