@@ -133,28 +133,21 @@ func (s *ImportJobs) Job(ctx context.Context, m merchant.ID, id string) (erp.Imp
 	return decodeImportJob(out.Item)
 }
 
-// JobPage is a page of import jobs, newest first; Next is the cursor of
-// the next page, "" after the last.
-type JobPage struct {
-	Jobs []erp.ImportJob `json:"jobs"`
-	Next string          `json:"next,omitempty"`
-}
-
 // ErrBadImportCursor is returned for a page cursor JobsPage never gave.
-var ErrBadImportCursor = errors.New("invalid import jobs cursor")
+var ErrBadImportCursor = fmt.Errorf("%w of import jobs", erp.ErrBadCursor)
 
 // JobsPage lists a merchant's import jobs newest first, limit at a time
 // (1 to 100), from the cursor a previous page gave ("" for the first).
 // One round trip (a Query of GSI1, eventually consistent: a job recorded
 // a moment ago may show a moment later).
-func (s *ImportJobs) JobsPage(ctx context.Context, m merchant.ID, limit int, cursor string) (JobPage, error) {
+func (s *ImportJobs) JobsPage(ctx context.Context, m merchant.ID, limit int, cursor string) (erp.JobPage, error) {
 	gpk, err := importJobsByTimePK(m)
 	if err != nil {
-		return JobPage{}, err
+		return erp.JobPage{}, err
 	}
 	pk, _, err := importJobKey(m, "")
 	if err != nil {
-		return JobPage{}, err
+		return erp.JobPage{}, err
 	}
 	limit = min(max(limit, 1), 100)
 	in := &dynamodb.QueryInput{
@@ -170,7 +163,7 @@ func (s *ImportJobs) JobsPage(ctx context.Context, m merchant.ID, limit int, cur
 	if cursor != "" {
 		gsk, id, err := parseImportCursor(cursor)
 		if err != nil {
-			return JobPage{}, err
+			return erp.JobPage{}, err
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{
 			AttrPK: &types.AttributeValueMemberS{Value: pk}, AttrSK: &types.AttributeValueMemberS{Value: "JOB#" + id},
@@ -179,13 +172,13 @@ func (s *ImportJobs) JobsPage(ctx context.Context, m merchant.ID, limit int, cur
 	}
 	out, err := s.Table.Client.Query(ctx, in)
 	if err != nil {
-		return JobPage{}, fmt.Errorf("import jobs of %s: %w", m, err)
+		return erp.JobPage{}, fmt.Errorf("import jobs of %s: %w", m, err)
 	}
-	page := JobPage{Jobs: make([]erp.ImportJob, 0, len(out.Items))}
+	page := erp.JobPage{Jobs: make([]erp.ImportJob, 0, len(out.Items))}
 	for _, av := range out.Items {
 		j, err := decodeImportJob(av)
 		if err != nil {
-			return JobPage{}, err
+			return erp.JobPage{}, err
 		}
 		page.Jobs = append(page.Jobs, j)
 	}

@@ -120,6 +120,16 @@ type StreamStore interface {
 // ErrNoJob is returned for an import job that was never recorded.
 var ErrNoJob = errors.New("no such import job")
 
+// JobPage is a page of import jobs, newest first; Next is the cursor of
+// the next page, "" after the last.
+type JobPage struct {
+	Jobs []ImportJob `json:"jobs"`
+	Next string      `json:"next,omitempty"`
+}
+
+// ErrBadCursor is returned for a page cursor the store never gave.
+var ErrBadCursor = errors.New("invalid cursor")
+
 // Files reads the ERP bucket's objects and writes the reports.
 type Files interface {
 	// Open returns the body of the object key as it was with etag, and

@@ -85,6 +85,9 @@ type AdminAPI struct {
 	// PreOrders (admin_preorders.go): the seasons' pre-order totals and
 	// their conversion into ordinary orders.
 	PreOrders order.PreOrderBook
+
+	// Imports (admin_imports.go): the ERP import jobs and their reports.
+	Imports ImportsAdmin
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -135,6 +138,9 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("GET /admin/exchange-rates", a.staff(a.exchangeRates))
 	rt.Handle("PUT /admin/exchange-rates/days/{date}", a.staff(a.putExchangeRates))
 	rt.Handle("POST /admin/exchange-rates/ecb", a.staff(a.importECB))
+	rt.Handle("GET /admin/imports", a.staff(a.imports))
+	rt.Handle("GET /admin/imports/{id}", a.staff(a.importJob))
+	rt.Handle("GET /admin/imports/{id}/report", a.staff(a.importReport))
 	return rt
 }
 

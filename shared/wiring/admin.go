@@ -45,5 +45,7 @@ func AdminAPI(d Deps) APIHandler {
 	// Pre-orders: a season's totals and their conversion, which takes
 	// stock as the checkout does (the warehouses kept for CACHE_TTL).
 	api.PreOrders = &dynamo.Orders{Table: d.table(), WarehousesTTL: d.Env.CacheTTL}
+	// ERP imports: the jobs, and their reports from the ERP bucket.
+	api.Imports = importsAdmin{ImportJobs: &dynamo.ImportJobs{Table: d.table()}, bucket: bucket{d.S3}, name: d.Env.ERPBucket}
 	return serve(api.Routes())
 }

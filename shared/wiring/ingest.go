@@ -22,6 +22,7 @@ import (
 	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/erpfile"
 	"github.com/comptoir/comptoir/shared/logging"
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/queue"
 )
 
@@ -228,4 +229,37 @@ func (b bucket) Head(ctx context.Context, name, key string) (erp.ObjectInfo, err
 		return erp.ObjectInfo{}, fmt.Errorf("head %s: %w", erp.Truncate(key, 80), err)
 	}
 	return erp.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ETag: strings.Trim(aws.ToString(out.ETag), `"`)}, nil
+}
+
+// importsAdmin serves the back office's import jobs: the jobs from the
+// table, the reports from the bucket and the table.
+type importsAdmin struct {
+	*dynamo.ImportJobs
+	bucket bucket
+	name   string
+}
+
+// Report writes the job's report: the file's rejected rows, as erp-ingest
+// wrote them in the bucket, then the rows refused when its chunks were
+// applied (ImportJobs.ApplyRejects). A job whose file was never read has
+// the header only.
+func (a importsAdmin) Report(ctx context.Context, m merchant.ID, job erp.ImportJob, w io.Writer) error {
+	if job.Report == "" {
+		return erp.ErrNoObject
+	}
+	if err := a.bucket.report(ctx, a.name, job.Report, w); err != nil {
+		return err
+	}
+	rejects, err := a.ApplyRejects(ctx, m, job.ID)
+	if err != nil {
+		return err
+	}
+	cw := erp.ReportWriter(w)
+	for _, e := range rejects {
+		if err := cw.Write(erp.ReportRow(e)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
