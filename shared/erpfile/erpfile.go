@@ -502,12 +502,14 @@ type rowLimit struct {
 	n int
 }
 
-// errRowTooLong is the error of a row beyond maxRowBytes.
-var errRowTooLong = fmt.Errorf("a row longer than %d bytes (an unclosed quote?)", maxRowBytes)
+// ErrRowTooLong is what Next's error wraps when a CSV row grows beyond 4
+// MiB (an unclosed quote makes the rest of the file one field): the file
+// cannot be read on, and reading it again will not help.
+var ErrRowTooLong = fmt.Errorf("erpfile: a row longer than %d bytes (an unclosed quote?)", maxRowBytes)
 
 func (l *rowLimit) Read(p []byte) (int, error) {
 	if l.n > maxRowBytes {
-		return 0, errRowTooLong
+		return 0, ErrRowTooLong
 	}
 	n, err := l.r.Read(p)
 	l.n += n

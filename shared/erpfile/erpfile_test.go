@@ -499,8 +499,8 @@ func TestRowsAndLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := rd.Next(); err == nil || err == io.EOF || !errors.Is(err, errRowTooLong) {
-		t.Errorf("huge row: err %v, want errRowTooLong", err)
+	if _, _, err := rd.Next(); err == nil || err == io.EOF || !errors.Is(err, ErrRowTooLong) {
+		t.Errorf("huge row: err %v, want ErrRowTooLong", err)
 	}
 	// A JSON Lines file with an overlong line reports it and goes on.
 	jl := `{"id":"1","name":"A"}` + "\n" + `{"id":"2","name":"` + strings.Repeat("x", maxRowBytes) + `"}` + "\n" + `{"id":"3","name":"C"}`

@@ -56,7 +56,7 @@ func FuzzReader(f *testing.F) {
 				return
 			}
 			if err != nil {
-				if !errors.Is(err, errRowTooLong) {
+				if !errors.Is(err, ErrRowTooLong) {
 					t.Fatalf("Next: %v", err)
 				}
 				return
