@@ -80,8 +80,10 @@ func checkRecord(r erp.Record) error {
 		id("category", p.CategoryID, false)
 		names(p.Names)
 		amount("base price", p.BasePrice)
-		if !money.ValidCurrency(p.Currency) || p.EAN != "" && !catalog.ValidEAN13(p.EAN) || !catalog.ValidQuantity(p.MinOrderQty) ||
-			!catalog.ValidQuantity(p.OrderMultiple) || len(p.Packagings) == 0 || len(p.Packagings) > 10 || len(p.Links) > 50 || p.TaxCategory == "" {
+		// Quantities and packagings may be left out (0, none): the stored
+		// product's are kept.
+		if !money.ValidCurrency(p.Currency) || p.EAN != "" && !catalog.ValidEAN13(p.EAN) || p.MinOrderQty != 0 && !catalog.ValidQuantity(p.MinOrderQty) ||
+			p.OrderMultiple != 0 && !catalog.ValidQuantity(p.OrderMultiple) || len(p.Packagings) > 10 || len(p.Links) > 50 || p.TaxCategory == "" {
 			bad("product %+v", p)
 		}
 		for _, pk := range p.Packagings {

@@ -125,8 +125,9 @@ func TestFixtures(t *testing.T) {
 				if kit.Names["fr"] != "Kit joints Viton® pour pompe 50 l/h" || !kit.BasePrice.Equal(decimal.RequireFromString("84.5")) || !kit.NoDiscount {
 					t.Errorf("kit = %q %s noDiscount=%v", kit.Names["fr"], kit.BasePrice, kit.NoDiscount)
 				}
-				if old := recs[2].Product; !old.Inactive || !slices.Equal(old.Packagings, []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}) {
-					t.Errorf("AR_Sommeil=1 gives inactive=%v, packagings %v", old.Inactive, old.Packagings)
+				if old := recs[2].Product; !old.Inactive || old.Packagings != nil || old.MinOrderQty != 0 || old.OrderMultiple != 0 {
+					t.Errorf("AR_Sommeil=1 gives inactive=%v; empty packagings and quantities give %v %d %d, want none (kept when merged)",
+						old.Inactive, old.Packagings, old.MinOrderQty, old.OrderMultiple)
 				}
 				if !recs[1].Stamp.Equal(time.Date(2026, 12, 1, 9, 15, 0, 0, paris)) {
 					t.Errorf("dd/mm/yyyy stamp = %v", recs[1].Stamp)

@@ -91,19 +91,21 @@ func buildProduct(r *row) erp.Record {
 	} else if !taxCategory.MatchString(p.TaxCategory) {
 		r.fail("taxCategory", "must be lowercase letters, digits and '-', such as standard")
 	}
-	p.MinOrderQty = int(r.whole("minOrderQty", 1, catalog.MaxUnits, 1))
-	p.OrderMultiple = int(r.whole("orderMultiple", 1, catalog.MaxUnits, 1))
+	// Packagings and quantities left empty are 0: the stored product's are
+	// kept (catalog.MergeERP), a new product sells by unit from 1.
+	p.MinOrderQty = int(r.whole("minOrderQty", 1, catalog.MaxUnits, 0))
+	p.OrderMultiple = int(r.whole("orderMultiple", 1, catalog.MaxUnits, 0))
 	p.Packagings = r.packagings("packagings")
 	p.Links = r.links("links", p.Ref)
 	return erp.Record{Kind: erp.KindProducts, Key: p.Ref, Product: &p}
 }
 
-// packagings reads "unit:1|lot:12|pallet:480": how the product is sold.
-// Empty: by unit only.
+// packagings reads "unit|lot:12|pallet:480": how the product is sold.
+// Empty: none given (the stored ones are kept).
 func (r *row) packagings(field string) []catalog.Packaging {
 	items := r.list(field)
 	if len(items) == 0 {
-		return []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}
+		return nil
 	}
 	if len(items) > maxPackagings {
 		r.fail(field, fmt.Sprintf("at most %d packagings", maxPackagings))
