@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -374,9 +375,23 @@ func ReportWriter(w io.Writer) *csv.Writer {
 	return cw
 }
 
-// ReportRow is a rejected row as a report line.
+// ReportRow is a rejected row as a report line. A cell a spreadsheet would
+// run as a formula (it starts with =, +, -, @, a tab or a carriage return:
+// a file's value may) gets a leading apostrophe, shown as text.
 func ReportRow(e RowError) []string {
-	return []string{strconv.Itoa(e.Line), e.Column, e.Reason, Truncate(e.Value, 80)}
+	line := ""
+	if e.Line > 0 {
+		line = strconv.Itoa(e.Line)
+	}
+	return []string{line, textCell(e.Column), textCell(e.Reason), textCell(Truncate(e.Value, 80))}
+}
+
+// textCell neutralises a cell a spreadsheet would take for a formula.
+func textCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // Add lists a rejected row.

@@ -278,3 +278,24 @@ func TestReport_IsBounded(t *testing.T) {
 		t.Error("the report does not say it was cut")
 	}
 }
+
+// A rejected value that a spreadsheet would run as a formula is shown as
+// text in the report.
+func TestReportRow_NeutralisesFormulas(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		value, want string
+	}{
+		{"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"},
+		{"+33 1", "'+33 1"},
+		{"-5", "'-5"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"P-100", "P-100"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := ReportRow(RowError{Line: 2, Column: "AR_Ref", Reason: "bad", Value: c.value})[3]; got != c.want {
+			t.Errorf("value %q: cell %q, want %q", c.value, got, c.want)
+		}
+	}
+}
