@@ -41,7 +41,20 @@ func ERPSync(d Deps) QueueHandler {
 // erpAppliers maps each kind erp-sync applies to its applier. A kind
 // missing here fails only its own chunks (retried, then dead-lettered).
 func erpAppliers(d Deps) map[erp.Kind]erp.Applier {
-	return map[erp.Kind]erp.Applier{}
+	catalog := dynamo.ERPCatalog{Table: d.table()}
+	accounts := &dynamo.ERPAccounts{Table: d.table()}
+	return map[erp.Kind]erp.Applier{
+		erp.KindCategories:      catalog,
+		erp.KindProducts:        catalog,
+		erp.KindPrices:          catalog,
+		erp.KindQuantityBreaks:  catalog,
+		erp.KindFamilyDiscounts: catalog,
+		erp.KindPriceCategories: catalog,
+		erp.KindWarehouses:      catalog,
+		erp.KindExchangeRates:   catalog,
+		erp.KindCustomers:       accounts,
+		erp.KindReps:            accounts,
+	}
 }
 
 // erpSync applies chunks.
