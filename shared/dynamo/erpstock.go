@@ -58,15 +58,28 @@ import (
 // older than the stored level costs its UpdateItem alone (condition
 // failed: Unchanged).
 //
-// A worker stopped between a level's write and its difference's loses that
-// difference: the chunk delivered again finds the level already stamped
-// (Unchanged) and writes nothing more. The level itself is never wrong.
+// The write also keeps on the level the ERP's count (ErpOnHand) and, as
+// it found them, the previous count (ErpPrevOnHand, "unknown" when the
+// level had none from the ERP) and the site orders (ErpPrevSiteOrders). A
+// worker stopped after a level's write and before its difference or alert
+// leaves them undone; the chunk delivered again finds the level stamped
+// with this very record (the failed condition returns the stored item, no
+// extra read), counts it Unchanged, and settles them again: the
+// difference from those attributes (conditional on its stamp: written
+// once), the alert from the level as it stands (put when below its
+// minimum and none is stored, deleted above it). A level whose previous
+// count was the seed's (no ErpOnHand) cannot have its lost difference
+// found again.
 type ERPStock struct {
 	Table Table
 	// Alerts raises the levels' alerts; nil: the table's StockAlerts.
 	Alerts *StockAlerts
 	// Now is the clock of differences and alerts; nil: time.Now.
 	Now func() time.Time
+
+	// afterLevel, when set (tests), runs after each level's write: an
+	// error stops the chunk there, as a worker stopped at that point.
+	afterLevel func() error
 }
 
 var _ erp.Applier = (*ERPStock)(nil)
@@ -79,6 +92,16 @@ const (
 	// erpNewer is the condition that a record (:st, :job, :line) is newer
 	// than the item's stamp.
 	erpNewer = "attribute_not_exists(#st) OR #st < :st OR (#st = :st AND #job = :job AND #line < :line)"
+)
+
+// Attributes of a level the ERP wrote, from which a chunk delivered again
+// settles what a stopped worker left undone: the ERP's count, and, as the
+// write found them, the previous count ("unknown" when the level had none
+// from the ERP) and the site orders.
+const (
+	attrErpOnHand         = "ErpOnHand"
+	attrErpPrevOnHand     = "ErpPrevOnHand"
+	attrErpPrevSiteOrders = "ErpPrevSiteOrders"
 )
 
 // Apply writes the chunk's stock levels as the type's comment says. A
@@ -176,26 +199,40 @@ func (s *ERPStock) level(ctx context.Context, m merchant.ID, job string, r *erp.
 	}
 	names := stampNames()
 	names["#doc"], names["#type"], names["#av"], names["#so"] = AttrDoc, AttrType, AttrAvailable, AttrSiteOrders
+	names["#eoh"], names["#poh"], names["#pso"] = attrErpOnHand, attrErpPrevOnHand, attrErpPrevSiteOrders
 	values := stampValues(job, r)
 	values[":doc"], values[":type"] = av[AttrDoc], av[AttrType]
 	values[":net"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(counted.OnHand-counted.Reserved, 10)}
+	values[":onHand"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(counted.OnHand, 10)}
 	values[":zero"] = &types.AttributeValueMemberN{Value: "0"}
+	values[":unknown"] = &types.AttributeValueMemberS{Value: "unknown"}
 	out, err := s.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table.Name),
 		Key:       key(pk, sk),
 		UpdateExpression: aws.String("SET #doc = :doc, #type = :type, #st = :st, #job = :job, #line = :line, " +
-			"#so = if_not_exists(#so, :zero), #av = :net - if_not_exists(#so, :zero)"),
-		ConditionExpression:       aws.String(erpNewer),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-		ReturnValues:              types.ReturnValueAllOld,
+			"#so = if_not_exists(#so, :zero), #av = :net - if_not_exists(#so, :zero), " +
+			"#eoh = :onHand, #poh = if_not_exists(#eoh, :unknown), #pso = if_not_exists(#so, :zero)"),
+		ConditionExpression:                 aws.String(erpNewer),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllOld,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var cond *types.ConditionalCheckFailedException
 	if errors.As(err, &cond) {
-		return outUnchanged, nil // the stored level is as new or newer
+		// The stored level is as new or newer. When it is this very
+		// record's (a chunk delivered again after a worker stopped between
+		// the level and what follows from it), what follows is settled
+		// again from the stored level.
+		return outUnchanged, s.settle(ctx, m, job, r, counted, cond.Item)
 	}
 	if err != nil {
 		return outRejected, fmt.Errorf("stock level %s in %s: %w", counted.Ref, counted.Warehouse, err)
+	}
+	if s.afterLevel != nil {
+		if err := s.afterLevel(); err != nil {
+			return outRejected, err
+		}
 	}
 	at := s.now()
 	if len(out.Attributes) == 0 {
@@ -226,6 +263,68 @@ func (s *ERPStock) level(ctx context.Context, m merchant.ID, job string, r *erp.
 		}
 	}
 	return outcome, s.alert(ctx, m, &previous, previousAvailable, counted, counted.OnHand-counted.Reserved-siteOrders, at)
+}
+
+// settle redoes, for a record whose write is the stored level's (same
+// stamp, job and line), what follows from the write and may have been
+// lost: its difference, from the previous count and site orders the write
+// kept on the level (none when the level had no ERP count before), and
+// the alert as the stored level stands (raised when below its minimum and
+// none is stored, cleared above). A record older than the stored level
+// settles nothing.
+func (s *ERPStock) settle(ctx context.Context, m merchant.ID, job string, r *erp.Record, counted stock.Level, stored map[string]types.AttributeValue) error {
+	st, err := storedStamp(stored)
+	if err != nil || st == nil || *st != recordStamp(job, r) {
+		return err
+	}
+	at := s.now()
+	if _, unknown := stored[attrErpPrevOnHand].(*types.AttributeValueMemberS); !unknown {
+		prevOnHand, err := number[int64](stored, attrErpPrevOnHand)
+		if err != nil {
+			return err
+		}
+		prevSiteOrders, err := number[int64](stored, attrErpPrevSiteOrders)
+		if err != nil {
+			return err
+		}
+		if d, ok := stock.DifferenceOf(stock.Level{OnHand: prevOnHand, SiteOrders: prevSiteOrders}, counted, job, at); ok {
+			if err := s.putDifference(ctx, m, job, r, d); err != nil {
+				return err
+			}
+		}
+	}
+	level, err := decodeLevel(stored)
+	if err != nil {
+		return err
+	}
+	if a, ok := stock.AlertFor(level, level.OnHand-level.Reserved-level.SiteOrders, at); ok {
+		return s.raiseIfNone(ctx, m, a)
+	}
+	return s.clearAlert(ctx, m, counted.Ref, counted.Warehouse, at)
+}
+
+// raiseIfNone stores alert a unless an alert of its product and warehouse
+// stands (the one raised at the fall stays as it was).
+func (s *ERPStock) raiseIfNone(ctx context.Context, m merchant.ID, a stock.Alert) error {
+	pk, sk, err := stockAlertKey(m, a.Ref, a.Warehouse)
+	if err != nil {
+		return err
+	}
+	av, err := item{PK: pk, SK: sk, Type: typeStockAlert, Doc: a}.attributes()
+	if err != nil {
+		return err
+	}
+	av[attrRaisedAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(a.RaisedAt.UnixMilli(), 10)}
+	_, err = s.Table.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.Table.Name),
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	var cond *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &cond) {
+		return fmt.Errorf("raise stock alert %s in %s: %w", a.Ref, a.Warehouse, err)
+	}
+	return nil
 }
 
 // putDifference stores d as the latest difference of its product and

@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -289,3 +290,53 @@ func TestERPStock_AlertRaisedOncePerFallAndClearedAbove(t *testing.T) {
 
 // orderPlacement places o alone, as a checkout without cart or credit does.
 func orderPlacement(o order.Order) order.Placement { return order.Placement{Order: o} }
+
+// A worker stopped right after a level's write leaves its difference and
+// alert undone; the chunk delivered again counts the level Unchanged and
+// settles them, once.
+func TestERPStock_ChunkDeliveredAgainSettlesWhatAStoppedWorkerLeft(t *testing.T) {
+	t.Parallel()
+	f := newOrdersFixture(t, []string{"LYON"})
+	ctx := context.Background()
+	clock := time.Date(2026, 12, 2, 7, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	s := &dynamo.ERPStock{Table: f.tbl, Now: now}
+	applyStock(t, s, stockChunk("job-1", 0, stockRecord(2, stockStamp, "VIS-M6", "LYON", 100, 0, 10, 50)))
+	if err := f.orders.Place(ctx, orderPlacement(anOrder("O-1", "C1", stockStamp, "1.00", line("VIS-M6", alloc("LYON", 10))))); err != nil {
+		t.Fatal(err)
+	}
+	second := stockChunk("job-2", 0, stockRecord(2, stockStamp.Add(time.Hour), "VIS-M6", "LYON", 8, 0, 10, 50))
+	stopped := &dynamo.ERPStock{Table: f.tbl, Now: now}
+	dynamo.StopAfterLevelWrites(stopped, errors.New("worker killed"))
+	if _, _, err := stopped.Apply(ctx, second); err == nil {
+		t.Fatal("the stopped worker did not stop")
+	}
+	alerts := &dynamo.StockAlerts{Table: f.tbl}
+	if got, _ := alerts.List(ctx, shopM); len(got) != 0 {
+		t.Fatalf("alerts before the chunk comes again: %+v", got)
+	}
+	if got, _ := s.Differences(ctx, shopM); len(got) != 0 {
+		t.Fatalf("differences before the chunk comes again: %+v", got)
+	}
+	raised := clock
+	for range 2 {
+		if c, _ := applyStock(t, s, second); c != (erp.Counts{Unchanged: 1}) {
+			t.Fatalf("the chunk again: %+v", c)
+		}
+		clock = clock.Add(time.Hour)
+	}
+	diffs, err := s.Differences(ctx, shopM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 1 || diffs[0].Theoretical != 90 || diffs[0].ERPLevel != 8 || diffs[0].Difference != -82 || diffs[0].Job != "job-2" {
+		t.Errorf("differences = %+v", diffs)
+	}
+	got, err := alerts.List(ctx, shopM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Available != -2 || got[0].Reorder != 52 || !got[0].RaisedAt.Equal(raised) {
+		t.Errorf("alerts = %+v, want one raised at %v", got, raised)
+	}
+}
