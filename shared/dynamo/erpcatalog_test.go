@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -350,4 +351,118 @@ func TestERPCatalog_TheNewestFileWinsAmongManyWritersAtOnce(t *testing.T) {
 		}
 	}
 	checkConsistent(t, tbl, "m1")
+}
+
+// customerPriceChunk is a chunk of n customer prices of the products refs,
+// customer after customer.
+func customerPriceChunk(job string, seq, n int, refs []string) erp.Chunk {
+	recs := make([]erp.Record, n)
+	for i := range recs {
+		k := seq*n + i
+		recs[i] = erpPrice(tariff.Customer, fmt.Sprintf("C%04d", k/len(refs)), refs[k%len(refs)], fmt.Sprintf("%d.%02d", 1+k%7, k%100))
+	}
+	ch := chunk(job, erp.KindPrices, erpDay, recs...)
+	ch.Seq = seq
+	return ch
+}
+
+func TestERPCatalog_AChunkOf500CustomerPricesCosts11RoundTrips(t *testing.T) {
+	t.Parallel()
+	tbl := testenv.Table(t)
+	a := dynamo.ERPCatalog{Table: tbl}
+	var products []erp.Record
+	var refs []string
+	for i := range 10 {
+		ref := fmt.Sprintf("VIS-%02d", i)
+		refs = append(refs, ref)
+		products = append(products, erpProduct(ref, "VIS", "Vis", "1"))
+	}
+	applyChunk(t, a, catalogChunks("j0", erpDay)[0])
+	applyChunk(t, a, chunk("j0", erp.KindProducts, erpDay, products...))
+
+	ctx := dynamo.WithCallCounter(context.Background())
+	c, rej, err := a.Apply(ctx, customerPriceChunk("j1", 0, 500, refs))
+	if err != nil || c != (erp.Counts{Applied: 500}) || len(rej) > 0 {
+		t.Fatalf("%+v %+v %v", c, rej, err)
+	}
+	// 1 BatchGetItem for the 10 products, 5 for the prices, 5
+	// transactions of 100.
+	if n := dynamo.Calls(ctx); n != 11 {
+		t.Errorf("%d round trips, want 11", n)
+	}
+	ctx = dynamo.WithCallCounter(context.Background())
+	if c, _, err := a.Apply(ctx, customerPriceChunk("j1", 0, 500, refs)); err != nil || c != (erp.Counts{Unchanged: 500}) {
+		t.Fatalf("again: %+v %v", c, err)
+	}
+	// Nothing to write: the reads only.
+	if n := dynamo.Calls(ctx); n != 6 {
+		t.Errorf("the same chunk again: %d round trips, want 6", n)
+	}
+}
+
+// TestERPCatalog_CustomerPricesAgainstABatchWrite measures, when
+// COMPTOIR_MEASURE is set, the customer prices per second a price file
+// applies through ERPCatalog next to BatchWriteItem of the same items
+// (25 a call, the calls of a chunk 8 at once, as the engine sends its
+// own), chunk after chunk in turn, and logs both (no assertion on time).
+func TestERPCatalog_CustomerPricesAgainstABatchWrite(t *testing.T) {
+	if os.Getenv("COMPTOIR_MEASURE") == "" {
+		t.Skip("set COMPTOIR_MEASURE=1 to measure")
+	}
+	tbl := testenv.Table(t)
+	raw := testenv.Table(t)
+	a := dynamo.ERPCatalog{Table: tbl}
+	var products []erp.Record
+	var refs []string
+	for i := range 100 {
+		ref := fmt.Sprintf("VIS-%03d", i)
+		refs = append(refs, ref)
+		products = append(products, erpProduct(ref, "VIS", "Vis", "1"))
+	}
+	applyChunk(t, a, catalogChunks("j0", erpDay)[0])
+	applyChunk(t, a, chunk("j0", erp.KindProducts, erpDay, products...))
+	ctx := context.Background()
+	const chunks, size = 20, 500
+	var engine, batch time.Duration
+	for seq := range chunks {
+		ch := customerPriceChunk("bench", seq, size, refs)
+		start := time.Now()
+		if c, _, err := a.Apply(ctx, ch); err != nil || c.Applied != size {
+			t.Fatalf("%+v %v", c, err)
+		}
+		engine += time.Since(start)
+
+		reqs := make([]types.WriteRequest, 0, size)
+		for i, r := range ch.Records {
+			doc, _ := json.Marshal(r.Price)
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: "M#m1#C#" + r.Price.ScopeID}, "SK": &types.AttributeValueMemberS{Value: "PRICE#" + r.Price.Ref},
+				"Type": &types.AttributeValueMemberS{Value: "CustomerPrice"}, "Doc": &types.AttributeValueMemberS{Value: string(doc)},
+				"ErpStamp": &types.AttributeValueMemberN{Value: fmt.Sprint(erpDay.UnixNano())}, "ErpJob": &types.AttributeValueMemberS{Value: "bench"},
+				"ErpLine": &types.AttributeValueMemberN{Value: fmt.Sprint(i + 2)},
+			}}})
+		}
+		start = time.Now()
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for s := 0; s < len(reqs); s += 25 {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				pending := map[string][]types.WriteRequest{raw.Name: reqs[s:min(s+25, len(reqs))]}
+				for len(pending[raw.Name]) > 0 {
+					out, err := raw.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					pending = out.UnprocessedItems
+				}
+			})
+		}
+		wg.Wait()
+		batch += time.Since(start)
+	}
+	n := float64(chunks * size)
+	t.Logf("customer prices: ERPCatalog %.0f rows/s, BatchWriteItem %.0f items/s: %.2f×", n/engine.Seconds(), n/batch.Seconds(), batch.Seconds()/engine.Seconds())
 }
