@@ -473,3 +473,25 @@ func preOrderCapKey(m merchant.ID, season, ref string) (pk, sk string, err error
 	}
 	return p + "#PRE#" + season + "#CAP", skPreOrderProduct + ref, err
 }
+
+// ERP catalog imports (erpcatalog.go): a family discount's rule and a
+// customer's price, written by rows of the ERP's files; both ids come from
+// a file and are checked as key parts.
+
+// ruleKey is a discount rule's key (pricing.go reads the partition).
+func ruleKey(m merchant.ID, id string) (pk, sk string, err error) {
+	pk, err = rulesPK(m)
+	if err == nil && (id == "" || len(id) > 200 || strings.ContainsAny(id, "# ")) {
+		err = fmt.Errorf("%w: rule %q", ErrBadOrderKey, id)
+	}
+	return pk, "RULE#" + id, err
+}
+
+// customerPriceKey is a customer's price of a product.
+func customerPriceKey(m merchant.ID, customer, ref string) (pk, sk string, err error) {
+	pk, err = customerPK(m, customer)
+	if err == nil {
+		err = errors.Join(keyPart(customer), keyPart(ref))
+	}
+	return pk, skCustomerPrice + ref, err
+}
