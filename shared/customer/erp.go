@@ -12,9 +12,12 @@ import (
 // Country, VATNumber, PriceCategory, BuyingGroup, CreditLimit, Language,
 // Address, DeliveryAddresses, Payment.Terms, Rep and Dormant; the site
 // keeps what it owns: the VAT number's check (VATCheck) — dropped when the
-// ERP changes the number (spaces and case aside, vat.Normalize), so that the new one is checked again —, the
-// payment methods the merchant narrowed (Payment.Methods) and the
-// preferred warehouse.
+// ERP changes the number (spaces and case aside, vat.Normalize), so that
+// the new one is checked again —, the payment methods the merchant
+// narrowed (Payment.Methods) and the preferred warehouse. A row without
+// delivery addresses, payment terms or language (Sage's F_COMPTET has no
+// column for the first two) keeps the stored ones: an import never erases
+// the addresses and terms staff set.
 func MergeERP(stored *Customer, row Customer) Customer {
 	merged := row
 	merged.VATCheck, merged.Payment.Methods, merged.PreferredWarehouse = nil, nil, ""
@@ -27,6 +30,16 @@ func MergeERP(stored *Customer, row Customer) Customer {
 	}
 	merged.Payment.Methods = slices.Clone(stored.Payment.Methods)
 	merged.PreferredWarehouse = stored.PreferredWarehouse
+	if len(row.DeliveryAddresses) == 0 {
+		merged.DeliveryAddresses = slices.Clone(stored.DeliveryAddresses)
+	}
+	if row.Payment.Terms == nil && stored.Payment.Terms != nil {
+		terms := *stored.Payment.Terms
+		merged.Payment.Terms = &terms
+	}
+	if row.Language == "" {
+		merged.Language = stored.Language
+	}
 	return merged
 }
 

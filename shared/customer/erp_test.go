@@ -47,11 +47,13 @@ func TestMergeERP(t *testing.T) {
 		{"same VAT number (spaces aside): the check is kept", &stored, row, func() Customer {
 			c := row
 			c.VATCheck, c.Payment.Methods, c.PreferredWarehouse = check, []payment.Method{payment.Transfer}, "2"
+			c.Payment.Terms = &terms // the row has none: the stored terms stay
 			return c
 		}, true},
 		{"another VAT number: the check is dropped", &stored, otherNumber, func() Customer {
 			c := otherNumber
 			c.VATCheck, c.Payment.Methods, c.PreferredWarehouse = nil, []payment.Method{payment.Transfer}, "2"
+			c.Payment.Terms = &terms
 			return c
 		}, false},
 	}
@@ -69,11 +71,34 @@ func TestMergeERP(t *testing.T) {
 			}
 		})
 	}
-	// The ERP owns the payment terms: a row without terms withdraws them.
-	noTerms := row
-	noTerms.Payment.Terms = nil
-	if got := MergeERP(&stored, noTerms); got.Payment.Terms != nil {
-		t.Errorf("terms = %+v, want none", got.Payment.Terms)
+	// A row with terms sets them; a row without terms, delivery addresses
+	// or language (a Sage F_COMPTET has no column for the first two) keeps
+	// the stored ones, so an import never erases what staff set.
+	withTerms := row
+	sixty := payment.SixtyDaysNet
+	withTerms.Payment.Terms = &sixty
+	if got := MergeERP(&stored, withTerms); got.Payment.Terms == nil || *got.Payment.Terms != sixty {
+		t.Errorf("terms = %+v, want the row's %+v", got.Payment.Terms, sixty)
+	}
+	storedWithAddresses := stored
+	storedWithAddresses.DeliveryAddresses = []DeliveryAddress{{ID: "L1", Default: true, Address: Address{Line1: "Quai 3", City: "Lyon", Country: "FR"}}}
+	bare := row
+	bare.Payment.Terms, bare.DeliveryAddresses, bare.Language = nil, nil, ""
+	got := MergeERP(&storedWithAddresses, bare)
+	if got.Payment.Terms == nil || *got.Payment.Terms != terms {
+		t.Errorf("terms = %+v, want the stored %+v", got.Payment.Terms, terms)
+	}
+	if got.Payment.Terms == stored.Payment.Terms {
+		t.Error("the terms are shared with the stored account")
+	}
+	if !reflect.DeepEqual(got.DeliveryAddresses, storedWithAddresses.DeliveryAddresses) {
+		t.Errorf("delivery addresses = %+v, want the stored ones", got.DeliveryAddresses)
+	}
+	if got.Language != "fr" {
+		t.Errorf("language = %q, want the stored fr", got.Language)
+	}
+	if got.Name != row.Name || got.Rep != row.Rep {
+		t.Errorf("got %+v, want the row's name and rep", got)
 	}
 }
 
