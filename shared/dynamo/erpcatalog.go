@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -104,6 +105,11 @@ func (c ERPCatalog) Apply(ctx context.Context, ch erp.Chunk) (erp.Counts, []erp.
 			rejects = append(rejects, erp.RowError{Line: r.Line, Reason: fmt.Sprintf("not a row of %s", ch.Kind)})
 			continue
 		}
+		if e := badKeyPart(r); e != nil {
+			counts.Rejected++
+			rejects = append(rejects, *e)
+			continue
+		}
 		recs = append(recs, r)
 	}
 	var (
@@ -153,7 +159,9 @@ func (c ERPCatalog) Apply(ctx context.Context, ch erp.Chunk) (erp.Counts, []erp.
 	if err != nil {
 		return erp.Counts{}, nil, fmt.Errorf("apply ERP %s chunk %s/%d: %w", ch.Kind, ch.Job, ch.Seq, err)
 	}
-	return counts.Add(c2), append(rejects, r2...), nil
+	rejects = append(rejects, r2...)
+	slices.SortStableFunc(rejects, func(a, b erp.RowError) int { return a.Line - b.Line })
+	return counts.Add(c2), rejects, nil
 }
 
 // hasPayload reports whether r holds the data of its kind.
@@ -177,6 +185,58 @@ func hasPayload(r *erp.Record) bool {
 		return r.Rate != nil
 	}
 	return false
+}
+
+// badKeyPart refuses a record whose ids cannot be part of a key (the
+// file's reader checks them already: this keeps any other producer of
+// chunks from writing odd keys).
+func badKeyPart(r *erp.Record) *erp.RowError {
+	check := func(column, v string, ok func(string) bool) *erp.RowError {
+		if ok(v) {
+			return nil
+		}
+		if len(v) > 80 {
+			v = v[:80]
+		}
+		return &erp.RowError{Line: r.Line, Column: column, Reason: "cannot be an id (1 to 64 bytes, no spaces, '#' or '/')", Value: v}
+	}
+	scoped := func(scope tariff.Scope, id, ref string) *erp.RowError {
+		if e := check("ref", ref, catalog.ValidRef); e != nil {
+			return e
+		}
+		if scope != tariff.Customer && scope != tariff.PriceCategory && scope != tariff.BuyingGroup {
+			return &erp.RowError{Line: r.Line, Column: "scope", Reason: "a price is of a customer, a price category or a buying group", Value: string(scope)}
+		}
+		return check(string(scope), id, catalog.ValidRef)
+	}
+	switch {
+	case r.Category != nil:
+		if e := check("id", r.Category.ID, catalog.ValidID); e != nil {
+			return e
+		}
+		if r.Category.ParentID != "" {
+			return check("parent", r.Category.ParentID, catalog.ValidID)
+		}
+	case r.Product != nil:
+		if e := check("ref", r.Product.Ref, catalog.ValidRef); e != nil {
+			return e
+		}
+		return check("category", r.Product.CategoryID, catalog.ValidID)
+	case r.Price != nil:
+		return scoped(r.Price.Scope, r.Price.ScopeID, r.Price.Ref)
+	case r.QuantityBreak != nil:
+		return scoped(r.QuantityBreak.Scope, r.QuantityBreak.ScopeID, r.QuantityBreak.Ref)
+	case r.FamilyDiscount != nil:
+		if e := check("customer", r.FamilyDiscount.Customer, catalog.ValidRef); e != nil {
+			return e
+		}
+		return check("family", r.FamilyDiscount.Family, catalog.ValidID)
+	case r.PriceCategory != nil:
+		return check("id", r.PriceCategory.ID, catalog.ValidID)
+	case r.Warehouse != nil:
+		return check("id", r.Warehouse.ID, catalog.ValidID)
+	}
+	return nil
 }
 
 // recordScope is the scope of a price or a break.
@@ -211,8 +271,8 @@ func (c ERPCatalog) itemWrite(m merchant.ID, r *erp.Record) (erpWrite, *erp.RowE
 	switch r.Kind {
 	case erp.KindFamilyDiscounts:
 		rule := erp.FamilyDiscountRule(*r.FamilyDiscount)
-		w.PK, err = rulesPK(m)
-		w.SK, w.Type, w.Merge = "RULE#"+rule.ID, typeRule, replaceWith(rule)
+		w.PK, w.SK, err = ruleKey(m, rule.ID)
+		w.Type, w.Merge = typeRule, replaceWith(rule)
 	case erp.KindPriceCategories:
 		w.PK, w.SK, err = priceCategoryKey(m, r.PriceCategory.ID)
 		w.Type, w.Merge = "PriceCategory", replaceWith(*r.PriceCategory)
@@ -247,7 +307,7 @@ func (c ERPCatalog) itemWrite(m merchant.ID, r *erp.Record) (erpWrite, *erp.RowE
 		}
 	}
 	if err != nil {
-		return w, nil, err
+		return w, &erp.RowError{Line: r.Line, Reason: err.Error()}, nil
 	}
 	return w, nil, nil
 }
@@ -277,11 +337,11 @@ func (c ERPCatalog) applyCustomerPrices(ctx context.Context, m merchant.ID, job 
 			rejects = append(rejects, erp.RowError{Line: r.Line, Column: "ref", Reason: reasonUnknownProduct, Value: ref})
 			continue
 		}
-		w := erpWrite{Rec: r, Type: typeCustomerPrice, SK: skCustomerPrice + ref}
+		w := erpWrite{Rec: r, Type: typeCustomerPrice}
 		var err error
 		if r.Price != nil {
 			e := *r.Price
-			w.PK, err = customerPK(m, e.ScopeID)
+			w.PK, w.SK, err = customerPriceKey(m, e.ScopeID, ref)
 			w.Merge = func(stored []byte) (any, bool, *erp.RowError) {
 				var old []tariff.Entry
 				if stored != nil {
@@ -296,7 +356,7 @@ func (c ERPCatalog) applyCustomerPrices(ctx context.Context, m merchant.ID, job 
 			}
 		} else {
 			q := *r.QuantityBreak
-			w.PK, err = customerPK(m, q.ScopeID)
+			w.PK, w.SK, err = customerPriceKey(m, q.ScopeID, ref)
 			w.Part = "B#" + q.Break.From.String()
 			w.Merge = func(stored []byte) (any, bool, *erp.RowError) {
 				if stored == nil {
@@ -312,7 +372,9 @@ func (c ERPCatalog) applyCustomerPrices(ctx context.Context, m merchant.ID, job 
 			}
 		}
 		if err != nil {
-			return erp.Counts{}, nil, err
+			counts.Rejected++
+			rejects = append(rejects, erp.RowError{Line: r.Line, Column: "customer", Reason: err.Error()})
+			continue
 		}
 		ws = append(ws, w)
 	}
