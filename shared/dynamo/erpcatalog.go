@@ -43,14 +43,21 @@ import (
 //   - products: the product item with everything a product save writes
 //     beside it (EAN claim, category counts, search entries; products.go),
 //     the product's stamp in ErpStamp/ErpJob/ErpLine on the product item.
-//     The tree (2 round trips, for the families), ceil(n/100) BatchGetItem,
-//     then transactions of several products (about 1 per 6 products),
-//     each category's one after the other, categories at once.
+//     The tree (2 round trips, for the families), ceil(n/100) BatchGetItem
+//     (strongly consistent), then transactions of several products, up to
+//     100 writes each (a product without EAN whose name has 4 words
+//     writes 5 items, its category's count is one write per transaction),
+//     each category's one after the other, up to erpCategoryGroups
+//     categories at once. A transaction of several products that is
+//     cancelled is done again one product per transaction, after reading
+//     them again; a product whose EAN is another's, or whose category is
+//     gone, has its rows rejected.
 //   - prices and quantity breaks of a price category or a buying group:
 //     the entry inside the product item's Tariffs, merged by (scope, scope
 //     id, ref), with the product's writes as above; the stamp of each
 //     entry (part "P#<scope>#<id>") and break ("B#<scope>#<id>#<from>") in
-//     the product item's ErpParts.
+//     the product item's ErpParts. As any change of the product, a price
+//     rewrites the product's copies (its search entries, its EAN claim).
 //   - prices and quantity breaks of a customer: the customer price item
 //     PK=M#<m>#C#<customer> SK=PRICE#<ref> (pricing.go), through applyERP;
 //     breaks under parts "B#<from>". One BatchGetItem per 100 distinct
