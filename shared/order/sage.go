@@ -92,10 +92,10 @@ type SageReplacement struct {
 //
 // A line served from several warehouses gives one row per allocation
 // (DE_No, its units in DL_Qte), and its backordered units one more row with
-// no warehouse and "backordered" equal to DL_Qte; the line's gross amount
-// and its amount excluding VAT are shared over its rows in proportion to
-// their units, the last row taking what rounding leaves, so that the rows
-// add up to the line exactly. Amounts carry the currency's minor units at
+// no warehouse and "backordered" equal to DL_Qte; the line's amount
+// excluding VAT and its discount are shared over its rows in proportion to
+// their units by cumulative rounding, so that the rows add up to the line
+// exactly and no share is negative. Amounts carry the currency's minor units at
 // least (a unit price may carry more), with a decimal comma.
 //
 // Text cells: a line break or a tab becomes a space; a ';' or a '"' stays,
@@ -184,8 +184,8 @@ func WriteSage(w io.Writer, o Order, opts SageOptions) ([]SageReplacement, error
 		} else if l.Units > 0 {
 			unitPrice = l.Gross.Decimal.Div(decimal.NewFromInt(l.Units)).Round(4)
 		}
-		gross := shareOut(l.Gross.Decimal, l.Units, cur, parts, func(p part) int64 { return p.units })
 		net := shareOut(l.Total.Decimal, l.Units, cur, parts, func(p part) int64 { return p.units })
+		off := shareOut(l.Gross.Decimal.Sub(l.Total.Decimal), l.Units, cur, parts, func(p part) int64 { return p.units })
 		explained := make([]string, len(l.Discounts))
 		for j, d := range l.Discounts {
 			what := d.Name
@@ -206,7 +206,7 @@ func WriteSage(w io.Writer, o Order, opts SageOptions) ([]SageReplacement, error
 			r := []string{
 				SageLineRecord, text("DO_Ref", o.ID), strconv.Itoa(i + 1), text("AR_Ref", l.Ref), text("DL_Design", l.Name),
 				strconv.FormatInt(p.units, 10), decimalComma(money.AmountIn(unitPrice, cur).String()),
-				amount(gross[j].Sub(net[j])), text("discounts", strings.Join(explained, " + ")), amount(net[j]),
+				amount(off[j]), text("discounts", strings.Join(explained, " + ")), amount(net[j]),
 				decimalComma(l.Tax.Rate.String()), text("vatRegime", string(l.Tax.Regime)), text("DE_No", p.warehouse), back,
 			}
 			if err := cw.Write(r); err != nil {
@@ -252,18 +252,21 @@ func WriteSage(w io.Writer, o Order, opts SageOptions) ([]SageReplacement, error
 }
 
 // shareOut shares total over parts in proportion to their units (of all
-// units), each share rounded to the currency, the last taking the rest.
+// units), rounded to the currency by cumulative rounding: share i is the
+// rounded total of the units up to i minus that of the units before it, so
+// that the shares add up to total exactly and none is negative when total
+// is not.
 func shareOut[P any](total decimal.Decimal, all int64, cur string, parts []P, units func(P) int64) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(parts))
-	left := total
+	before, cum := decimal.Zero, int64(0)
 	for i, p := range parts {
-		if i == len(parts)-1 || all <= 0 {
-			out[i] = left
-			left = decimal.Zero
-			continue
+		cum += units(p)
+		upTo := total
+		if i < len(parts)-1 && all > 0 {
+			upTo = money.Round(total.Mul(decimal.NewFromInt(cum)).Div(decimal.NewFromInt(all)), cur)
 		}
-		out[i] = money.Round(total.Mul(decimal.NewFromInt(units(p))).Div(decimal.NewFromInt(all)), cur)
-		left = left.Sub(out[i])
+		out[i] = upTo.Sub(before)
+		before = upTo
 	}
 	return out
 }

@@ -197,3 +197,56 @@ func TestWriteSage_Text(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteSage_SharesAddUpAndNeverGoNegative(t *testing.T) {
+	dec := decimal.RequireFromString
+	cases := []struct {
+		name, gross, total string
+		split              []int64 // units per warehouse
+		backordered        int64
+	}{
+		{"a cent of discount over four rows", "0.02", "0.01", []int64{1, 1, 1}, 1},
+		{"thirds", "1.00", "0.99", []int64{1, 1, 1}, 0},
+		{"uneven", "100.00", "66.67", []int64{7, 2}, 4},
+		{"one row", "10.50", "10.50", []int64{3}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := sampleOrder("EUR")
+			o.Shipping.Cost = decimal.Zero
+			l := &o.Lines[0]
+			l.Allocations, l.Backordered = nil, c.backordered
+			units := c.backordered
+			for i, u := range c.split {
+				l.Allocations = append(l.Allocations, Allocation{Warehouse: "W" + string(rune('1'+i)), Units: u})
+				units += u
+			}
+			l.Units, l.Quantity = units, units
+			l.Gross, l.Total = money.AmountIn(dec(c.gross), "EUR"), money.AmountIn(dec(c.total), "EUR")
+			o.Lines = o.Lines[:1]
+			var buf bytes.Buffer
+			if _, err := WriteSage(&buf, o, SageOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			rows := readSage(t, buf.Bytes())
+			if want := 1 + len(c.split) + min(int(c.backordered), 1); len(rows) != want {
+				t.Fatalf("%d rows, want %d", len(rows), want)
+			}
+			net, off, qty := decimal.Zero, decimal.Zero, int64(0)
+			num := func(s string) decimal.Decimal { return dec(strings.Replace(s, ",", ".", 1)) }
+			for _, r := range rows[1:] {
+				m := cells(t, r)
+				n, d := num(m["DL_MontantHT"]), num(m["DL_Remise01REM_Valeur"])
+				if n.IsNegative() || d.IsNegative() {
+					t.Errorf("negative share in %v", r)
+				}
+				net, off = net.Add(n), off.Add(d)
+				q, _ := decimal.NewFromString(m["DL_Qte"])
+				qty += q.IntPart()
+			}
+			if !net.Equal(dec(c.total)) || !off.Equal(dec(c.gross).Sub(dec(c.total))) || qty != units {
+				t.Errorf("rows add up to %s net, %s discount, %d units; want %s, %s, %d", net, off, qty, c.total, dec(c.gross).Sub(dec(c.total)), units)
+			}
+		})
+	}
+}
