@@ -80,7 +80,7 @@ func TestStack_AnOrderWrittenReachesTheLedgerAndTheERPOnceEvenWhenTheStreamIsRep
 		return sum
 	}
 	prefix := string(m) + "/outbox/orders/"
-	wantFiles := []string{prefix + o.ID + ".csv", prefix + o.ID + ".json"}
+	wantFiles := []string{prefix + o.ID + ".csv", prefix + o.ID + ".json", prefix + o.ID + ".sage.csv"}
 	outbox := func() []string {
 		out, err := st.Clients.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(st.Resources.BucketName), Prefix: aws.String(prefix)})
 		if err != nil {
