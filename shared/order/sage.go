@@ -95,8 +95,8 @@ type SageReplacement struct {
 // no warehouse and "backordered" equal to DL_Qte; the line's amount
 // excluding VAT and its discount are shared over its rows in proportion to
 // their units by cumulative rounding, so that the rows add up to the line
-// exactly and no share is negative. Amounts carry the currency's minor units at
-// least (a unit price may carry more), with a decimal comma.
+// exactly and no share is negative. Amounts carry the currency's minor
+// units at least (a unit price may carry more), with a decimal comma.
 //
 // Text cells: a line break or a tab becomes a space; a ';' or a '"' stays,
 // in a quoted cell; a character Windows-1252 cannot encode is written
@@ -179,7 +179,7 @@ func WriteSage(w io.Writer, o Order, opts SageOptions) ([]SageReplacement, error
 			parts = []part{{units: l.Units}}
 		}
 		unitPrice := l.UnitPrice.Decimal
-		if l.Source != nil {
+		if l.Source != nil && !l.Source.UnitPrice.Decimal.IsZero() {
 			unitPrice = l.Source.UnitPrice.Decimal
 		} else if l.Units > 0 {
 			unitPrice = l.Gross.Decimal.Div(decimal.NewFromInt(l.Units)).Round(4)
