@@ -7,6 +7,10 @@ import (
 	"github.com/comptoir/comptoir/shared/tariff"
 )
 
+// DefaultTaxCategory is the tax category of a product the ERP creates
+// without one: the standard rate.
+const DefaultTaxCategory = "standard"
+
 // MergeERP returns the product as a row of the ERP's articles file (Sage
 // F_ARTICLE) leaves it, over the stored product (nil when there is none).
 //
@@ -15,9 +19,9 @@ import (
 // Currency, Inactive ("en sommeil"), NoDiscount ("hors remise") and Links.
 // Names are merged per language: the row's languages replace the stored
 // ones, and a language the ERP does not export (a translation written in
-// the back office) is kept. A row without packagings, quantities or
-// currency keeps the stored ones (a unit packaging and quantities of 1 for
-// a new product).
+// the back office) is kept. A row without packagings, quantities, tax
+// category or currency keeps the stored ones (a unit packaging,
+// quantities of 1 and DefaultTaxCategory for a new product).
 //
 // The site owns, and keeps: Descriptions, Attributes, Images,
 // AvailableFrom, PreOrder, Backorder, ProOnly and Tariffs (written by the
@@ -51,7 +55,11 @@ func MergeERP(stored *Product, row Product) Product {
 	} else if p.OrderMultiple < 1 {
 		p.OrderMultiple = 1
 	}
-	p.TaxCategory = row.TaxCategory
+	if row.TaxCategory != "" {
+		p.TaxCategory = row.TaxCategory
+	} else if p.TaxCategory == "" {
+		p.TaxCategory = DefaultTaxCategory
+	}
 	p.BasePrice = row.BasePrice
 	if row.Currency != "" {
 		p.Currency = row.Currency

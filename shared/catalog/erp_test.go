@@ -48,11 +48,11 @@ func TestMergeERP_ANewProductGetsItsQuantitiesAndPackaging(t *testing.T) {
 	}{
 		{"bare row", catalog.Product{Ref: "A", CategoryID: "c", Names: map[string]string{"fr": "A"}, Currency: "EUR"},
 			catalog.Product{Ref: "A", CategoryID: "c", Names: map[string]string{"fr": "A"}, Currency: "EUR",
-				Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1}},
+				Packagings: []catalog.Packaging{{Kind: catalog.Unit, Units: 1}}, MinOrderQty: 1, OrderMultiple: 1, TaxCategory: catalog.DefaultTaxCategory}},
 		{"full row", catalog.Product{Ref: "A", CategoryID: "c", Names: map[string]string{"fr": "A"}, Currency: "EUR",
 			Packagings: []catalog.Packaging{{Kind: catalog.Pallet, Units: 40}}, MinOrderQty: 40, OrderMultiple: 40},
 			catalog.Product{Ref: "A", CategoryID: "c", Names: map[string]string{"fr": "A"}, Currency: "EUR",
-				Packagings: []catalog.Packaging{{Kind: catalog.Pallet, Units: 40}}, MinOrderQty: 40, OrderMultiple: 40}},
+				Packagings: []catalog.Packaging{{Kind: catalog.Pallet, Units: 40}}, MinOrderQty: 40, OrderMultiple: 40, TaxCategory: catalog.DefaultTaxCategory}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -83,7 +83,7 @@ func checkRecord(r erp.Record) error {
 		// Quantities and packagings may be left out (0, none): the stored
 		// product's are kept.
 		if !money.ValidCurrency(p.Currency) || p.EAN != "" && !catalog.ValidEAN13(p.EAN) || p.MinOrderQty != 0 && !catalog.ValidQuantity(p.MinOrderQty) ||
-			p.OrderMultiple != 0 && !catalog.ValidQuantity(p.OrderMultiple) || len(p.Packagings) > 10 || len(p.Links) > 50 || p.TaxCategory == "" {
+			p.OrderMultiple != 0 && !catalog.ValidQuantity(p.OrderMultiple) || len(p.Packagings) > 10 || len(p.Links) > 50 {
 			bad("product %+v", p)
 		}
 		for _, pk := range p.Packagings {

@@ -29,9 +29,6 @@ const (
 // 100 keeps prices in the company's currency, the euro in France.
 const defaultCurrency = "EUR"
 
-// defaultTaxCategory is the tax category of products a file gives none.
-const defaultTaxCategory = "standard"
-
 // taxCategory is the form of a tax category (as the back office checks it).
 var taxCategory = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
@@ -86,9 +83,9 @@ func buildProduct(r *row) erp.Record {
 	if p.EAN != "" && !catalog.ValidEAN13(p.EAN) {
 		r.fail("ean", "must be 13 digits with a valid check digit, or empty")
 	}
-	if p.TaxCategory == "" {
-		p.TaxCategory = defaultTaxCategory
-	} else if !taxCategory.MatchString(p.TaxCategory) {
+	// A tax category left empty is "": the stored product's is kept
+	// (catalog.MergeERP), a new product's is standard.
+	if p.TaxCategory != "" && !taxCategory.MatchString(p.TaxCategory) {
 		r.fail("taxCategory", "must be lowercase letters, digits and '-', such as standard")
 	}
 	// Packagings and quantities left empty are 0: the stored product's are
