@@ -33,8 +33,13 @@ import (
 //
 //	SET Doc = :level, Type, ErpStamp, ErpJob, ErpLine,
 //	    SiteOrders = if_not_exists(SiteOrders, 0),
-//	    Available = :onHandLessReserved - if_not_exists(SiteOrders, 0)
+//	    Available = :onHandLessReserved - if_not_exists(SiteOrders, 0),
+//	    Acknowledged = 0
 //
+// SiteOrders are the units of site orders the ERP has not acknowledged;
+// Acknowledged those of orders it acknowledged since its last count
+// (ERPAcknowledgements moves them there): this count includes them, so
+// they leave Available's deductions now and no sooner.
 // on the condition that the record is newer than the stored level's stamp
 // (see erpapply.go: no stamp, an earlier one, or the same one and a later
 // line of the same file). SiteOrders, what site orders took since the
@@ -44,7 +49,8 @@ import (
 // level as it was, from which, for each level written:
 //
 //   - the difference between the ERP's count and the theoretical stock
-//     (the previous OnHand less SiteOrders, stock.DifferenceOf), when not
+//     (the previous OnHand less the site orders since it, SiteOrders plus
+//     Acknowledged, stock.DifferenceOf), when not
 //     zero, is put as the latest difference of the product and warehouse
 //     (one PutItem, under the same stamp condition);
 //   - the alert is raised when the level falls to or below its minimum
@@ -200,6 +206,7 @@ func (s *ERPStock) level(ctx context.Context, m merchant.ID, job string, r *erp.
 	names := stampNames()
 	names["#doc"], names["#type"], names["#av"], names["#so"] = AttrDoc, AttrType, AttrAvailable, AttrSiteOrders
 	names["#eoh"], names["#poh"], names["#pso"] = attrErpOnHand, attrErpPrevOnHand, attrErpPrevSiteOrders
+	names["#ack"] = AttrAcknowledged
 	values := stampValues(job, r)
 	values[":doc"], values[":type"] = av[AttrDoc], av[AttrType]
 	values[":net"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(counted.OnHand-counted.Reserved, 10)}
@@ -210,8 +217,8 @@ func (s *ERPStock) level(ctx context.Context, m merchant.ID, job string, r *erp.
 		TableName: aws.String(s.Table.Name),
 		Key:       key(pk, sk),
 		UpdateExpression: aws.String("SET #doc = :doc, #type = :type, #st = :st, #job = :job, #line = :line, " +
-			"#so = if_not_exists(#so, :zero), #av = :net - if_not_exists(#so, :zero), " +
-			"#eoh = :onHand, #poh = if_not_exists(#eoh, :unknown), #pso = if_not_exists(#so, :zero)"),
+			"#so = if_not_exists(#so, :zero), #av = :net - if_not_exists(#so, :zero), #ack = :zero, " +
+			"#eoh = :onHand, #poh = if_not_exists(#eoh, :unknown), #pso = if_not_exists(#so, :zero) + if_not_exists(#ack, :zero)"),
 		ConditionExpression:                 aws.String(erpNewer),
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           values,
@@ -246,8 +253,17 @@ func (s *ERPStock) level(ctx context.Context, m merchant.ID, job string, r *erp.
 	if err != nil {
 		return outRejected, err
 	}
-	previous.SiteOrders = siteOrders
-	previousAvailable := previous.OnHand - previous.Reserved - siteOrders
+	// The site orders since the previous count: those the ERP has not
+	// acknowledged and those it acknowledged since (this count includes
+	// them).
+	var acknowledged int64
+	if _, ok := out.Attributes[AttrAcknowledged]; ok {
+		if acknowledged, err = number[int64](out.Attributes, AttrAcknowledged); err != nil {
+			return outRejected, err
+		}
+	}
+	previous.SiteOrders = siteOrders + acknowledged
+	previousAvailable := previous.OnHand - previous.Reserved - siteOrders - acknowledged
 	if _, ok := out.Attributes[AttrAvailable]; ok {
 		if previousAvailable, err = number[int64](out.Attributes, AttrAvailable); err != nil {
 			return outRejected, err

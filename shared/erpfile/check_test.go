@@ -23,7 +23,7 @@ func checkRecord(r erp.Record) error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	set := 0
 	for _, p := range []bool{r.Category != nil, r.Product != nil, r.Customer != nil, r.Rep != nil, r.PriceCategory != nil,
-		r.Price != nil, r.QuantityBreak != nil, r.FamilyDiscount != nil, r.Warehouse != nil, r.Stock != nil, r.Rate != nil} {
+		r.Price != nil, r.QuantityBreak != nil, r.FamilyDiscount != nil, r.Warehouse != nil, r.Stock != nil, r.Rate != nil, r.Ack != nil} {
 		if p {
 			set++
 		}
@@ -163,6 +163,16 @@ func checkRecord(r erp.Record) error {
 		if !money.ValidCurrency(x.Currency) || x.Currency == "EUR" || !x.PerEUR.IsPositive() || x.Date.IsZero() ||
 			!strings.HasPrefix(r.Key, x.Date.Format("2006-01-02")) {
 			bad("rate %+v", x)
+		}
+	case erp.KindAcknowledgements:
+		a := r.Ack
+		id("order", a.Order, false)
+		if a.Ref != "" {
+			ref("ref", a.Ref)
+		}
+		if a.Shipped != nil && (*a.Shipped < 0 || a.Ref == "") || a.Invoice != "" && a.InvoiceDate.IsZero() ||
+			a.Status != "" && a.Status != erp.AckCancelled || len(a.ERPNumber) > 64 || len(a.Invoice) > 64 {
+			bad("acknowledgement %+v", a)
 		}
 	default:
 		bad("kind %q", r.Kind)

@@ -132,6 +132,18 @@ var specs = map[erp.Kind]*spec{
 		{name: "min", sage: "AS_QteMini"},
 		{name: "max", sage: "AS_QteMaxi"},
 	}},
+	// Acknowledgements: one row per line of an order the ERP recorded
+	// (Sage F_DOCLIGNE); the invoice and status columns are the
+	// profile's own, under their Comptoir names in both profiles.
+	erp.KindAcknowledgements: {build: buildAck, columns: []column{
+		{name: "order", sage: "DO_Ref", required: true},
+		{name: "erpNumber", sage: "DO_Piece"},
+		{name: "ref", sage: "AR_Ref"},
+		{name: "shipped", sage: "DL_QteBL"},
+		{name: "invoice"},
+		{name: "invoiceDate"},
+		{name: "status"},
+	}},
 	erp.KindExchangeRates: {build: buildRate, columns: []column{
 		{name: "currency", sage: "D_CodeISO", required: true},
 		{name: "perEur", sage: "D_Cours", required: true},

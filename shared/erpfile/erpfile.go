@@ -117,7 +117,7 @@ var routes = func() []route {
 		{"p_cattarif", erp.KindPriceCategories, Sage100}, {"f_artclient", erp.KindPrices, Sage100},
 		{"f_tarifqte", erp.KindQuantityBreaks, Sage100}, {"f_famclient", erp.KindFamilyDiscounts, Sage100},
 		{"f_depot", erp.KindWarehouses, Sage100}, {"f_artstock", erp.KindStock, Sage100},
-		{"f_devise", erp.KindExchangeRates, Sage100},
+		{"f_devise", erp.KindExchangeRates, Sage100}, {"f_docligne", erp.KindAcknowledgements, Sage100},
 	}
 	for _, k := range erp.Kinds {
 		out = append(out, route{string(k), k, Comptoir})
@@ -131,8 +131,9 @@ var extensions = []string{".csv", ".txt", ".jsonl", ".ndjson"}
 
 // Route tells a file's kind and profile from its name: Sage table names
 // (F_ARTICLE*, F_COMPTET*, F_ARTCLIENT*, F_TARIFQTE*, F_FAMCLIENT*,
-// F_DEPOT*, F_ARTSTOCK*, F_FAMILLE*, F_COLLABORATEUR*, P_CATTARIF*, and
-// F_DEVISE* for exchange rates) give Sage100; Comptoir kind names
+// F_DEPOT*, F_ARTSTOCK*, F_FAMILLE*, F_COLLABORATEUR*, P_CATTARIF*,
+// F_DEVISE* for exchange rates, F_DOCLIGNE* for the ERP's acknowledgements
+// of orders) give Sage100; Comptoir kind names
 // ("products*.csv", "products*.jsonl", ...) give Comptoir. The table or
 // kind name starts the file name and is followed by its end or by a
 // character that is not a letter ("F_ARTICLE_20261202.csv",

@@ -295,6 +295,26 @@ func TestFixtures(t *testing.T) {
 			keys: []string{"C0001|ETANCH"}, lines: []int{1}, errs: []rowError{{2, "percent", "must be a percentage from 0 to 100"}}},
 		{file: "comptoir/warehouses.jsonl", kind: erp.KindWarehouses, format: Format{Encoding: UTF8, JSONLines: true},
 			keys: []string{"1", "JS1"}, lines: []int{1, 2}, errs: []rowError{{3, "id", "is required"}}},
+		{file: "sage/F_DOCLIGNE.csv", kind: erp.KindAcknowledgements,
+			format: Format{Encoding: Windows1252, Separator: ';', DecimalComma: true},
+			keys:   []string{"20261202-K3M9Q2TX|PMP-ACID-50", "20261202-K3M9Q2TX|KIT-JOINT-50", "20261202-K3M9Q2TX|", "20261202-ANNULÉ|"},
+			lines:  []int{2, 3, 5, 6},
+			errs: []rowError{{7, "AR_Ref", "must be 1 to 64 printable characters"}, {8, "DL_QteBL", "must be a whole number"},
+				{9, "invoiceDate", "is required with an invoice number"}, {10, "DO_Ref", "is required"}, {11, "status", "must be cancelled"}},
+			inspect: func(t *testing.T, recs []erp.Record) {
+				if a := recs[0].Ack; a.ERPNumber != "BC00042" || a.Shipped == nil || *a.Shipped != 2 || a.Ref != "PMP-ACID-50" {
+					t.Errorf("line = %+v", a)
+				}
+				if a := recs[2].Ack; a.Invoice != "FA00077" || !a.InvoiceDate.Equal(time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)) || a.Shipped != nil {
+					t.Errorf("invoice = %+v", a)
+				}
+				if a := recs[3].Ack; a.Status != erp.AckCancelled {
+					t.Errorf("status annulé = %q, want cancelled", a.Status)
+				}
+			}},
+		{file: "comptoir/acknowledgements.jsonl", kind: erp.KindAcknowledgements, format: Format{Encoding: UTF8, JSONLines: true},
+			keys: []string{"20261202-K3M9Q2TX|PMP-ACID-50", "20261202-K3M9Q2TX|"}, lines: []int{1, 2},
+			errs: []rowError{{3, "shipped", "needs the line's article"}}},
 		{file: "comptoir/stock.jsonl", kind: erp.KindStock, format: Format{Encoding: UTF8, JSONLines: true},
 			keys: []string{"PMP-ACID-50|1", "PMP-ACID-50|2"}, lines: []int{1, 2}, errs: []rowError{{3, "onHand", "is required"}}},
 		{file: "comptoir/exchange-rates.jsonl", kind: erp.KindExchangeRates, format: Format{Encoding: UTF8, JSONLines: true},
@@ -361,6 +381,8 @@ func TestRoute(t *testing.T) {
 		{"f_article_full_20261201.CSV", erp.KindProducts, Sage100, true, true},
 		{"F_ARTCLIENT_20261201.txt", erp.KindPrices, Sage100, false, true},
 		{"F_ARTSTOCK.csv", erp.KindStock, Sage100, false, true},
+		{"F_DOCLIGNE_20261203.csv", erp.KindAcknowledgements, Sage100, false, true},
+		{"acknowledgements-20261203.jsonl", erp.KindAcknowledgements, Comptoir, false, true},
 		{"F_COMPTET-complet.csv", erp.KindCustomers, Sage100, true, true},
 		{"F_FAMILLE.csv", erp.KindCategories, Sage100, false, true},
 		{"F_FAMCLIENT.csv", erp.KindFamilyDiscounts, Sage100, false, true},

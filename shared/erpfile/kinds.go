@@ -386,3 +386,44 @@ func buildRate(r *row) erp.Record {
 	}
 	return erp.Record{Kind: erp.KindExchangeRates, Key: x.Date.Format("2006-01-02") + "|" + x.Currency, Rate: &x}
 }
+
+// maxDocumentNumber bounds the ERP's order and invoice numbers (Sage
+// DO_Piece is 13 characters; other ERPs write longer ones).
+const maxDocumentNumber = 64
+
+// buildAck reads an acknowledgement row: the Comptoir order number the
+// ERP kept (DO_Ref), its own number (DO_Piece), the line's article and
+// its units shipped so far (DL_QteBL), the invoice and its date, and a
+// status ("cancelled", or empty).
+func buildAck(r *row) erp.Record {
+	a := erp.Acknowledgement{Order: r.id("order", true), ERPNumber: r.document("erpNumber"), Ref: r.ref("ref", false),
+		Invoice: r.document("invoice"), InvoiceDate: r.day("invoiceDate")}
+	if r.text("shipped") != "" {
+		if a.Ref == "" && r.err == nil {
+			r.fail("shipped", "needs the line's article in "+r.l.header["ref"])
+		}
+		n := r.whole("shipped", 0, maxQuantity, 0)
+		a.Shipped = &n
+	}
+	if a.Invoice != "" && a.InvoiceDate.IsZero() && r.err == nil {
+		r.fail("invoiceDate", "is required with an invoice number")
+	}
+	switch s := strings.ToLower(r.text("status")); s {
+	case "":
+	case erp.AckCancelled, "annulé", "annule":
+		a.Status = erp.AckCancelled
+	default:
+		r.fail("status", "must be cancelled, or empty")
+	}
+	return erp.Record{Kind: erp.KindAcknowledgements, Key: a.Order + "|" + a.Ref, Ack: &a}
+}
+
+// document reads an ERP document number (an order or invoice number):
+// printable, without spaces, at most maxDocumentNumber bytes.
+func (r *row) document(field string) string {
+	v := r.text(field)
+	if v != "" && (len(v) > maxDocumentNumber || !catalog.ValidRef(v)) {
+		r.fail(field, fmt.Sprintf("must be 1 to %d printable characters without spaces or '#'", maxDocumentNumber))
+	}
+	return v
+}

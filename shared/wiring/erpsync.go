@@ -44,16 +44,17 @@ func erpAppliers(d Deps) map[erp.Kind]erp.Applier {
 	catalog := dynamo.ERPCatalog{Table: d.table()}
 	accounts := &dynamo.ERPAccounts{Table: d.table()}
 	return map[erp.Kind]erp.Applier{
-		erp.KindCategories:      catalog,
-		erp.KindProducts:        catalog,
-		erp.KindPrices:          catalog,
-		erp.KindQuantityBreaks:  catalog,
-		erp.KindFamilyDiscounts: catalog,
-		erp.KindPriceCategories: catalog,
-		erp.KindWarehouses:      catalog,
-		erp.KindExchangeRates:   catalog,
-		erp.KindCustomers:       accounts,
-		erp.KindReps:            accounts,
+		erp.KindCategories:       catalog,
+		erp.KindProducts:         catalog,
+		erp.KindPrices:           catalog,
+		erp.KindQuantityBreaks:   catalog,
+		erp.KindFamilyDiscounts:  catalog,
+		erp.KindPriceCategories:  catalog,
+		erp.KindWarehouses:       catalog,
+		erp.KindExchangeRates:    catalog,
+		erp.KindCustomers:        accounts,
+		erp.KindReps:             accounts,
+		erp.KindAcknowledgements: &dynamo.ERPAcknowledgements{Table: d.table()},
 	}
 }
 
