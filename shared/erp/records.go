@@ -2,6 +2,7 @@ package erp
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -171,6 +172,12 @@ type RowError struct {
 	// Value is what the column held, cut to 80 bytes.
 	Value string `json:"value,omitempty"`
 }
+
+// ErrUnreadable is what a file reader's error wraps when the file cannot
+// be read past a point (an unclosed quote that makes the rest of the file
+// one over-long field): reading it again will not help, so the import
+// reports it as a rejected row and applies what came before.
+var ErrUnreadable = errors.New("the file cannot be read past this point")
 
 // Chunk is a run of valid records of one file, sent by erp-ingest to
 // erp-sync (and, for stock, on to stock-update) as one SQS message.

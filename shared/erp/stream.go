@@ -254,9 +254,18 @@ func (im *Importer) stream(ctx context.Context, job ImportJob) (StreamSummary, e
 				return gctx.Err()
 			}
 		}
+		lastLine := 1
 		for {
 			rec, bad, err := f.Rows.Next()
 			if err == io.EOF {
+				break
+			}
+			if errors.Is(err, ErrUnreadable) {
+				// Reading again would fail the same way: the rest of the
+				// file is one rejected row, what came before applies.
+				sum.Received++
+				sum.Rejected++
+				report.Add(RowError{Line: lastLine + 1, Reason: Truncate("the file cannot be read from here on: "+err.Error(), 300)})
 				break
 			}
 			if err != nil {
@@ -264,10 +273,12 @@ func (im *Importer) stream(ctx context.Context, job ImportJob) (StreamSummary, e
 			}
 			sum.Received++
 			if bad != nil {
+				lastLine = max(lastLine, bad.Line)
 				sum.Rejected++
 				report.Add(*bad)
 				continue
 			}
+			lastLine = max(lastLine, rec.Line)
 			full, rowErr := b.add(rec)
 			if rowErr != nil {
 				sum.Rejected++

@@ -261,6 +261,27 @@ func TestImporter_FailuresAreRetriedAndStreamedJobsSkipped(t *testing.T) {
 	}
 }
 
+// A file that cannot be read past a point (an unclosed quote) is not
+// retried for ever: the rows before it apply, the rest is one rejected row
+// of the report, and the job is streamed.
+func TestImporter_AnUnreadableRestIsRejectedAndWhatCameBeforeApplies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	jobs, files, sender := &fakeJobs{}, &fakeFiles{}, &fakeSender{}
+	r := &rows{recs: products(3, func(int) string { return "x" }), err: fmt.Errorf("read: %w", ErrUnreadable)}
+	sum, done, err := importer(openRows(r), files, sender, jobs).Import(ctx, testJob, true)
+	if err != nil || !done {
+		t.Fatalf("Import: done %v, %v", done, err)
+	}
+	if sum.Received != 4 || sum.Rejected != 1 || sum.Chunks != 1 || len(sender.chunks) != 1 || len(sender.chunks[0].Records) != 3 {
+		t.Errorf("summary %+v, %d chunks: want the 3 rows applied and the rest rejected", sum, len(sender.chunks))
+	}
+	rep := files.reports[ReportKey(testJob.Merchant, testJob.ID)]
+	if !strings.Contains(rep, "5;;the file cannot be read from here on") {
+		t.Errorf("report %q does not say the file is unreadable from line 5", rep)
+	}
+}
+
 // A report stays within MaxReportBytes and says how many rows it left
 // out.
 func TestReport_IsBounded(t *testing.T) {

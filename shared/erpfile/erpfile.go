@@ -505,8 +505,9 @@ type rowLimit struct {
 
 // ErrRowTooLong is what Next's error wraps when a CSV row grows beyond 4
 // MiB (an unclosed quote makes the rest of the file one field): the file
-// cannot be read on, and reading it again will not help.
-var ErrRowTooLong = fmt.Errorf("erpfile: a row longer than %d bytes (an unclosed quote?)", maxRowBytes)
+// cannot be read on, and reading it again will not help. It wraps
+// erp.ErrUnreadable.
+var ErrRowTooLong = fmt.Errorf("%w: a row longer than %d bytes (an unclosed quote?)", erp.ErrUnreadable, maxRowBytes)
 
 func (l *rowLimit) Read(p []byte) (int, error) {
 	if l.n > maxRowBytes {
