@@ -2,7 +2,6 @@ package erp
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -47,17 +46,12 @@ const (
 	KindStock Kind = "stock"
 	// KindExchangeRates: exchange rates, units of a currency per euro.
 	KindExchangeRates Kind = "exchange-rates"
-	// KindAcknowledgements: the ERP's acknowledgements of the orders
-	// Comptoir exported, one row per order line (Sage F_DOCLIGNE): its
-	// order number, the units shipped, the invoice.
-	KindAcknowledgements Kind = "acknowledgements"
 )
 
 // Kinds lists every kind, in the order a merchant's first full load
 // applies them (a product names its category, a price its product).
 var Kinds = []Kind{KindCategories, KindPriceCategories, KindWarehouses, KindReps, KindProducts,
-	KindCustomers, KindPrices, KindQuantityBreaks, KindFamilyDiscounts, KindStock, KindExchangeRates,
-	KindAcknowledgements}
+	KindCustomers, KindPrices, KindQuantityBreaks, KindFamilyDiscounts, KindStock, KindExchangeRates}
 
 // Record is one valid row of an ERP file, decoded into the domain's own
 // terms: exactly one of the pointer fields is set, the one of Kind.
@@ -86,39 +80,7 @@ type Record struct {
 	Warehouse      *stock.Warehouse        `json:"warehouse,omitempty"`
 	Stock          *stock.Level            `json:"stock,omitempty"`
 	Rate           *ExchangeRate           `json:"rate,omitempty"`
-	Ack            *Acknowledgement        `json:"ack,omitempty"`
 }
-
-// Acknowledgement is the ERP's word on one line of an order Comptoir
-// exported (Sage F_DOCLIGNE of the sales order, delivery note or invoice
-// the order became): the ERP's order number, the units of the line
-// shipped so far, and the invoice once there is one. A row without Ref
-// acknowledges the order alone (its number, invoice or status).
-type Acknowledgement struct {
-	// Order is the Comptoir order number, as the order export gave it to
-	// the ERP (Sage DO_Ref).
-	Order string `json:"order"`
-	// ERPNumber is the ERP's number of the order (Sage DO_Piece).
-	ERPNumber string `json:"erpNumber,omitempty"`
-	// Ref is the article of the line (Sage AR_Ref); empty: the row is
-	// about the order, not a line.
-	Ref string `json:"ref,omitempty"`
-	// Shipped are the units of the line shipped so far, cumulative (Sage
-	// DL_QteBL): a row delivered again changes nothing. Nil: the row does
-	// not say (the shipped units stay as they are).
-	Shipped *int64 `json:"shipped,omitempty"`
-	// Invoice and InvoiceDate are the ERP's invoice of the order, once
-	// invoiced; InvoiceDate is a civil day (midnight UTC).
-	Invoice     string    `json:"invoice,omitempty"`
-	InvoiceDate time.Time `json:"invoiceDate,omitzero"`
-	// Status is the ERP's status of the order when it says more than the
-	// quantities do: "cancelled" (the ERP will not serve it); empty
-	// otherwise.
-	Status string `json:"status,omitempty"`
-}
-
-// AckCancelled is the ERP's status of an order it cancelled.
-const AckCancelled = "cancelled"
 
 // QuantityBreak is one break of a price (Sage F_TARIFQTE): from Break.From
 // units (or amount, for tariff.AmountDiscount), the price entry of Ref for
@@ -172,12 +134,6 @@ type RowError struct {
 	// Value is what the column held, cut to 80 bytes.
 	Value string `json:"value,omitempty"`
 }
-
-// ErrUnreadable is what a file reader's error wraps when the file cannot
-// be read past a point (an unclosed quote that makes the rest of the file
-// one over-long field): reading it again will not help, so the import
-// reports it as a rejected row and applies what came before.
-var ErrUnreadable = errors.New("the file cannot be read past this point")
 
 // Chunk is a run of valid records of one file, sent by erp-ingest to
 // erp-sync (and, for stock, on to stock-update) as one SQS message.
