@@ -242,8 +242,6 @@ func patternWildcards(pattern string) []string {
 // checked: the verifier tries the issuer again after a few seconds.
 const keysRetryAfter = 5 * time.Second
 
-// isValidationError reports whether err is an AWS service's refusal of the
-// request itself (ValidationException), which a retry cannot cure.
 // isServerFault reports whether err is the database's own failure, left
 // after the SDK's retries: a server fault (an internal error) or a
 // throttling refusal.
@@ -259,6 +257,8 @@ func isServerFault(err error) bool {
 	return ae.ErrorFault() == smithy.FaultServer
 }
 
+// isValidationError reports whether err is an AWS service's refusal of the
+// request itself (ValidationException), which a retry cannot cure.
 func isValidationError(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException"
