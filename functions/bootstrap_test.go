@@ -276,7 +276,7 @@ func functionEnv(table string) []string {
 		"AUTH_JWKS_URL=http://127.0.0.1:9/comptoir-local/.well-known/jwks.json",
 		"LOG_LEVEL=info",
 		"CURSOR_KEY=" + cursor.NewKey(),
-		"AWS_ACCESS_KEY_ID=local",
+		"AWS_ACCESS_KEY_ID=" + testenv.Database(),
 		"AWS_SECRET_ACCESS_KEY=local",
 		"AWS_REGION=eu-west-3",
 		"AWS_EC2_METADATA_DISABLED=true",

@@ -131,7 +131,10 @@ start() {
 	jdir="$(dirname "$jar")"
 
 	log "starting DynamoDB Local on 127.0.0.1:$ddb_port and fauxqs on 127.0.0.1:$sqs_port (state in $dir)"
-	launch "$dir" dynamodb java -Xms64m -Djava.library.path="$jdir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb -disableTelemetry -port "$ddb_port"
+	# No -sharedDb: one database per access key, each run on its own thread,
+	# so that the tests (one access key per package or local stack) work side
+	# by side instead of in one queue (see localaws.Database).
+	launch "$dir" dynamodb java -Xms64m -Djava.library.path="$jdir/DynamoDBLocal_lib" -jar "$jar" -inMemory -disableTelemetry -port "$ddb_port"
 	FAUXQS_PORT="$sqs_port" FAUXQS_DEFAULT_REGION="${AWS_REGION:-eu-west-3}" FAUXQS_LOGGER=true \
 		launch "$dir" fauxqs node "$ROOT/node_modules/fauxqs/dist/cli.js"
 

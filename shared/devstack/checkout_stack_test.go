@@ -47,8 +47,8 @@ const (
 
 // lambdaLikeDynamoDB is the runner's DynamoDB client
 // (localaws.LambdaLikeRetries).
-func lambdaLikeDynamoDB(endpoint string) *dynamodb.Client {
-	return localaws.DynamoDB(endpoint, dynamo.CountRoundTrips, localaws.LambdaLikeRetries)
+func lambdaLikeDynamoDB(endpoint, db string) *dynamodb.Client {
+	return localaws.DynamoDB(endpoint, dynamo.CountRoundTrips, localaws.LambdaLikeRetries, localaws.Database(db))
 }
 
 // startCheckoutStack is startStack with the functions' DynamoDB client of
@@ -66,16 +66,17 @@ func startCheckoutStack(t *testing.T) (*running, dynamo.Table) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	prefix := testenv.UniqueName("t")
 	st, err := devstack.New(ctx, devstack.Config{
-		TemplatePath: filepath.Join("..", "..", "template.yaml"), DynamoDBEndpoint: ddb,
-		SQSEndpoint: testenv.Endpoint(t, testenv.SQSEndpointVar), Prefix: testenv.UniqueName("t"),
+		TemplatePath: filepath.Join("..", "..", "template.yaml"), DynamoDBEndpoint: ddb, Database: prefix,
+		SQSEndpoint: testenv.Endpoint(t, testenv.SQSEndpointVar), Prefix: prefix,
 		Issuer: iss, JWKSURL: base + "/.well-known/jwks.json", VisibilityTimeout: time.Second,
 	})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	client := lambdaLikeDynamoDB(ddb)
+	client := lambdaLikeDynamoDB(ddb, prefix)
 	st.Functions.Clients.DynamoDB = client
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = devstack.Serve(ctx, ln, st.Gateway) })

@@ -245,6 +245,9 @@ func provisionBucket(ctx context.Context, c *s3.Client, name string) error {
 // top of the template's: the dev issuer instead of Cognito, path-style S3,
 // and the storefront cache lifetime.
 type LocalEnv struct {
+	// Database, when set, is the DynamoDB Local database of the stack
+	// (localaws.Database): the functions' access key.
+	Database string
 	Issuer   string
 	Audience string
 	JWKSURL  string
@@ -263,6 +266,9 @@ func (r *Resources) Environ(f samtemplate.Function, local LocalEnv) (map[string]
 	env, err := f.Environ(r.Resolver)
 	if err != nil {
 		return nil, err
+	}
+	if local.Database != "" {
+		env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = localaws.AccessKey(local.Database), "local"
 	}
 	env["AUTH_ISSUER"] = local.Issuer
 	env["AUTH_AUDIENCE"] = local.Audience

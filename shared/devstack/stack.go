@@ -27,6 +27,9 @@ type Config struct {
 	TemplatePath string
 	// DynamoDBEndpoint is DynamoDB Local's URL (http://127.0.0.1:8000).
 	DynamoDBEndpoint string
+	// Database is the stack's database in DynamoDB Local
+	// (localaws.Database); localaws.DefaultDatabase when empty.
+	Database string
 	// SQSEndpoint is fauxqs's URL, serving both SQS and S3.
 	SQSEndpoint string
 	// Prefix of the physical names; DefaultPrefix when empty.
@@ -85,10 +88,10 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	clients := Clients{
-		DynamoDB: localaws.DynamoDB(cfg.DynamoDBEndpoint, dynamo.CountRoundTrips, localaws.LambdaLikeRetries),
+		DynamoDB: localaws.DynamoDB(cfg.DynamoDBEndpoint, dynamo.CountRoundTrips, localaws.LambdaLikeRetries, localaws.Database(cfg.Database)),
 		SQS:      localaws.SQS(cfg.SQSEndpoint),
 		S3:       localaws.S3(cfg.SQSEndpoint),
-		Streams:  localaws.DynamoDBStreams(cfg.DynamoDBEndpoint),
+		Streams:  localaws.DynamoDBStreams(cfg.DynamoDBEndpoint, cfg.Database),
 	}
 	res, err := Provision(ctx, tpl, clients, ProvisionOptions{Prefix: cfg.Prefix, VisibilityTimeout: cfg.VisibilityTimeout})
 	if err != nil {
@@ -96,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	fns := &Functions{
 		Template: tpl, Resources: res, Clients: clients,
-		Env: LocalEnv{Issuer: cfg.Issuer.Issuer, Audience: cfg.Issuer.Audience, JWKSURL: cfg.JWKSURL, CacheTTL: cfg.CacheTTL, LogLevel: cfg.LogLevel},
+		Env: LocalEnv{Database: cfg.Database, Issuer: cfg.Issuer.Issuer, Audience: cfg.Issuer.Audience, JWKSURL: cfg.JWKSURL, CacheTTL: cfg.CacheTTL, LogLevel: cfg.LogLevel},
 	}
 	keys, err := auth.StaticKeys(cfg.Issuer.KeySet())
 	if err != nil {

@@ -58,11 +58,14 @@ func startStack(t *testing.T, modify func(*devstack.Config)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each stack works in a DynamoDB Local database of its own.
+	prefix := testenv.UniqueName("t")
 	cfg := devstack.Config{
 		TemplatePath:      filepath.Join("..", "..", "template.yaml"),
 		DynamoDBEndpoint:  ddb,
 		SQSEndpoint:       sqsURL,
-		Prefix:            testenv.UniqueName("t"),
+		Prefix:            prefix,
+		Database:          prefix,
 		Issuer:            iss,
 		JWKSURL:           base + "/.well-known/jwks.json",
 		VisibilityTimeout: time.Second,

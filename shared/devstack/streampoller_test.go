@@ -105,7 +105,7 @@ func newStreamFixture(t *testing.T, ev samtemplate.StreamEvent, h func(context.C
 	return &streamFixture{
 		table: tbl, dlq: aws.ToString(q.QueueUrl), sqs: sq,
 		poller: &devstack.StreamPoller{
-			Streams: localaws.DynamoDBStreams(testenv.Endpoint(t, testenv.DynamoDBEndpointVar)), StreamARN: arn,
+			Streams: localaws.DynamoDBStreams(testenv.Endpoint(t, testenv.DynamoDBEndpointVar), testenv.Database()), StreamARN: arn,
 			Function: "test", Handler: h, Event: ev, SQS: sq, OnFailureURL: aws.ToString(q.QueueUrl), RetryDelay: time.Millisecond,
 		},
 	}

@@ -30,7 +30,7 @@ func addLine(ref string, quantity int64) func(*cart.Stored) error {
 func TestCartsDynamo_ConcurrentWritersWithoutVersion_NeverLoseALine(t *testing.T) {
 	ctx := context.Background()
 	carts := &dynamo.Carts{Table: testenv.Table(t)}
-	const writers = 20
+	const writers = 10
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	start := make(chan struct{})

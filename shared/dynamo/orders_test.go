@@ -294,8 +294,10 @@ func TestOrders_Place_NeverOversells(t *testing.T) {
 	ctx := context.Background()
 	var placed, out atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, 300)
-	for i := range 300 {
+	// 120 writers for 65 units: the stack test sends the 300
+	// through the API.
+	errs := make(chan error, 120)
+	for i := range 120 {
 		wg.Go(func() {
 			switch err := allocateAndPlace(ctx, f.orders, fmt.Sprintf("O-%03d", i), "HOT", 1); {
 			case err == nil:
@@ -312,8 +314,8 @@ func TestOrders_Place_NeverOversells(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if placed.Load() != 65 || out.Load() != 235 {
-		t.Errorf("placed %d, out of stock %d; want 65 and 235", placed.Load(), out.Load())
+	if placed.Load() != 65 || out.Load() != 55 {
+		t.Errorf("placed %d, out of stock %d; want 65 and 55", placed.Load(), out.Load())
 	}
 	for w, site := range map[string]int64{"W1": 40, "W2": 25} {
 		if got := f.level(t, "HOT", w); got.available != 0 || got.siteOrders != site {

@@ -9,8 +9,10 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -44,15 +46,33 @@ func Endpoint(t testing.TB, name string) string {
 	return v
 }
 
+// database is the DynamoDB Local database of the test process: one per
+// test package, named after the package's folder (go test runs a
+// package's tests in its folder).
+var database = sync.OnceValue(func() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return localaws.DefaultDatabase
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return localaws.AccessKey("t" + filepath.Base(dir) + hex.EncodeToString(sum[:4]))
+})
+
+// Database is the DynamoDB Local database (localaws.Database) of the
+// package under test: every client of a table that testenv made, the
+// functions' included, names it. Each test package working in a database
+// of its own, a burst in one never queues the others' requests behind it.
+func Database() string { return database() }
+
 // DynamoDB returns a client of DynamoDB Local that counts round trips
-// (dynamo.WithCallCounter / dynamo.Calls).
+// (dynamo.WithCallCounter / dynamo.Calls), in the package's Database.
 //
 // Its retries are those of the local runner's functions
 // (localaws.LambdaLikeRetries): many tests share one DynamoDB Local, whose
 // lock waits under load answer 500s that DynamoDB itself would not give.
 func DynamoDB(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	return localaws.DynamoDB(Endpoint(t, DynamoDBEndpointVar), dynamo.CountRoundTrips, localaws.LambdaLikeRetries)
+	return localaws.DynamoDB(Endpoint(t, DynamoDBEndpointVar), dynamo.CountRoundTrips, localaws.LambdaLikeRetries, localaws.Database(Database()))
 }
 
 // SQS returns a client of the local SQS.

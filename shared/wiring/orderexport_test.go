@@ -59,7 +59,7 @@ func newExportEnv(t *testing.T) *exportEnv {
 	e := newIngestEnv(t)
 	env := map[string]string{
 		"TABLE_NAME": e.table.Name, "ERP_BUCKET": e.bucket, "S3_PATH_STYLE": "true",
-		"AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		"AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": testenv.Database(), "AWS_SECRET_ACCESS_KEY": "local",
 		"AWS_ENDPOINT_URL_DYNAMODB": testenv.Endpoint(t, testenv.DynamoDBEndpointVar),
 		"AWS_ENDPOINT_URL_S3":       testenv.Endpoint(t, testenv.SQSEndpointVar),
 	}

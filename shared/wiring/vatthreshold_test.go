@@ -43,7 +43,7 @@ func newVATEnv(t *testing.T) *vatEnv {
 	tbl := testenv.Table(t)
 	env := map[string]string{
 		"TABLE_NAME": tbl.Name, "LOG_LEVEL": "debug",
-		"AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		"AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": testenv.Database(), "AWS_SECRET_ACCESS_KEY": "local",
 		"AWS_ENDPOINT_URL_DYNAMODB": testenv.Endpoint(t, testenv.DynamoDBEndpointVar),
 	}
 	d, err := wiring.Load(context.Background(), "vat-threshold", func(k string) string { return env[k] })

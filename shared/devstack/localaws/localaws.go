@@ -30,15 +30,54 @@ const Region = "eu-west-3"
 // AccountID is the account id of local ARNs.
 const AccountID = "000000000000"
 
+// DefaultDatabase is the DynamoDB Local database of the clients that name
+// none: the one the local runner and the benchmarks use.
+const DefaultDatabase = "local"
+
 // Config returns an AWS configuration with static "local" credentials and
 // the local region; it reads nothing from the environment.
 func Config() aws.Config {
-	return aws.Config{
-		Region: Region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "localaws"}, nil
-		}),
+	return aws.Config{Region: Region, Credentials: credentials(DefaultDatabase)}
+}
+
+// AccessKey is the access key that names database db in DynamoDB Local:
+// db's ASCII letters and digits (the stand-in refuses other characters),
+// DefaultDatabase when none.
+func AccessKey(db string) string {
+	key := make([]byte, 0, len(db))
+	for i := 0; i < len(db); i++ {
+		if c := db[i]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			key = append(key, c)
+		}
 	}
+	if len(key) == 0 {
+		return DefaultDatabase
+	}
+	return string(key)
+}
+
+// credentials are static credentials naming database db.
+func credentials(db string) aws.CredentialsProvider {
+	key := AccessKey(db)
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: key, SecretAccessKey: "local", Source: "localaws"}, nil
+	})
+}
+
+// Database makes a DynamoDB client work in database db of DynamoDB Local
+// (AccessKey names it).
+//
+// DynamoDB Local, started without -sharedDb as scripts/stack.sh starts it,
+// keeps one database per access key and region, and runs every statement
+// of a database on that database's one thread, in turn. In one shared
+// database a burst of one test queues every request of every other test
+// behind it, table creations included; in databases of their own, the
+// tests' requests run side by side on the machine's cores. A database
+// costs the stand-in a few threads and about 1 MB for as long as it runs,
+// so the tests take one per test package or local stack, not one per
+// table. Every client of a table must name the table's database.
+func Database(db string) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) { o.Credentials = credentials(db) }
 }
 
 // MaxTableRequests is the most requests the clients of one process send
@@ -186,10 +225,14 @@ func LambdaLikeRetries(o *dynamodb.Options) {
 	})
 }
 
-// DynamoDBStreams returns a client of the DynamoDB stand-in's streams at
-// endpoint (DynamoDB Local serves them on its own endpoint).
-func DynamoDBStreams(endpoint string) *dynamodbstreams.Client {
-	return dynamodbstreams.NewFromConfig(Config(), func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(endpoint) })
+// DynamoDBStreams returns a client of the streams of database db (see
+// Database) of the DynamoDB stand-in at endpoint (DynamoDB Local serves
+// them on its own endpoint).
+func DynamoDBStreams(endpoint, db string) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(Config(), func(o *dynamodbstreams.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.Credentials = credentials(db)
+	})
 }
 
 // SQS returns a client of the SQS stand-in at endpoint.
