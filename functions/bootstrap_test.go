@@ -27,11 +27,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/cursor"
 	"github.com/comptoir/comptoir/shared/dynamo"
+	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/stock"
 	"github.com/comptoir/comptoir/shared/testenv"
 )
 
@@ -142,10 +145,14 @@ func TestBootstraps(t *testing.T) {
 		if err := acc.Save(ctx, acc.NewBatch("hydro").Merchant(dynamo.Merchant{ID: "hydro", Name: "Hydro"})); err != nil {
 			t.Fatalf("save merchant: %v", err)
 		}
-		env := append(slices.Clone(baseEnv), "ERP_BUCKET="+bucket, "S3_PATH_STYLE=true")
-		if q := os.Getenv("COMPTOIR_SQS_ENDPOINT"); q != "" {
-			env = append(env, "ERP_SYNC_QUEUE_URL="+q+"/123456789012/comptoir-erp-sync")
+		// The file's valid rows go on to the erp-sync queue as one chunk.
+		sqsc := testenv.SQS(t)
+		q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(testenv.UniqueName("erp-sync"))})
+		if err != nil {
+			t.Fatalf("create queue: %v", err)
 		}
+		t.Cleanup(func() { _, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
+		env := append(slices.Clone(baseEnv), "ERP_BUCKET="+bucket, "S3_PATH_STYLE=true", "ERP_SYNC_QUEUE_URL="+aws.ToString(q.QueueUrl))
 		fn := startFunction(t, bin["erp-ingest"], env)
 		event := withBucket(t, readFixture(t, "s3-erp-object-created.json"), bucket)
 
@@ -168,8 +175,29 @@ func TestBootstraps(t *testing.T) {
 			t.Fatalf("%d import jobs %+v, want 1", len(jobs), jobs)
 		}
 		j := jobs[0]
-		if j.Bucket != bucket || j.Key != "hydro/inbox/F_ARTICLE.csv" || j.File != "F_ARTICLE.csv" || j.Size != int64(len(content)) || j.Status != "received" {
+		if j.Bucket != bucket || j.Key != "hydro/inbox/F_ARTICLE.csv" || j.File != "F_ARTICLE.csv" || j.Size != int64(len(content)) {
 			t.Errorf("import job %+v", j)
+		}
+		// One chunk of the two articles, sent once: the redelivered
+		// notification found the file streamed.
+		var chunks []erp.Chunk
+		testenv.WaitFor(t, 30*time.Second, func() (int, bool) {
+			out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+			if err != nil {
+				t.Fatalf("receive: %v", err)
+			}
+			for _, m := range out.Messages {
+				var c erp.Chunk
+				if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &c); err != nil {
+					t.Fatalf("chunk %s: %v", aws.ToString(m.Body), err)
+				}
+				chunks = append(chunks, c)
+			}
+			return len(chunks), len(chunks) >= 1
+		})
+		if len(chunks) != 1 || chunks[0].Kind != erp.KindProducts || chunks[0].Job != j.ID || len(chunks[0].Records) != 2 ||
+			chunks[0].Records[0].Product == nil || chunks[0].Records[0].Product.Ref != "VAN-PVC-50" {
+			t.Errorf("chunks %+v, want one of the 2 articles of job %s", chunks, j.ID)
 		}
 
 		// Refused notifications: a key outside the inbox becomes a failed
@@ -191,33 +219,45 @@ func TestBootstraps(t *testing.T) {
 
 	t.Run("stock-update", func(t *testing.T) {
 		fn := startFunction(t, bin["stock-update"], baseEnv)
+		// The sample holds a chunk of two ERP stock levels (as erp-sync
+		// forwards it) and a message that is not a chunk.
 		event := readFixture(t, "sqs-stock-update.json")
 		var in events.SQSEvent
 		if err := json.Unmarshal(event, &in); err != nil {
 			t.Fatal(err)
 		}
-		var want []string
-		for _, m := range in.Records {
-			want = append(want, m.MessageId)
+		if len(in.Records) != 2 {
+			t.Fatalf("fixture has %d messages, want 2", len(in.Records))
 		}
-		if len(want) != 2 {
-			t.Fatalf("fixture has %d messages, want 2", len(want))
+		poison := in.Records[1].MessageId
+		// The chunk's import job, as erp-ingest records it.
+		if _, err := (&dynamo.ImportJobs{Table: tbl}).Record(ctx, erp.ImportJob{ID: "5d41402abc4b2a76b9719d911017c592", Merchant: "hydro",
+			Bucket: "comptoir-erp", Key: "hydro/inbox/F_ARTSTOCK.csv", File: "F_ARTSTOCK.csv", Status: erp.StatusReceived, ReceivedAt: time.Now()}); err != nil {
+			t.Fatal(err)
 		}
 		var resp events.SQSEventResponse
 		cold := fn.invoke(t, event, &resp)
-		// The worker is not built yet: it must refuse every message (they
-		// are retried, then dead-lettered), never drop one.
-		var got []string
-		for _, f := range resp.BatchItemFailures {
-			got = append(got, f.ItemIdentifier)
+		// The chunk applies; the other message is refused (retried, then
+		// dead-lettered), never dropped.
+		if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != poison {
+			t.Fatalf("batch item failures %+v, want only %s", resp.BatchItemFailures, poison)
 		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("batch item failures %v, want every message %v", got, want)
+		acc := &dynamo.Accounts{Table: tbl}
+		if err := acc.Save(ctx, acc.NewBatch("hydro").Warehouse(stock.Warehouse{ID: "LYON", Name: "Lyon", Country: "FR"})); err != nil {
+			t.Fatal(err)
 		}
+		levels, err := (&dynamo.Orders{Table: tbl}).Levels(ctx, "hydro", []string{"VAN-PVC-50"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := levels["VAN-PVC-50"]; len(l) != 1 || l[0].OnHand != 120 || l[0].Available() != 112 {
+			t.Errorf("levels of VAN-PVC-50 %+v, want 120 on hand, 112 available in LYON", l)
+		}
+		// Delivered again: the same state, the same answer.
 		resp = events.SQSEventResponse{}
 		warm := fn.invoke(t, event, &resp)
-		if len(resp.BatchItemFailures) != 2 {
-			t.Fatalf("warm: batch item failures %+v, want 2", resp.BatchItemFailures)
+		if len(resp.BatchItemFailures) != 1 {
+			t.Fatalf("warm: batch item failures %+v, want 1", resp.BatchItemFailures)
 		}
 		fn.report(t, cold, warm)
 	})

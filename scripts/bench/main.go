@@ -193,6 +193,20 @@ func run(ctx context.Context, o options) error {
 		rep.PreOrders = pr
 	}
 
+	if !*skipERP {
+		if o.dynamodb == "" {
+			return errors.New("no DynamoDB endpoint: set COMPTOIR_DYNAMODB_ENDPOINT or -dynamodb (or pass -skip-erp)")
+		}
+		er, cleanup, err := benchERP(ctx, o)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return err
+		}
+		rep.ERP = er
+	}
+
 	if builds != nil {
 		var err error
 		fr, err = measureFunctions(ctx, o, builds, tableName)

@@ -21,6 +21,7 @@ type Report struct {
 	VAT       *VATReport       `json:"vat,omitempty"`
 	Orders    *OrdersReport    `json:"orders,omitempty"`
 	PreOrders *PreOrdersReport `json:"preOrders,omitempty"`
+	ERP       *ERPReport       `json:"erp,omitempty"`
 	Functions *FunctionsReport `json:"functions,omitempty"`
 	Targets   []Target         `json:"targets"`
 }
@@ -163,6 +164,9 @@ func targets(r *Report) []Target {
 	}
 	if po := r.PreOrders; po != nil {
 		out = append(out, preOrdersTargets(po)...)
+	}
+	if e := r.ERP; e != nil {
+		out = append(out, erpTargets(e)...)
 	}
 	if f := r.Functions; f != nil {
 		size := Target{Name: "stripped linux/arm64 binary size", Goal: "under 15 MB for every function", Met: len(f.Functions) > 0}
@@ -353,6 +357,9 @@ func (r *Report) markdown() string {
 	}
 	if r.PreOrders != nil {
 		r.preOrdersMarkdown(p)
+	}
+	if r.ERP != nil {
+		r.erpMarkdown(p)
 	}
 	if f := r.Functions; f != nil {
 		p("")

@@ -58,6 +58,12 @@ type Customer struct {
 	// PreferredWarehouse is the warehouse ("dépôt") the customer's orders
 	// are served from first, before the storefront's; empty: none.
 	PreferredWarehouse string `json:"preferredWarehouse,omitempty"`
+	// Rep is the ERP code of the customer's sales rep (CO_No); the rep's
+	// portfolio (Rep.Customers) is what grants access.
+	Rep string `json:"rep,omitempty"`
+	// Dormant is an account the ERP put to sleep (CT_Sommeil): it can no
+	// longer order.
+	Dormant bool `json:"dormant,omitempty"`
 }
 
 // PaymentAccount is what a customer may pay with ("conditions de

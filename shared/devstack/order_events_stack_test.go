@@ -31,7 +31,7 @@ import (
 // the table (as the checkout places it) is announced by the order-events
 // function, which the runner triggers from the table's stream as
 // template.yaml says; the vat-threshold worker counts it in the ledger,
-// the order-export worker writes its two files in the ERP bucket's
+// the order-export worker writes its three files in the ERP bucket's
 // outbox, and the stock level that fell to its minimum raises an alert.
 // Then the whole stream is played again from its start through the same
 // deployed handler: nothing is counted, written or raised twice.
@@ -80,7 +80,7 @@ func TestStack_AnOrderWrittenReachesTheLedgerAndTheERPOnceEvenWhenTheStreamIsRep
 		return sum
 	}
 	prefix := string(m) + "/outbox/orders/"
-	wantFiles := []string{prefix + o.ID + ".csv", prefix + o.ID + ".json"}
+	wantFiles := []string{prefix + o.ID + ".csv", prefix + o.ID + ".json", prefix + o.ID + ".sage.csv"}
 	outbox := func() []string {
 		out, err := st.Clients.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(st.Resources.BucketName), Prefix: aws.String(prefix)})
 		if err != nil {

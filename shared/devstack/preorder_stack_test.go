@@ -715,7 +715,7 @@ func TestStack_PreOrderBurstSeasonTotalsCapCancellationAndConversion(t *testing.
 		pollEvery(t, 5*time.Minute, time.Second, func() (progress, bool) {
 			files = outboxFiles(t, st)
 			l := euLedger(t, tbl)
-			return progress{len(files), l.String()}, len(files) == 2*preBuyers && l.Equal(wantLedger) && queuesEmpty(t, st)
+			return progress{len(files), l.String()}, len(files) == 3*preBuyers && l.Equal(wantLedger) && queuesEmpty(t, st)
 		})
 		t.Logf("the order events of %d pre-orders reached the ledger and the outbox %s after the burst", preBuyers, time.Since(t0).Round(time.Millisecond))
 

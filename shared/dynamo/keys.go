@@ -60,6 +60,31 @@ func importJobKey(m merchant.ID, id string) (pk, sk string, err error) {
 	return p + "#IMPORT", "JOB#" + id, nil
 }
 
+// Import jobs (ERP connector, pipeline): the jobs newest first on GSI1,
+// and the marker of each chunk applied beside its job.
+
+// importJobsByTimePK is the GSI1 partition of a merchant's import jobs.
+func importJobsByTimePK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#IMPORTS", err
+}
+
+// importTimeLayout is a fixed-width UTC time, so that GSI1SK sorts by it.
+const importTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// importJobsByTimeSK orders a job by the time it was received.
+func importJobsByTimeSK(at time.Time, id string) string {
+	return at.UTC().Format(importTimeLayout) + "#" + id
+}
+
+// importChunkSK is the sort key of the marker of chunk seq of a job.
+func importChunkSK(job string, seq int) (string, error) {
+	if job == "" || len(job) > 64 || strings.ContainsAny(job, "#/ ") || seq < 0 || seq > 999999 {
+		return "", ErrBadImportJob
+	}
+	return fmt.Sprintf("JOB#%s#CHUNK#%06d", job, seq), nil
+}
+
 func rulesPK(m merchant.ID) (string, error) {
 	p, err := merchantPrefix(m)
 	return p + "#RULES", err
@@ -347,6 +372,23 @@ func stockAlertKey(m merchant.ID, ref, warehouse string) (pk, sk string, err err
 	return p + "#STOCK", skStockAlert + ref + "#" + warehouse, err
 }
 
+// ERP stock differences (erpstock.go): the latest difference between the
+// ERP's count and the site's theoretical stock per product and warehouse,
+// in one partition per merchant so that staff list them with one Query.
+
+// skStockDiff prefixes the sort key of a stock difference.
+const skStockDiff = "DIFF#"
+
+func stockDiffPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#STOCKDIFF", err
+}
+
+func stockDiffKey(m merchant.ID, ref, warehouse string) (pk, sk string, err error) {
+	pk, err = stockDiffPK(m)
+	return pk, skStockDiff + ref + "#" + warehouse, err
+}
+
 // Order export of a cancellation (orderstream.go): the marker put once the
 // cancelled order's export files are written.
 func orderCancelExportKey(m merchant.ID, id string) (pk, sk string, err error) {
@@ -430,4 +472,26 @@ func preOrderCapKey(m merchant.ID, season, ref string) (pk, sk string, err error
 		err = errors.Join(keyPart(season), keyPart(ref))
 	}
 	return p + "#PRE#" + season + "#CAP", skPreOrderProduct + ref, err
+}
+
+// ERP catalog imports (erpcatalog.go): a family discount's rule and a
+// customer's price, written by rows of the ERP's files; both ids come from
+// a file and are checked as key parts.
+
+// ruleKey is a discount rule's key (pricing.go reads the partition).
+func ruleKey(m merchant.ID, id string) (pk, sk string, err error) {
+	pk, err = rulesPK(m)
+	if err == nil && (id == "" || len(id) > 200 || strings.ContainsAny(id, "# ")) {
+		err = fmt.Errorf("%w: rule %q", ErrBadOrderKey, id)
+	}
+	return pk, "RULE#" + id, err
+}
+
+// customerPriceKey is a customer's price of a product.
+func customerPriceKey(m merchant.ID, customer, ref string) (pk, sk string, err error) {
+	pk, err = customerPK(m, customer)
+	if err == nil {
+		err = errors.Join(keyPart(customer), keyPart(ref))
+	}
+	return pk, skCustomerPrice + ref, err
 }

@@ -1229,6 +1229,11 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 		if ord.Status != order.AwaitingPayment && ord.Status != order.Accepted && ord.Status != order.Paid {
 			return order.Order{}, order.ErrNotCancellable
 		}
+		if _, acked := av[AttrErpAcked]; acked || ord.ERP != nil {
+			// The ERP has the order: it cancels it (its acknowledgement
+			// file), the site no longer does.
+			return order.Order{}, order.ErrNotCancellable
+		}
 		was := ord.Status
 		ord.Status = order.Cancelled
 		when, who := at.UTC(), by
@@ -1240,8 +1245,8 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 		cancel := &types.Update{
 			TableName: table, Key: key(pk, sk),
 			UpdateExpression:         aws.String("SET #st = :c, #doc = :doc, #r = :r"),
-			ConditionExpression:      aws.String("#st = :was"),
-			ExpressionAttributeNames: map[string]string{"#st": AttrStatus, "#doc": AttrDoc, "#r": AttrReturned},
+			ConditionExpression:      aws.String("#st = :was AND attribute_not_exists(#acked)"),
+			ExpressionAttributeNames: map[string]string{"#st": AttrStatus, "#doc": AttrDoc, "#r": AttrReturned, "#acked": AttrErpAcked},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":c":   &types.AttributeValueMemberS{Value: string(order.Cancelled)},
 				":doc": doc[AttrDoc],
@@ -1252,7 +1257,7 @@ func (o *Orders) Cancel(ctx context.Context, m merchant.ID, id string, by order.
 		if _, converted := av[AttrPreOrderConverted]; ord.Kind == order.PreOrderKind && !converted {
 			// A pre-order read before its conversion: a conversion
 			// meanwhile took stock this cancellation would not give back.
-			cancel.ConditionExpression = aws.String("#st = :was AND attribute_not_exists(#cv)")
+			cancel.ConditionExpression = aws.String("#st = :was AND attribute_not_exists(#acked) AND attribute_not_exists(#cv)")
 			cancel.ExpressionAttributeNames["#cv"] = AttrPreOrderConverted
 		}
 		head := []types.TransactWriteItem{{Update: cancel}}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -81,6 +82,11 @@ type storedProduct struct {
 	// item has none.
 	raw     []byte
 	version int64
+	// erpStamps are the stamp attributes of the ERP row that last wrote
+	// the product (ErpStamp, ErpJob, ErpLine, ErpParts): a back-office
+	// save keeps them, so that an older ERP file cannot overwrite what a
+	// newer one wrote.
+	erpStamps map[string]types.AttributeValue
 }
 
 // readForUpdate reads a product item with a strongly consistent GetItem.
@@ -129,6 +135,14 @@ func decodeStored(av map[string]types.AttributeValue) (storedProduct, error) {
 	s := storedProduct{exists: true, raw: []byte(str(av, AttrDoc))}
 	if err := json.Unmarshal(s.raw, &s.p); err != nil {
 		return storedProduct{}, fmt.Errorf("decode product %s: %w", str(av, AttrPK), err)
+	}
+	for _, name := range []string{AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts} {
+		if v, ok := av[name]; ok {
+			if s.erpStamps == nil {
+				s.erpStamps = map[string]types.AttributeValue{}
+			}
+			s.erpStamps[name] = v
+		}
 	}
 	if n, ok := av[AttrVersion].(*types.AttributeValueMemberN); ok {
 		v, err := strconv.ParseInt(n.Value, 10, 64)
@@ -501,6 +515,7 @@ func (c *Catalog) productWrites(m merchant.ID, s save, skip txSkips) (writes, er
 		av[AttrGSI2PK] = &types.AttributeValueMemberS{Value: rpk}
 		av[AttrGSI2SK] = &types.AttributeValueMemberS{Value: rsk}
 	}
+	maps.Copy(av, old.erpStamps)
 	av[AttrVersion] = &types.AttributeValueMemberN{Value: strconv.FormatInt(old.version+1, 10)}
 	put := versionedPut(table, av, old.exists, old.version)
 	w.add(partProduct, pk, sk, len(raw), types.TransactWriteItem{Put: put})

@@ -43,8 +43,14 @@ const (
 	// StatusReceived: the file is in the bucket as notified and waits to be
 	// applied.
 	StatusReceived = "received"
-	// StatusFailed: the notification was refused; Reason and Detail say why.
+	// StatusFailed: the notification was refused, or the file could not be
+	// read (unknown file name, bad header); Reason and Detail say why.
 	StatusFailed = "failed"
+	// StatusStreamed: every chunk of the file's valid rows is on the
+	// erp-sync queue, and the rejected rows are in the report.
+	StatusStreamed = "streamed"
+	// StatusApplied: every chunk is applied (ChunksDone == Chunks).
+	StatusApplied = "applied"
 )
 
 // Reason says why an object-created event was refused.
@@ -70,6 +76,12 @@ const (
 	// ReasonObjectReplaced: the object's current version has another ETag
 	// or size than the event's; the newer version has its own event.
 	ReasonObjectReplaced Reason = "object-replaced"
+	// ReasonUnknownFile: the file name names no kind of file (see
+	// docs/erp-files.md).
+	ReasonUnknownFile Reason = "unknown-file"
+	// ReasonBadHeader: the file's header lacks a required column, or the
+	// file has no header.
+	ReasonBadHeader Reason = "bad-header"
 )
 
 // ObjectCreated is one object-created notification of a bucket, decoded by
@@ -130,6 +142,28 @@ type ImportJob struct {
 	// Reason and Detail say why a failed job was refused.
 	Reason Reason `json:"reason,omitempty"`
 	Detail string `json:"detail,omitempty"`
+
+	// What streaming the file found (StreamSummary), once streamed.
+	Kind    Kind        `json:"kind,omitempty"`
+	Profile string      `json:"profile,omitempty"`
+	Full    bool        `json:"full,omitempty"`
+	Format  *FileFormat `json:"format,omitempty"`
+	// Received is the number of rows the file holds (valid and rejected).
+	Received int `json:"received"`
+	// Rejected counts the rows refused: by the file's validation and when
+	// applied (an unknown product...); the report lists each.
+	Rejected int `json:"rejected"`
+	// Applied and Unchanged count the valid rows applied so far: a file
+	// dropped again, or older than what is stored, counts them Unchanged.
+	Applied   int `json:"applied"`
+	Unchanged int `json:"unchanged"`
+	// Chunks is the number of chunks sent to erp-sync, ChunksDone those
+	// applied so far.
+	Chunks     int `json:"chunks"`
+	ChunksDone int `json:"chunksDone"`
+	// Report is the object key of the rejected rows' report in the bucket.
+	Report     string     `json:"report,omitempty"`
+	StreamedAt *time.Time `json:"streamedAt,omitempty"`
 }
 
 // JobStore records import jobs.
@@ -242,8 +276,8 @@ type Outcome struct {
 	Detail string
 	// Ignored is set for a folder marker (a key ending in "/" with no
 	// content), which is not a file, and for a file of a merchant's
-	// outbox (OutboxFolder): the files Comptoir writes for the ERP, whose
-	// creation the bucket announces too.
+	// outbox (OutboxFolder) or of its reports (ReportsFolder): the files
+	// Comptoir writes, whose creation the bucket announces too.
 	Ignored bool
 }
 
@@ -279,7 +313,7 @@ func (in *Ingest) Handle(ctx context.Context, ev ObjectCreated) (Outcome, error)
 	if !ok {
 		return Outcome{Reason: ReasonUnknownMerchant, Detail: "the key does not start with a merchant id"}, nil
 	}
-	if strings.HasPrefix(ev.Key, string(m)+"/"+OutboxFolder) {
+	if strings.HasPrefix(ev.Key, string(m)+"/"+OutboxFolder) || strings.HasPrefix(ev.Key, string(m)+"/"+ReportsFolder) {
 		return Outcome{Ignored: true}, nil
 	}
 	exists, err := in.Merchants.MerchantExists(ctx, m)

@@ -78,10 +78,16 @@ type AdminAPI struct {
 	// StockAlerts (admin_stock.go): the alerts of products fallen to their
 	// warehouse's alert minimum, raised by the order-events function.
 	StockAlerts StockAlertsAdmin
+	// StockDifferences (admin_stockdiff.go): the differences between the
+	// ERP's stock counts and the site's theoretical stock.
+	StockDifferences StockDifferencesAdmin
 
 	// PreOrders (admin_preorders.go): the seasons' pre-order totals and
 	// their conversion into ordinary orders.
 	PreOrders order.PreOrderBook
+
+	// Imports (admin_imports.go): the ERP import jobs and their reports.
+	Imports ImportsAdmin
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -124,6 +130,7 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("PUT /admin/customers/{id}/payment", a.staff(a.putCustomerPayment))
 	rt.Handle("PUT /admin/payment/settings", a.staff(a.putPaymentSettings))
 	rt.Handle("GET /admin/stock/alerts", a.staff(a.stockAlerts))
+	rt.Handle("GET /admin/stock/differences", a.staff(a.stockDifferences))
 	rt.Handle("PUT /admin/products/{ref}/pre-order", a.staff(a.putPreOrder))
 	rt.Handle("DELETE /admin/products/{ref}/pre-order", a.staff(a.deletePreOrder))
 	rt.Handle("GET /admin/pre-orders/{season}/totals", a.staff(a.preOrderTotals))
@@ -131,6 +138,9 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("GET /admin/exchange-rates", a.staff(a.exchangeRates))
 	rt.Handle("PUT /admin/exchange-rates/days/{date}", a.staff(a.putExchangeRates))
 	rt.Handle("POST /admin/exchange-rates/ecb", a.staff(a.importECB))
+	rt.Handle("GET /admin/imports", a.staff(a.imports))
+	rt.Handle("GET /admin/imports/{id}", a.staff(a.importJob))
+	rt.Handle("GET /admin/imports/{id}/report", a.staff(a.importReport))
 	return rt
 }
 

@@ -537,6 +537,9 @@ func (a *CheckoutAPI) place(r *Request, in checkoutInput, stored cart.Stored, re
 		return order.Order{}, p
 	}
 	q, qt, c := res.Quote, res.Tax, res.Customer
+	if err := c.CanOrder(); err != nil {
+		return order.Order{}, Forbidden(err.Error()) // dormant in the ERP (CT_Sommeil)
+	}
 	country := qt.ShipTo.Country
 
 	// Pre-orders: the lines of products taken on pre-order form one

@@ -53,6 +53,20 @@ type OrderView struct {
 	// Linked are the other orders the same checkout placed (a cart mixing
 	// ordinary and pre-order lines).
 	Linked []string `json:"linked,omitempty"`
+	// ERP is what the merchant's ERP said of the order, once it
+	// acknowledged it: its number, the fulfilment stage, the invoice.
+	ERP *OrderERPView `json:"erp,omitempty"`
+}
+
+// OrderERPView is the ERP's word on an order: its own number, the
+// fulfilment stage (acknowledged, partly-shipped, shipped, invoiced,
+// cancelled-by-erp), and the invoice number and day (YYYY-MM-DD) once
+// invoiced.
+type OrderERPView struct {
+	Number      string           `json:"number,omitempty"`
+	Fulfilment  order.Fulfilment `json:"fulfilment"`
+	Invoice     string           `json:"invoice,omitempty"`
+	InvoiceDate string           `json:"invoiceDate,omitempty"`
 }
 
 // PreOrderInfoView is what a pre-order shows of its season: its name, its
@@ -97,6 +111,10 @@ type OrderLineView struct {
 	Backordered int64              `json:"backordered"`
 	// LinkedTo are the products whose mandatory links brought the line.
 	LinkedTo []string `json:"linkedTo,omitempty"`
+	// Shipped are the units the ERP shipped so far; ToShip what remains
+	// to ship (the backorder once the ERP ships part of the line).
+	Shipped int64 `json:"shipped"`
+	ToShip  int64 `json:"toShip"`
 }
 
 // OrderDiscountView is one discount applied to a line.
@@ -188,6 +206,12 @@ func NewOrderView(o order.Order) OrderView {
 			v.PreOrder.ConvertedAt = p.ConvertedAt.UTC().Format(time.RFC3339)
 		}
 	}
+	if e := o.ERP; e != nil {
+		v.ERP = &OrderERPView{Number: e.Number, Fulfilment: e.Fulfilment, Invoice: e.Invoice}
+		if e.InvoiceDate != nil {
+			v.ERP.InvoiceDate = e.InvoiceDate.Format(time.DateOnly)
+		}
+	}
 	for i, l := range o.Lines {
 		lv := OrderLineView{
 			Ref: l.Ref, Name: l.Name, Quantity: l.Quantity, Packaging: l.Packaging, Units: l.Units,
@@ -195,7 +219,7 @@ func NewOrderView(o order.Order) OrderView {
 			Discounts: make([]OrderDiscountView, len(l.Discounts)),
 			Total:     amount(l.Total.Decimal), Net: l.Net, Tax: lineTaxView(l.Tax, cur),
 			Allocations: append([]order.Allocation{}, l.Allocations...), Backordered: l.Backordered,
-			LinkedTo: l.LinkedTo,
+			LinkedTo: l.LinkedTo, Shipped: l.Shipped, ToShip: l.ToShip(),
 		}
 		for j, d := range l.Discounts {
 			lv.Discounts[j] = OrderDiscountView{Rule: d.Rule, Name: d.Name, Kind: d.Kind, Percent: d.Percent, Amount: amount(d.Amount.Decimal), Reason: d.Reason}

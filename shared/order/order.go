@@ -59,6 +59,9 @@ type Line struct {
 	Backordered int64 `json:"backordered,omitempty"`
 	// LinkedTo are the products whose mandatory links brought the line.
 	LinkedTo []string `json:"linkedTo,omitempty"`
+	// Shipped are the units the ERP shipped so far (its acknowledgement
+	// files); ToShip gives what remains.
+	Shipped int64 `json:"shipped,omitempty"`
 }
 
 // Shipping is the delivery an order was placed with.
@@ -146,6 +149,9 @@ type Order struct {
 	// mixes ordinary lines and pre-order lines becomes one order for the
 	// ordinary lines and one pre-order per season, linked to each other.
 	Linked []string `json:"linked,omitempty"`
+	// ERP is what the merchant's ERP said of the order (its number, the
+	// fulfilment stage, the invoice); nil until it acknowledges it.
+	ERP *ERP `json:"erp,omitempty"`
 }
 
 // PlacedBy is who acted on an order.

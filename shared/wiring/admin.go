@@ -39,10 +39,13 @@ func AdminAPI(d Deps) APIHandler {
 	// it within CACHE_TTL.
 	api.CustomerPayments, api.Settings = customers, merchants
 	api.StockAlerts = &dynamo.StockAlerts{Table: d.table()}
+	api.StockDifferences = &dynamo.ERPStock{Table: d.table()}
 	// Exchange rates, uncached here: staff see a day they set at once.
 	api.ExchangeRates = &dynamo.ExchangeRates{Table: d.table()}
 	// Pre-orders: a season's totals and their conversion, which takes
 	// stock as the checkout does (the warehouses kept for CACHE_TTL).
 	api.PreOrders = &dynamo.Orders{Table: d.table(), WarehousesTTL: d.Env.CacheTTL}
+	// ERP imports: the jobs, and their reports from the ERP bucket.
+	api.Imports = importsAdmin{ImportJobs: &dynamo.ImportJobs{Table: d.table()}, bucket: bucket{d.S3}, name: d.Env.ERPBucket}
 	return serve(api.Routes())
 }

@@ -270,13 +270,22 @@ func TestLoad_OnlyTheBucketsFunctionsBuildAnS3Client(t *testing.T) {
 		}
 	}
 	for fn := range wiring.APIFunctions {
-		if d, err := wiring.Load(context.Background(), fn, getenv); err != nil || d.S3 != nil {
+		// The admin function reads the import reports from the bucket.
+		if d, err := wiring.Load(context.Background(), fn, getenv); err != nil || (d.S3 != nil) != (fn == "admin") {
 			t.Errorf("%s: S3 client %v, err %v", fn, d.S3 != nil, err)
+		}
+	}
+	for fn := range map[string]bool{"erp-ingest": true, "erp-sync": true} {
+		if d, err := wiring.Load(context.Background(), fn, getenv); err != nil || d.SQS == nil {
+			t.Errorf("%s sends to a queue: SQS client %v, err %v", fn, d.SQS != nil, err)
 		}
 	}
 	delete(env, "ERP_BUCKET")
 	if _, err := wiring.Load(context.Background(), "erp-ingest", getenv); err == nil {
 		t.Error("erp-ingest loaded without ERP_BUCKET")
+	}
+	if d, err := wiring.Load(context.Background(), "admin", getenv); err != nil || d.S3 != nil {
+		t.Errorf("admin without ERP_BUCKET: S3 client %v, err %v; it serves without the reports", d.S3 != nil, err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/httpapi"
@@ -26,21 +27,25 @@ import (
 // OrderExport builds the order-export function: for each order the
 // order-events function announces ({"merchant","order"}), it writes
 // <merchant>/outbox/orders/<id>.json (the order as GET /orders/{id} shows
-// it) and <merchant>/outbox/orders/<id>.csv (order.WriteCSV) in the ERP
-// bucket, then puts the order's export mark (EXPORT). For an order
-// announced cancelled ({"merchant","order","event":"cancelled"}) it writes
-// <id>.cancelled.json and <id>.cancelled.csv (the order as cancelled),
+// it), <merchant>/outbox/orders/<id>.csv (order.WriteCSV) and
+// <merchant>/outbox/orders/<id>.sage.csv (the Sage 100 document import
+// file, order.WriteSage) in the ERP bucket, then puts the order's export
+// mark (EXPORT). For an order announced cancelled
+// ({"merchant","order","event":"cancelled"}) it writes <id>.cancelled.json,
+// <id>.cancelled.csv and <id>.cancelled.sage.csv (the order as cancelled),
 // once the order as placed was exported, then puts the cancellation's own
 // mark (EXPORT#CANCELLED). A message whose export is marked already is
 // acknowledged without writing: the same order announced twice gives one
-// pair of files. A failure before the mark leaves the message to be
+// set of files. A failure before the mark leaves the message to be
 // retried; writing the files again replaces them with the same content.
 func OrderExport(d Deps) QueueHandler {
 	w := &ExportWorker{
-		Orders: &dynamo.Orders{Table: d.table()},
-		Marks:  &dynamo.OrderFollowUp{Table: d.table()},
-		Files:  bucketFiles{client: d.S3, bucket: d.Env.ERPBucket},
-		Logger: d.Logger,
+		Orders:    &dynamo.Orders{Table: d.table()},
+		Marks:     &dynamo.OrderFollowUp{Table: d.table()},
+		Files:     bucketFiles{client: d.S3, bucket: d.Env.ERPBucket},
+		Customers: &dynamo.Customers{Table: d.table()},
+		Merchants: &dynamo.Merchants{Table: d.table(), TTL: d.Env.CacheTTL},
+		Logger:    d.Logger,
 	}
 	return queue.Worker{Logger: d.Logger, Process: w.Process}.Handle
 }
@@ -61,19 +66,34 @@ type FileWriter interface {
 	Put(ctx context.Context, key, contentType string, body []byte) error
 }
 
+// CustomerReader reads a customer account (customer.ErrUnknown when there
+// is none).
+type CustomerReader interface {
+	Customer(ctx context.Context, m merchant.ID, id string) (customer.Customer, error)
+}
+
 // ExportWorker is the order-export function's message processing.
 type ExportWorker struct {
 	Orders OrderReader
 	Marks  ExportMarks
 	Files  FileWriter
-	Logger *slog.Logger
+	// Customers gives the delivery address of the Sage file (the order
+	// keeps only its id); nil leaves the address out, but its country.
+	Customers CustomerReader
+	// Merchants gives the time zone that dates the Sage document; nil
+	// dates it in merchant.DefaultTimeZone.
+	Merchants merchant.Reader
+	// ShippingRef is the ERP article code of the delivery in the Sage
+	// file; order.DefaultShippingRef when empty.
+	ShippingRef string
+	Logger      *slog.Logger
 	// Now stamps the export mark; time.Now when nil.
 	Now func() time.Time
 }
 
 // OutboxKey is the object key of an exported order's file with extension
-// ext ("json", "csv"; "cancelled.json", "cancelled.csv" for its
-// cancellation).
+// ext ("json", "csv", "sage.csv"; "cancelled.json", "cancelled.csv",
+// "cancelled.sage.csv" for its cancellation).
 func OutboxKey(m merchant.ID, id, ext string) string {
 	return string(m) + "/" + erp.OutboxFolder + "orders/" + id + "." + ext
 }
@@ -126,10 +146,17 @@ func (w *ExportWorker) Process(ctx context.Context, msg events.SQSMessage) error
 	if err := order.WriteCSV(&csv, []order.Order{o}); err != nil {
 		return fmt.Errorf("order %s as CSV: %w", o.ID, err)
 	}
+	sage, err := w.sage(ctx, o)
+	if err != nil {
+		return err
+	}
 	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, ext+"json"), "application/json", doc); err != nil {
 		return err
 	}
 	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, ext+"csv"), "text/csv; charset=utf-8", csv.Bytes()); err != nil {
+		return err
+	}
+	if err := w.Files.Put(ctx, OutboxKey(req.Merchant, o.ID, ext+"sage.csv"), "text/csv; charset=windows-1252", sage); err != nil {
 		return err
 	}
 	now := time.Now
@@ -141,6 +168,57 @@ func (w *ExportWorker) Process(ctx context.Context, msg events.SQSMessage) error
 	}
 	w.Logger.InfoContext(ctx, "order exported", slog.String("order", o.ID), slog.String("event", req.Event))
 	return nil
+}
+
+// sage writes order o as a Sage 100 document import file: the delivery
+// address as the customer's account holds it now (the order keeps only its
+// id; an account or address gone since leaves the address's country
+// alone), dated in the merchant's time zone. Cells whose characters
+// Windows-1252 cannot encode are logged.
+func (w *ExportWorker) sage(ctx context.Context, o order.Order) ([]byte, error) {
+	opts := order.SageOptions{ShippingRef: w.ShippingRef, Location: merchant.Merchant{}.Location()}
+	if w.Merchants != nil {
+		mr, err := w.Merchants.Merchant(ctx, o.Merchant)
+		switch {
+		case errors.Is(err, merchant.ErrUnknown):
+		case err != nil:
+			return nil, fmt.Errorf("the time zone of merchant %s: %w", o.Merchant, err)
+		default:
+			opts.Location = mr.Location()
+		}
+	}
+	if w.Customers != nil {
+		c, err := w.Customers.Customer(ctx, o.Merchant, o.Customer)
+		if err != nil && !errors.Is(err, customer.ErrUnknown) {
+			return nil, fmt.Errorf("the delivery address of order %s: %w", o.ID, err)
+		}
+		if err == nil {
+			d, err := c.Delivery(o.Shipping.AddressID)
+			if err == nil {
+				name := d.ID
+				if name == "" {
+					name = c.Name
+				}
+				opts.ShipTo = order.SageAddress{Name: name, Line1: d.Line1, PostalCode: d.PostalCode, City: d.City, Country: d.Country}
+			}
+		}
+		if opts.ShipTo == (order.SageAddress{}) {
+			w.Logger.WarnContext(ctx, "order exported for the ERP without its delivery address", slog.String("order", o.ID), slog.String("address", o.Shipping.AddressID))
+		}
+	}
+	if opts.ShipTo.Country == "" {
+		opts.ShipTo.Country = o.Shipping.Country
+	}
+	var b bytes.Buffer
+	replaced, err := order.WriteSage(&b, o, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range replaced {
+		w.Logger.WarnContext(ctx, "characters Windows-1252 cannot encode were replaced in the Sage file",
+			slog.String("order", o.ID), slog.String("column", r.Column), slog.Int("row", r.Row), slog.String("value", logging.Truncate(r.Value, 80)))
+	}
+	return b.Bytes(), nil
 }
 
 // ParseExportRequest reads a message of the order-export queue. A message

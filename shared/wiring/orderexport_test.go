@@ -18,7 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding/charmap"
 
+	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/money"
@@ -114,13 +116,18 @@ func (e *exportEnv) marks(t *testing.T, id string) int {
 	return len(out.Items)
 }
 
-func TestOrderExport_TheSameOrderTwiceWritesOnePairOfFilesAndOneMark(t *testing.T) {
+func TestOrderExport_TheSameOrderTwiceWritesOneSetOfFilesAndOneMark(t *testing.T) {
 	t.Parallel()
 	e := newExportEnv(t)
 	ctx := context.Background()
 	o := exportedOrder("hydro", "20260302-K3M9Q2TX")
+	o.Shipping.AddressID = "chantier"
+	o.Lines[0].Name = "Vis tête fraisée; ø6"
 	acc := &dynamo.Accounts{Table: e.table}
-	if err := acc.Save(ctx, acc.NewBatch("hydro").StockLevel(stock.Level{Ref: "VIS-M6", Warehouse: "LYON", OnHand: 100})); err != nil {
+	c1 := customer.Customer{ID: "C1", Name: "Plomberie Hélène", Kind: customer.Pro, Country: "FR",
+		Address:           customer.Address{Line1: "1 place Bellecour", PostalCode: "69002", City: "Lyon", Country: "FR"},
+		DeliveryAddresses: []customer.DeliveryAddress{{ID: "chantier", Address: customer.Address{Line1: "8 rue Mercière", PostalCode: "69002", City: "Lyon", Country: "FR"}}}}
+	if err := acc.Save(ctx, acc.NewBatch("hydro").Customer(c1).StockLevel(stock.Level{Ref: "VIS-M6", Warehouse: "LYON", OnHand: 100})); err != nil {
 		t.Fatal(err)
 	}
 	if err := (&dynamo.Orders{Table: e.table}).Place(ctx, order.Placement{Order: o}); err != nil {
@@ -141,7 +148,7 @@ func TestOrderExport_TheSameOrderTwiceWritesOnePairOfFilesAndOneMark(t *testing.
 		t.Fatal("export failed")
 	}
 	prefix := "hydro/outbox/orders/"
-	want := []string{prefix + "20260302-K3M9Q2TX.csv", prefix + "20260302-K3M9Q2TX.json"}
+	want := []string{prefix + "20260302-K3M9Q2TX.csv", prefix + "20260302-K3M9Q2TX.json", prefix + "20260302-K3M9Q2TX.sage.csv"}
 	if got := e.keys(t, "hydro/"); !slices.Equal(got, want) {
 		t.Fatalf("bucket holds %v, want %v", got, want)
 	}
@@ -161,6 +168,30 @@ func TestOrderExport_TheSameOrderTwiceWritesOnePairOfFilesAndOneMark(t *testing.
 	rows, err := csv.NewReader(strings.NewReader(e.read(t, want[0]))).ReadAll()
 	if err != nil || len(rows) != 2 || !strings.Contains(strings.Join(rows[1], ";"), "VIS-M6") {
 		t.Errorf("CSV file %v, %v: want a header and the order's line", rows, err)
+	}
+
+	// The Sage 100 file: Windows-1252, ';', the ERP's own codes.
+	raw := e.read(t, want[2])
+	if !strings.HasSuffix(raw, "\r\n") || !strings.Contains(raw, "t\xeate") {
+		t.Errorf("Sage file is not Windows-1252 with CRLF: %q", raw)
+	}
+	sr := csv.NewReader(charmap.Windows1252.NewDecoder().Reader(strings.NewReader(raw)))
+	sr.Comma, sr.FieldsPerRecord = ';', -1
+	sage, err := sr.ReadAll()
+	if err != nil || len(sage) != 2 || len(sage[0]) != len(order.SageDocumentColumns) || len(sage[1]) != len(order.SageLineColumns) {
+		t.Fatalf("Sage file %q, %v: want the document's row and the order's line", sage, err)
+	}
+	cell := func(row []string, cols []string, name string) string { return row[slices.Index(cols, name)] }
+	for name, v := range map[string]string{"DO_Type": "1", "DO_Ref": o.ID, "CT_Num": "C1", "DO_Date": "02/03/2026", "DE_No": "LYON",
+		"LI_Intitule": "chantier", "LI_Adresse": "8 rue Mercière", "LI_Ville": "Lyon", "DO_TotalHT": "120,00"} {
+		if got := cell(sage[0], order.SageDocumentColumns, name); got != v {
+			t.Errorf("Sage document %s = %q, want %q", name, got, v)
+		}
+	}
+	for name, v := range map[string]string{"AR_Ref": "VIS-M6", "DL_Design": "Vis tête fraisée; ø6", "DL_Qte": "12", "DL_MontantHT": "120,00", "DL_Taxe1": "20", "DE_No": "LYON"} {
+		if got := cell(sage[1], order.SageLineColumns, name); got != v {
+			t.Errorf("Sage line %s = %q, want %q", name, got, v)
+		}
 	}
 
 	// Once marked, a message is acknowledged without writing.
@@ -236,7 +267,7 @@ func TestOrderExport_ACancelledOrderIsExportedOnceAsCancelled(t *testing.T) {
 	}
 	wg.Wait()
 	prefix := "hydro/outbox/orders/20260302-C4NC3L1D."
-	want := []string{prefix + "cancelled.csv", prefix + "cancelled.json", prefix + "csv", prefix + "json"}
+	want := []string{prefix + "cancelled.csv", prefix + "cancelled.json", prefix + "cancelled.sage.csv", prefix + "csv", prefix + "json", prefix + "sage.csv"}
 	if got := e.keys(t, "hydro/"); !slices.Equal(got, want) {
 		t.Fatalf("bucket holds %v, want %v", got, want)
 	}
@@ -249,6 +280,19 @@ func TestOrderExport_ACancelledOrderIsExportedOnceAsCancelled(t *testing.T) {
 	}
 	if !strings.Contains(e.read(t, prefix+"cancelled.csv"), o.ID) {
 		t.Error("cancellation CSV does not name the order")
+	}
+	// C1 has no account here: the document goes out without an address
+	// but its country.
+	sr := csv.NewReader(charmap.Windows1252.NewDecoder().Reader(strings.NewReader(e.read(t, prefix+"cancelled.sage.csv"))))
+	sr.Comma, sr.FieldsPerRecord = ';', -1
+	sage, err := sr.ReadAll()
+	if err != nil || len(sage) != 2 || len(sage[0]) != len(order.SageDocumentColumns) {
+		t.Fatalf("cancellation Sage file %q, %v", sage, err)
+	}
+	for name, v := range map[string]string{"DO_Ref": o.ID, "CT_Num": "C1", "status": "cancelled", "LI_Adresse": "", "LI_Pays": "FR"} {
+		if got := sage[0][slices.Index(order.SageDocumentColumns, name)]; got != v {
+			t.Errorf("cancellation Sage document %s = %q, want %q", name, got, v)
+		}
 	}
 	out, err := e.table.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(e.table.Name),
@@ -269,13 +313,15 @@ func TestOrderExport_ACancelledOrderIsExportedOnceAsCancelled(t *testing.T) {
 		t.Errorf("export marks %v, want EXPORT and EXPORT#CANCELLED", sks)
 	}
 	// Marked: acknowledged without writing again.
-	if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(prefix + "cancelled.json")}); err != nil {
-		t.Fatal(err)
+	for _, k := range []string{prefix + "cancelled.json", prefix + "cancelled.sage.csv"} {
+		if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if deliver(t, e.handler, "c9", cancelled) {
 		t.Fatal("a marked cancellation's message failed")
 	}
-	if got := e.keys(t, prefix+"cancelled.json"); len(got) != 0 {
+	if got := e.keys(t, prefix+"cancelled."); !slices.Equal(got, []string{prefix + "cancelled.csv"}) {
 		t.Errorf("a marked cancellation was written again: %v", got)
 	}
 }

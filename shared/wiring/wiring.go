@@ -129,8 +129,9 @@ type Deps struct {
 // sendsToQueues names the functions that put messages on queues, and so
 // get an SQS client: the admin function asks the vat-threshold worker to
 // recompute a ledger; order-events announces orders to the vat-threshold
-// and order-export workers.
-var sendsToQueues = map[string]bool{"admin": true, "order-events": true}
+// and order-export workers; erp-ingest sends the ERP files' chunks to
+// erp-sync, which forwards the stock chunks to stock-update.
+var sendsToQueues = map[string]bool{"admin": true, "order-events": true, "erp-ingest": true, "erp-sync": true}
 
 // newSQS is an SQS client at AWS_ENDPOINT_URL_SQS (or AWS_ENDPOINT_URL)
 // when set.
@@ -150,7 +151,7 @@ func Load(ctx context.Context, function string, getenv func(string) string) (Dep
 		DynamoDB: dynamodb.NewFromConfig(cfg, dynamo.CountRoundTrips, endpoint(getenv, "AWS_ENDPOINT_URL_DYNAMODB")),
 		Logger:   logging.New(os.Stdout, function, env.LogLevel),
 	}
-	if readsBucket[function] {
+	if readsBucket[function] || readsBucketIfSet[function] && env.ERPBucket != "" {
 		d.S3 = newS3(cfg, getenv, env.S3PathStyle)
 	}
 	if sendsToQueues[function] {
