@@ -197,6 +197,20 @@ const (
 	outRejected
 )
 
+// tally adds each outcome to counts.
+func tally(counts *erp.Counts, outcomes []erpOutcome) {
+	for _, o := range outcomes {
+		switch o {
+		case outApplied:
+			counts.Applied++
+		case outUnchanged:
+			counts.Unchanged++
+		case outRejected:
+			counts.Rejected++
+		}
+	}
+}
+
 // applyERP applies writes (the records of one chunk of job) as the top of
 // this file says, and returns what each record did.
 func (t Table) applyERP(ctx context.Context, job string, writes []erpWrite) (erp.Counts, []erp.RowError, error) {
@@ -250,16 +264,7 @@ func (t Table) applyERP(ctx context.Context, job string, writes []erpWrite) (erp
 		rejects []erp.RowError
 	)
 	for _, it := range items {
-		for _, o := range it.outcomes {
-			switch o {
-			case outApplied:
-				counts.Applied++
-			case outUnchanged:
-				counts.Unchanged++
-			case outRejected:
-				counts.Rejected++
-			}
-		}
+		tally(&counts, it.outcomes)
 		rejects = append(rejects, it.rejects...)
 	}
 	sort.SliceStable(rejects, func(i, j int) bool { return rejects[i].Line < rejects[j].Line })

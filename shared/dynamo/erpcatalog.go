@@ -770,16 +770,7 @@ func (c ERPCatalog) applyToProducts(ctx context.Context, m merchant.ID, job stri
 		rejects []erp.RowError
 	)
 	for _, pc := range changes {
-		for _, o := range pc.outcomes {
-			switch o {
-			case outApplied:
-				counts.Applied++
-			case outUnchanged:
-				counts.Unchanged++
-			case outRejected:
-				counts.Rejected++
-			}
-		}
+		tally(&counts, pc.outcomes)
 		rejects = append(rejects, pc.rejects...)
 	}
 	return counts, rejects, nil
@@ -1060,16 +1051,7 @@ func (c ERPCatalog) applyCategoryBatch(ctx context.Context, m merchant.ID, job s
 			return c1.Add(c2), append(r1, r2...), err
 		}
 		var counts erp.Counts
-		for _, o := range outcomes {
-			switch o {
-			case outApplied:
-				counts.Applied++
-			case outUnchanged:
-				counts.Unchanged++
-			case outRejected:
-				counts.Rejected++
-			}
-		}
+		tally(&counts, outcomes)
 		changed := tree.Changed()
 		if len(changed) == 0 && !advanced {
 			return counts, rejects, nil
