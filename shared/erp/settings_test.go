@@ -165,7 +165,9 @@ type streamedJobs struct {
 	job ImportJob
 }
 
-func (j *streamedJobs) Job(context.Context, merchant.ID, string) (ImportJob, error) { return j.job, nil }
+func (j *streamedJobs) Job(context.Context, merchant.ID, string) (ImportJob, error) {
+	return j.job, nil
+}
 
 // A notification delivered again for a streamed full file whose sweep was
 // not recorded sends the sweep request again (the worker may have stopped
