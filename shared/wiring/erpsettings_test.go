@@ -55,16 +55,14 @@ func newERPPipeline(t *testing.T) *erpPipeline {
 		"AWS_ENDPOINT_URL_SQS":      testenv.Endpoint(t, testenv.SQSEndpointVar),
 	}
 	p := &erpPipeline{ingestEnv: e, sqs: sqsc, queue: aws.ToString(q.QueueUrl)}
-	for name, h := range map[string]*wiring.QueueHandler{"erp-ingest": &p.ingest, "erp-sync": &p.sync} {
+	load := func(name string) wiring.Deps {
 		d, err := wiring.Load(ctx, name, func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
-		*h = wiring.ERPIngest(d)
-		if name == "erp-sync" {
-			*h = wiring.ERPSync(d)
-		}
+		return d
 	}
+	p.ingest, p.sync = wiring.ERPIngest(load("erp-ingest")), wiring.ERPSync(load("erp-sync"))
 	// The merchant's categories.
 	cats := erp.Chunk{Merchant: "hydro", Job: "setup", Kind: erp.KindCategories, Records: []erp.Record{
 		{Kind: erp.KindCategories, Line: 2, Key: "POMPES", Stamp: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
