@@ -363,6 +363,10 @@ func (it *erpItem) apply(job string, writes []erpWrite) error {
 		}
 		if !s.newerThan(stored) {
 			it.outcomes[n] = outUnchanged
+			if w.Sweep && stored != nil && *stored == s {
+				// Written by this sweep, run at the same time: its count.
+				it.outcomes[n] = outApplied
+			}
 			continue
 		}
 		doc, changed, rowErr := w.Merge(it.doc)

@@ -213,6 +213,10 @@ func (s ERPSweep) deactivateProducts(ctx context.Context, m merchant.ID, job str
 		var order []string
 		for _, pc := range pending {
 			pc.docChanged, pc.stampChanged, pc.writing, pc.outcomes, pc.rejects = false, false, nil, nil, nil
+			if pc.old.exists && pc.stamp != nil && *pc.stamp == sweep && pc.old.p.Inactive {
+				done++ // put to sleep by this sweep, run at the same time
+				continue
+			}
 			if !pc.old.exists || pc.stamp == nil || !sweep.newerThan(pc.stamp) || pc.seen >= t || pc.old.p.Inactive {
 				continue // gone, never written by the ERP, newer, seen, or asleep already
 			}
