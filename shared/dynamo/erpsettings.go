@@ -29,10 +29,6 @@ var _ erp.SettingsStore = (*ERPSettings)(nil)
 
 const typeERPSettings = "ERPSettings"
 
-// ErrSettingsConflict is returned when saves of one merchant's settings
-// kept racing past maxSaveAttempts.
-var ErrSettingsConflict = errors.New("the ERP settings keep changing: try again")
-
 // Settings returns the merchant's ERP settings; the zero settings (version
 // 0) when none were saved.
 func (s *ERPSettings) Settings(ctx context.Context, m merchant.ID) (erp.Settings, error) {
@@ -107,7 +103,7 @@ func (s *ERPSettings) UpdateSettings(ctx context.Context, m merchant.ID, update 
 		case !errors.As(err, &ccf):
 			return erp.Settings{}, fmt.Errorf("save the ERP settings of %s: %w", m, err)
 		case attempt+1 >= maxSaveAttempts:
-			return erp.Settings{}, fmt.Errorf("save the ERP settings of %s: %d attempts: %w", m, maxSaveAttempts, ErrSettingsConflict)
+			return erp.Settings{}, fmt.Errorf("save the ERP settings of %s: %d attempts: %w", m, maxSaveAttempts, erp.ErrSettingsConflict)
 		}
 		if err := backoff(ctx, attempt); err != nil {
 			return erp.Settings{}, err

@@ -204,6 +204,10 @@ type SettingsStore interface {
 	UpdateSettings(ctx context.Context, m merchant.ID, update func(*Settings) error) (Settings, error)
 }
 
+// ErrSettingsConflict is returned when saves of one merchant's settings
+// kept racing with others: send the save again.
+var ErrSettingsConflict = errors.New("the ERP settings keep changing: try again")
+
 // SettingsReader reads a merchant's ERP settings: erp-ingest reads them
 // once per file it streams.
 type SettingsReader interface {

@@ -127,8 +127,11 @@ func (a *AdminAPI) putERPSettings(w http.ResponseWriter, r *Request) error {
 		return nil
 	})
 	var stale errERPSettingsVersion
-	if errors.As(err, &stale) {
+	switch {
+	case errors.As(err, &stale):
 		return Conflict(stale.Error())
+	case errors.Is(err, erp.ErrSettingsConflict):
+		return Conflict(err.Error())
 	}
 	if err != nil {
 		return err
