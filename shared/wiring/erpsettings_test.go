@@ -265,3 +265,64 @@ func scanTable(t *testing.T, tbl dynamo.Table) map[string]string {
 	}
 	return out
 }
+
+// A sweep request (what erp-ingest sends after recording the stream of a
+// full file that deactivates) runs the sweep when every chunk was applied
+// before the stream was recorded, once; before that it does nothing, and
+// a request that names no merchant's data is poison.
+func TestERPSync_ASweepRequestRunsTheSweepOnceItsChunksAreApplied(t *testing.T) {
+	t.Parallel()
+	p := newERPPipeline(t)
+	ctx := context.Background()
+	old := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	prod := func(ref string) erp.Record {
+		return erp.Record{Kind: erp.KindProducts, Line: 2, Key: ref, Stamp: old, Product: &catalog.Product{Ref: ref, CategoryID: "POMPES",
+			Names: map[string]string{"fr": ref}, Currency: "EUR"}}
+	}
+	if _, _, err := (dynamo.ERPCatalog{Table: p.table}).Apply(ctx, erp.Chunk{Merchant: "hydro", Job: "d0", Kind: erp.KindProducts,
+		Records: []erp.Record{prod("A"), prod("X")}}); err != nil {
+		t.Fatal(err)
+	}
+	jobs := &dynamo.ImportJobs{Table: p.table}
+	key := "hydro/inbox/products-full.csv"
+	job := erp.ImportJob{ID: erp.JobID(key, "e"), Merchant: "hydro", Bucket: p.bucket, Key: key, ETag: "e", ReceivedAt: time.Now(), Status: erp.StatusReceived}
+	if _, err := jobs.Record(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	request := fmt.Sprintf(`{"sweep":{"merchant":"hydro","job":%q,"kind":"products"}}`, job.ID)
+	if deliver(t, p.sync, "early", request) {
+		t.Fatal("a request for a job not streamed yet failed")
+	}
+	stamp := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	full := erp.Chunk{Merchant: "hydro", Job: job.ID, Kind: erp.KindProducts, Full: true, DeactivateMissing: true, FileStamp: stamp,
+		Records: []erp.Record{prod("A")}}
+	counts, rejects, err := (dynamo.ERPCatalog{Table: p.table}).Apply(ctx, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.ChunkDone(ctx, "hydro", job.ID, 0, counts, rejects); err != nil {
+		t.Fatal(err)
+	}
+	if p.product(t, "X").Inactive {
+		t.Fatal("X asleep before the sweep")
+	}
+	if err := jobs.Streamed(ctx, "hydro", job.ID, erp.StreamSummary{Kind: erp.KindProducts, Full: true, DeactivateMissing: true, FileStamp: stamp,
+		Received: 1, Chunks: 1, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // delivered twice
+		if deliver(t, p.sync, fmt.Sprintf("sweep-%d", i), request) {
+			t.Fatal("the sweep request failed")
+		}
+	}
+	got, err := jobs.Job(ctx, "hydro", job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.product(t, "X").Inactive || p.product(t, "A").Inactive || got.Sweep == nil || got.Sweep.Deactivated != 1 {
+		t.Errorf("X %v A %v, job's sweep %+v", p.product(t, "X").Inactive, p.product(t, "A").Inactive, got.Sweep)
+	}
+	if !deliver(t, p.sync, "poison", `{"sweep":{"merchant":"a#b","job":"j","kind":"products"}}`) {
+		t.Error("a sweep request of no merchant was not reported as failed")
+	}
+}
