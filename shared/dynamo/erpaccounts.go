@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/erp"
@@ -16,7 +18,8 @@ import (
 //
 // Keys:
 //
-//	customer  PK=M#<m>#C#<id>    SK=PROFILE  Doc=customer.Customer, ErpStamp/ErpJob/ErpLine
+//	customer  PK=M#<m>#C#<id>    SK=PROFILE  Doc=customer.Customer, ErpStamp/ErpJob/ErpLine (ErpSeen: erpsweep.go),
+//	                                         GSI1PK=M#<m>#ERPCUSTOMERS GSI1SK=<id> (the customers the ERP wrote)
 //	rep       PK=M#<m>#REP#<id>  SK=PROFILE  Doc=customer.Rep, ErpStamp/ErpJob/ErpLine (the rep's row),
 //	                                         ErpParts {"C:<customer>": stamp} (the portfolio's members)
 //
@@ -83,6 +86,10 @@ func (a *ERPAccounts) customers(ctx context.Context, c erp.Chunk) (erp.Counts, [
 	)
 	moves := make([]repMove, len(c.Records))
 	recIndex := make([]int, 0, len(c.Records))
+	listPK, err := erpCustomersPK(c.Merchant)
+	if err != nil {
+		return erp.Counts{}, nil, err
+	}
 	for i := range c.Records {
 		r := &c.Records[i]
 		if rej := checkCustomerRecord(r); rej != nil {
@@ -95,7 +102,11 @@ func (a *ERPAccounts) customers(ctx context.Context, c erp.Chunk) (erp.Counts, [
 			return erp.Counts{}, nil, err
 		}
 		row := *r.Customer
-		writes = append(writes, erpWrite{PK: pk, SK: sk, Type: typeCustomer, Rec: r,
+		writes = append(writes, erpWrite{PK: pk, SK: sk, Type: typeCustomer, Rec: r, Seen: seenStamp(c),
+			Extra: map[string]types.AttributeValue{
+				AttrGSI1PK: &types.AttributeValueMemberS{Value: listPK},
+				AttrGSI1SK: &types.AttributeValueMemberS{Value: r.Customer.ID},
+			},
 			Merge: func(stored []byte) (any, bool, *erp.RowError) {
 				var prev *customer.Customer
 				var before []byte

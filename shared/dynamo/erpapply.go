@@ -29,6 +29,11 @@ import (
 //	             rows of other files write apart (one currency of a
 //	             day's rates, a quantity break of a customer price):
 //	             {"<part>": [stamp, "job", line]}
+//	ErpSeen   N  optional, products and customers: Unix nanoseconds of
+//	             the latest full file that held the item and deactivates
+//	             what it lacks (erp.Chunk.DeactivateMissing); written by
+//	             each row of such a file, even one that changes nothing,
+//	             only when it advances (see erpsweep.go)
 //
 // A record is newer than what is stored when nothing is stored, or the
 // stored item (or part) has no stamp (written by the seed or the back
@@ -84,6 +89,7 @@ const (
 	AttrErpJob   = "ErpJob"
 	AttrErpLine  = "ErpLine"
 	AttrErpParts = "ErpParts"
+	AttrErpSeen  = "ErpSeen"
 )
 
 const (
@@ -111,6 +117,16 @@ type erpWrite struct {
 	// never shadow each other. Empty: the record writes the whole item,
 	// under ErpStamp/ErpJob/ErpLine.
 	Part string
+	// Seen, when set, is the stamp (Unix nanoseconds) of a full file that
+	// deactivates what it lacks: the item is marked as seen by it
+	// (ErpSeen), even when the record is older or changes nothing, with a
+	// write only when the mark advances; Extra is set with it.
+	Seen int64
+	// Sweep marks the record of a full file's sweep (erpsweep.go): it
+	// applies only over an item that exists, carries an ERP stamp older
+	// than the record's and was not seen at the record's stamp or later,
+	// and only when Merge changes it.
+	Sweep bool
 }
 
 // erpStamp is the stamp of a record or of what is stored.
@@ -182,8 +198,10 @@ type erpItem struct {
 	doc   []byte
 	stamp *erpStamp
 	parts map[string]erpStamp
-	extra map[string]types.AttributeValue
-	dirty bool
+	// seen is ErpSeen as read, newSeen as the records leave it.
+	seen, newSeen int64
+	extra         map[string]types.AttributeValue
+	dirty         bool
 	// outcome per write of writes: applied, unchanged or rejected.
 	outcomes []erpOutcome
 	rejects  []erp.RowError
@@ -300,7 +318,13 @@ func (t Table) readERPItems(ctx context.Context, items []*erpItem) error {
 func (it *erpItem) apply(job string, writes []erpWrite) error {
 	it.doc, it.stamp, it.parts, it.extra, it.dirty = nil, nil, nil, nil, false
 	it.outcomes, it.rejects = make([]erpOutcome, len(it.writes)), nil
+	it.seen = 0
 	if it.read != nil {
+		seen, err := numberAttr(it.read, AttrErpSeen)
+		if err != nil {
+			return fmt.Errorf("item %s %s: %w", it.pk, it.sk, err)
+		}
+		it.seen = seen
 		if d, ok := it.read[AttrDoc].(*types.AttributeValueMemberS); ok {
 			it.doc = []byte(d.Value)
 		}
@@ -315,20 +339,46 @@ func (it *erpItem) apply(job string, writes []erpWrite) error {
 			}
 		}
 	}
+	it.newSeen = it.seen
+	setExtra := func(w erpWrite) {
+		for k, v := range w.Extra {
+			if it.extra == nil {
+				it.extra = map[string]types.AttributeValue{}
+			}
+			it.extra[k] = v
+		}
+	}
 	for n, i := range it.writes {
 		w := writes[i]
 		s := recordStamp(job, w.Rec)
+		if w.Seen > it.newSeen {
+			it.newSeen = w.Seen
+			setExtra(w)
+			it.dirty = true
+		}
 		var stored *erpStamp
 		if w.Part == "" {
 			stored = it.stamp
 		} else if ps, ok := it.parts[w.Part]; ok {
 			stored = &ps
 		}
-		if !s.newerThan(stored) {
+		if w.Sweep && (it.read == nil || it.stamp == nil || it.newSeen >= s.Stamp) {
 			it.outcomes[n] = outUnchanged
 			continue
 		}
+		if !s.newerThan(stored) {
+			it.outcomes[n] = outUnchanged
+			if w.Sweep && stored != nil && *stored == s {
+				// Written by this sweep, run at the same time: its count.
+				it.outcomes[n] = outApplied
+			}
+			continue
+		}
 		doc, changed, rowErr := w.Merge(it.doc)
+		if w.Sweep && rowErr == nil && !changed {
+			it.outcomes[n] = outUnchanged
+			continue
+		}
 		if rowErr != nil {
 			e := *rowErr
 			if e.Line == 0 {
@@ -359,12 +409,7 @@ func (it *erpItem) apply(job string, writes []erpWrite) error {
 		if w.Type != "" {
 			it.typ = w.Type
 		}
-		for k, v := range w.Extra {
-			if it.extra == nil {
-				it.extra = map[string]types.AttributeValue{}
-			}
-			it.extra[k] = v
-		}
+		setExtra(w)
 		it.dirty = true
 	}
 	if it.dirty && it.doc == nil {
@@ -476,6 +521,9 @@ func (it *erpItem) put(table string) (*types.Put, int, error) {
 		}
 		item[AttrErpParts] = &types.AttributeValueMemberS{Value: string(b)}
 	}
+	if it.newSeen > 0 {
+		item[AttrErpSeen] = &types.AttributeValueMemberN{Value: strconv.FormatInt(it.newSeen, 10)}
+	}
 	for k, v := range it.extra {
 		if v == nil {
 			delete(item, k)
@@ -497,7 +545,7 @@ func (it *erpItem) put(table string) (*types.Put, int, error) {
 			attrs = append(attrs, k)
 		}
 	}
-	for _, k := range []string{AttrDoc, AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts} {
+	for _, k := range []string{AttrDoc, AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts, AttrErpSeen} {
 		if _, ok := it.read[k]; !ok {
 			attrs = append(attrs, k)
 		}

@@ -128,7 +128,7 @@ func (c ERPCatalog) Apply(ctx context.Context, ch erp.Chunk) (erp.Counts, []erp.
 	case erp.KindCategories:
 		c2, r2, err = c.applyCategories(ctx, ch.Merchant, ch.Job, recs)
 	case erp.KindProducts:
-		c2, r2, err = c.applyToProducts(ctx, ch.Merchant, ch.Job, recs)
+		c2, r2, err = c.applyToProducts(ctx, ch.Merchant, ch.Job, recs, seenStamp(ch))
 	case erp.KindPrices, erp.KindQuantityBreaks:
 		var inProducts, ofCustomers []*erp.Record
 		for _, r := range recs {
@@ -140,7 +140,7 @@ func (c ERPCatalog) Apply(ctx context.Context, ch erp.Chunk) (erp.Counts, []erp.
 		}
 		var c3 erp.Counts
 		var r3 []erp.RowError
-		c2, r2, err = c.applyToProducts(ctx, ch.Merchant, ch.Job, inProducts)
+		c2, r2, err = c.applyToProducts(ctx, ch.Merchant, ch.Job, inProducts, 0)
 		if err == nil {
 			c3, r3, err = c.applyCustomerPrices(ctx, ch.Merchant, ch.Job, ofCustomers)
 		}
@@ -169,6 +169,15 @@ func (c ERPCatalog) Apply(ctx context.Context, ch erp.Chunk) (erp.Counts, []erp.
 	rejects = append(rejects, r2...)
 	slices.SortStableFunc(rejects, func(a, b erp.RowError) int { return a.Line - b.Line })
 	return counts.Add(c2), rejects, nil
+}
+
+// seenStamp is the stamp a chunk's records mark their items seen at: the
+// file's, for a full file that deactivates what it lacks; 0 otherwise.
+func seenStamp(ch erp.Chunk) int64 {
+	if !ch.DeactivateMissing || ch.FileStamp.IsZero() {
+		return 0
+	}
+	return ch.FileStamp.UnixNano()
 }
 
 // hasPayload reports whether r holds the data of its kind.
@@ -462,6 +471,9 @@ type productChange struct {
 	old   storedProduct
 	stamp *erpStamp
 	parts map[string]erpStamp
+	// seen is ErpSeen as read; seenAt the stamp the records mark the
+	// product seen at (0: none), newSeen ErpSeen as they leave it.
+	seen, seenAt, newSeen int64
 	// What the records make of it.
 	p                        catalog.Product
 	docChanged, stampChanged bool
@@ -493,7 +505,7 @@ func productPart(r *erp.Record) string {
 
 // read takes what the product's item holds (nil: no item).
 func (pc *productChange) read(av map[string]types.AttributeValue) error {
-	pc.old, pc.stamp, pc.parts = storedProduct{}, nil, nil
+	pc.old, pc.stamp, pc.parts, pc.seen = storedProduct{}, nil, nil, 0
 	if av == nil {
 		return nil
 	}
@@ -502,6 +514,9 @@ func (pc *productChange) read(av map[string]types.AttributeValue) error {
 		return err
 	}
 	pc.old = old
+	if pc.seen, err = numberAttr(av, AttrErpSeen); err != nil {
+		return fmt.Errorf("product %s: %w", pc.ref, err)
+	}
 	if pc.stamp, err = storedStamp(av); err != nil {
 		return fmt.Errorf("product %s: %w", pc.ref, err)
 	}
@@ -593,7 +608,11 @@ func (pc *productChange) apply(job string, tree *catalog.Tree) error {
 	}
 	pc.p = p
 	pc.docChanged = exists && (!pc.old.exists || !sameJSON(mustJSON(pc.old.p), p))
-	pc.stampChanged = len(pc.writing) > 0
+	pc.newSeen = pc.seen
+	if exists && pc.seenAt > pc.seen {
+		pc.newSeen = pc.seenAt
+	}
+	pc.stampChanged = len(pc.writing) > 0 || pc.newSeen != pc.seen
 	return nil
 }
 
@@ -626,6 +645,9 @@ func (pc *productChange) stampAttributes() (map[string]types.AttributeValue, err
 			return nil, err
 		}
 		av[AttrErpParts] = &types.AttributeValueMemberS{Value: string(b)}
+	}
+	if pc.newSeen > 0 {
+		av[AttrErpSeen] = &types.AttributeValueMemberN{Value: strconv.FormatInt(pc.newSeen, 10)}
 	}
 	return av, nil
 }
@@ -666,7 +688,7 @@ func (c ERPCatalog) productWrites(m merchant.ID, pc *productChange) (writes, err
 	maps.Copy(values, put.ExpressionAttributeValues)
 	expr := "SET #v = :next"
 	n := 0
-	for _, attr := range []string{AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts} {
+	for _, attr := range []string{AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts, AttrErpSeen} {
 		if v, ok := stamps[attr]; ok {
 			n++
 			names["#s"+strconv.Itoa(n)] = attr
@@ -688,7 +710,10 @@ func (c ERPCatalog) productWrites(m merchant.ID, pc *productChange) (writes, err
 // applyToProducts applies product rows, and price and break rows of price
 // categories and buying groups, to the product items, as the top of this
 // file says.
-func (c ERPCatalog) applyToProducts(ctx context.Context, m merchant.ID, job string, recs []*erp.Record) (erp.Counts, []erp.RowError, error) {
+//
+// seen, when set, is the stamp of a full file that deactivates what it
+// lacks: each product a record names is marked seen at it (ErpSeen).
+func (c ERPCatalog) applyToProducts(ctx context.Context, m merchant.ID, job string, recs []*erp.Record, seen int64) (erp.Counts, []erp.RowError, error) {
 	if len(recs) == 0 {
 		return erp.Counts{}, nil, nil
 	}
@@ -701,7 +726,7 @@ func (c ERPCatalog) applyToProducts(ctx context.Context, m merchant.ID, job stri
 		ref := recordRef(r)
 		pc, ok := byRef[ref]
 		if !ok {
-			pc = &productChange{ref: ref}
+			pc = &productChange{ref: ref, seenAt: seen}
 			byRef[ref] = pc
 			changes = append(changes, pc)
 		}

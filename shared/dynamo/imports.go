@@ -40,6 +40,7 @@ var (
 	_ erp.JobStore    = (*ImportJobs)(nil)
 	_ erp.Merchants   = (*ImportJobs)(nil)
 	_ erp.StreamStore = (*ImportJobs)(nil)
+	_ erp.SweepStore  = (*ImportJobs)(nil)
 )
 
 const (
@@ -51,6 +52,7 @@ const (
 	attrUnchanged     = "Unchanged"
 	attrApplyRejected = "ApplyRejected"
 	attrChunksDone    = "ChunksDone"
+	attrSwept         = "Swept"
 )
 
 // ErrBadImportJob is returned for a job whose id cannot be part of a key.
@@ -220,10 +222,21 @@ func decodeImportJob(av map[string]types.AttributeValue) (erp.ImportJob, error) 
 		at := sum.At
 		j.Kind, j.Profile, j.Full, j.Format = sum.Kind, sum.Profile, sum.Full, sum.Format
 		j.Received, j.Rejected, j.Chunks, j.Report, j.StreamedAt = sum.Received, sum.Rejected, sum.Chunks, sum.Report, &at
+		j.DeactivateMissing, j.FileStamp = sum.DeactivateMissing, sum.FileStamp
+		if sum.SweepSkipped != "" {
+			j.Sweep = &erp.SweepResult{Skipped: sum.SweepSkipped}
+		}
 		j.Status = erp.StatusStreamed
 		if sum.Reason != "" {
 			j.Status, j.Reason, j.Detail = erp.StatusFailed, sum.Reason, sum.Detail
 		}
+	}
+	if sw, ok := av[attrSwept].(*types.AttributeValueMemberS); ok {
+		var res erp.SweepResult
+		if err := json.Unmarshal([]byte(sw.Value), &res); err != nil {
+			return j, fmt.Errorf("decode the sweep of import job %s: %w", j.ID, err)
+		}
+		j.Sweep = &res
 	}
 	j.Applied = importCounter(av, attrApplied)
 	j.Unchanged = importCounter(av, attrUnchanged)
@@ -424,4 +437,38 @@ func (s *ImportJobs) MerchantExists(ctx context.Context, m merchant.ID) (bool, e
 		return false, fmt.Errorf("get merchant %s: %w", m, err)
 	}
 	return out.Item != nil, nil
+}
+
+// Swept records what the sweep of a full file did on its job, once: a
+// result recorded before is kept (a sweep run again counts the same).
+// erp.ErrNoJob when the job was never recorded. One round trip (a
+// conditional UpdateItem), two when recorded before.
+func (s *ImportJobs) Swept(ctx context.Context, m merchant.ID, id string, r erp.SweepResult) error {
+	pk, sk, err := importJobKey(m, id)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.Table.Name),
+		Key:                      key(pk, sk),
+		UpdateExpression:         aws.String("SET #s = :s"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(#s)"),
+		ExpressionAttributeNames: map[string]string{"#s": attrSwept},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s": &types.AttributeValueMemberS{Value: string(data)},
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		_, err := s.Job(ctx, m, id)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("record the sweep of import job %s of %s: %w", id, m, err)
+	}
+	return nil
 }

@@ -495,3 +495,21 @@ func customerPriceKey(m merchant.ID, customer, ref string) (pk, sk string, err e
 	}
 	return pk, skCustomerPrice + ref, err
 }
+
+// ERP settings and full files (ERP connector): a merchant's ERP settings
+// (column mappings, full files that deactivate), and the partition of
+// GSI1 that lists the customers the ERP wrote, which the sweep of a full
+// customers file reads.
+
+// erpSettingsKey is a merchant's ERP settings.
+func erpSettingsKey(m merchant.ID) (pk, sk string, err error) {
+	p, err := merchantPrefix(m)
+	return p + "#ERP", "SETTINGS", err
+}
+
+// erpCustomersPK is the GSI1 partition of the customers the ERP wrote
+// (GSI1SK = the customer id).
+func erpCustomersPK(m merchant.ID) (string, error) {
+	p, err := merchantPrefix(m)
+	return p + "#ERPCUSTOMERS", err
+}

@@ -136,7 +136,7 @@ func decodeStored(av map[string]types.AttributeValue) (storedProduct, error) {
 	if err := json.Unmarshal(s.raw, &s.p); err != nil {
 		return storedProduct{}, fmt.Errorf("decode product %s: %w", str(av, AttrPK), err)
 	}
-	for _, name := range []string{AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts} {
+	for _, name := range []string{AttrErpStamp, AttrErpJob, AttrErpLine, AttrErpParts, AttrErpSeen} {
 		if v, ok := av[name]; ok {
 			if s.erpStamps == nil {
 				s.erpStamps = map[string]types.AttributeValue{}

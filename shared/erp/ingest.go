@@ -164,6 +164,13 @@ type ImportJob struct {
 	// Report is the object key of the rejected rows' report in the bucket.
 	Report     string     `json:"report,omitempty"`
 	StreamedAt *time.Time `json:"streamedAt,omitempty"`
+	// DeactivateMissing says that the file is full and marks what it
+	// lacks as inactive (the merchant's settings for its kind);
+	// FileStamp is the file's timestamp, Sweep what the sweep did once
+	// it ran (or why it will not).
+	DeactivateMissing bool         `json:"deactivateMissing,omitempty"`
+	FileStamp         time.Time    `json:"fileStamp,omitzero"`
+	Sweep             *SweepResult `json:"sweep,omitempty"`
 }
 
 // JobStore records import jobs.

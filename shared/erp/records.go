@@ -190,8 +190,16 @@ type Chunk struct {
 	// same chunks, so a chunk is applied and counted once per (Job, Seq).
 	Seq int `json:"seq"`
 	// Full says that the file is a full export of its kind (not a delta).
-	Full    bool     `json:"full,omitempty"`
-	Records []Record `json:"records"`
+	Full bool `json:"full,omitempty"`
+	// DeactivateMissing says that the file is a full file whose kind the
+	// merchant's settings deactivate what it lacks of: each item a record
+	// names is marked as seen by the file (at FileStamp), even when the
+	// record changes nothing, so that the file's sweep (see Sweeper)
+	// leaves it active.
+	DeactivateMissing bool `json:"deactivateMissing,omitempty"`
+	// FileStamp is the file's own timestamp, set with DeactivateMissing.
+	FileStamp time.Time `json:"fileStamp,omitzero"`
+	Records   []Record  `json:"records"`
 }
 
 // Counts are what applying records did.

@@ -71,6 +71,14 @@ type StreamSummary struct {
 	// Report is the report's object key.
 	Report string    `json:"report,omitempty"`
 	At     time.Time `json:"at"`
+	// DeactivateMissing says that the file is full and the merchant's
+	// settings deactivate what such a file lacks (see FinishSweep);
+	// FileStamp is the file's own timestamp, the sweep's stamp.
+	DeactivateMissing bool      `json:"deactivateMissing,omitempty"`
+	FileStamp         time.Time `json:"fileStamp,omitzero"`
+	// SweepSkipped says why the sweep of a file that asked it will not
+	// run (SweepSkipReason).
+	SweepSkipped string `json:"sweepSkipped,omitempty"`
 	// Reason and Detail say why the file could not be imported at all
 	// (ReasonUnknownFile, ReasonBadHeader, ReasonObjectReplaced): the job
 	// is then failed.
@@ -146,11 +154,24 @@ type ChunkSender interface {
 	SendChunk(ctx context.Context, c Chunk) error
 }
 
+// MappedOpener is a FileOpener that also takes the merchant's ERP
+// settings: the column mapping of the file's kind applies over its
+// profile.
+type MappedOpener func(r io.Reader, name string, stamp time.Time, s Settings) (OpenedFile, error)
+
 // Importer streams the files of received import jobs.
 type Importer struct {
-	Jobs   StreamStore
-	Files  Files
-	Open   FileOpener
+	Jobs  StreamStore
+	Files Files
+	// Open reads a file's header; OpenMapped, when set, is used instead,
+	// with the merchant's settings read from Settings (one read per file
+	// streamed).
+	Open       FileOpener
+	OpenMapped MappedOpener
+	Settings   SettingsReader
+	// Sweeps, when set, gets the sweep request of a full file that
+	// deactivates what it lacks, once streamed (see FinishSweep).
+	Sweeps SweepSender
 	Chunks ChunkSender
 	// Senders is the number of chunks sent at once (0: 8); at most
 	// Senders+1 chunks are held in memory.
@@ -178,6 +199,13 @@ func (im *Importer) Import(ctx context.Context, job ImportJob, fresh bool) (sum 
 			return StreamSummary{}, false, fmt.Errorf("read import job %s: %w", job.ID, err)
 		}
 		if stored.Status != StatusReceived {
+			// Streamed before: its sweep request may not have gone out
+			// (the worker was stopped right after recording the stream).
+			if stored.DeactivateMissing && stored.Sweep == nil && stored.Status != StatusFailed {
+				if err := im.sendSweep(ctx, stored.Merchant, stored.ID, stored.Kind); err != nil {
+					return StreamSummary{}, false, err
+				}
+			}
 			return StreamSummary{}, false, nil
 		}
 	}
@@ -188,7 +216,24 @@ func (im *Importer) Import(ctx context.Context, job ImportJob, fresh bool) (sum 
 	if err := im.Jobs.Streamed(ctx, job.Merchant, job.ID, sum); err != nil {
 		return StreamSummary{}, false, fmt.Errorf("record streamed import job %s: %w", job.ID, err)
 	}
+	if sum.DeactivateMissing && sum.Reason == "" && sum.SweepSkipped == "" {
+		if err := im.sendSweep(ctx, job.Merchant, job.ID, sum.Kind); err != nil {
+			return StreamSummary{}, false, err
+		}
+	}
 	return sum, true, nil
+}
+
+// sendSweep asks erp-sync to run the job's sweep once its chunks are
+// applied.
+func (im *Importer) sendSweep(ctx context.Context, m merchant.ID, job string, kind Kind) error {
+	if im.Sweeps == nil {
+		return nil
+	}
+	if err := im.Sweeps.SendSweep(ctx, SweepRequest{Merchant: m, Job: job, Kind: kind}); err != nil {
+		return fmt.Errorf("send the sweep request of import job %s: %w", job, err)
+	}
+	return nil
 }
 
 func (im *Importer) now() time.Time {
@@ -211,7 +256,18 @@ func (im *Importer) stream(ctx context.Context, job ImportJob) (StreamSummary, e
 		return sum, fmt.Errorf("open %s: %w", Truncate(job.Key, 80), err)
 	}
 	defer body.Close()
-	f, err := im.Open(body, job.File, modified)
+	var settings Settings
+	if im.Settings != nil {
+		if settings, err = im.Settings.Settings(ctx, job.Merchant); err != nil {
+			return sum, fmt.Errorf("read the ERP settings of %s: %w", job.Merchant, err)
+		}
+	}
+	var f OpenedFile
+	if im.OpenMapped != nil {
+		f, err = im.OpenMapped(body, job.File, modified, settings)
+	} else {
+		f, err = im.Open(body, job.File, modified)
+	}
 	switch {
 	case errors.Is(err, ErrUnknownFile):
 		sum.Reason, sum.Detail = ReasonUnknownFile, Truncate(err.Error(), 500)
@@ -226,6 +282,9 @@ func (im *Importer) stream(ctx context.Context, job ImportJob) (StreamSummary, e
 	}
 	format := f.Format
 	sum.Kind, sum.Profile, sum.Full, sum.Format = f.Kind, f.Profile, f.Full, &format
+	if f.Full && settings.Deactivates(f.Kind) {
+		sum.DeactivateMissing, sum.FileStamp = true, modified.UTC()
+	}
 
 	senders := im.Senders
 	if senders <= 0 {
@@ -245,7 +304,8 @@ func (im *Importer) stream(ctx context.Context, job ImportJob) (StreamSummary, e
 	}
 	readErr := func() error {
 		defer close(out)
-		b := chunker{base: Chunk{Merchant: job.Merchant, Job: job.ID, Kind: f.Kind, Full: f.Full}}
+		b := chunker{base: Chunk{Merchant: job.Merchant, Job: job.ID, Kind: f.Kind, Full: f.Full,
+			DeactivateMissing: sum.DeactivateMissing, FileStamp: sum.FileStamp}}
 		emit := func(c Chunk) error {
 			select {
 			case out <- c:
@@ -304,6 +364,7 @@ func (im *Importer) stream(ctx context.Context, job ImportJob) (StreamSummary, e
 	if readErr != nil {
 		return sum, readErr
 	}
+	sum.SweepSkipped = SweepSkipReason(sum)
 	return im.finish(ctx, job, sum, report)
 }
 

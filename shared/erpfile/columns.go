@@ -241,3 +241,18 @@ func resolve(sp *spec, p Profile, m Mapping, headers []string) (l layout, missin
 	}
 	return l, missing, dup
 }
+
+// Fields returns the fields of a kind of file, by their Comptoir column
+// names (the keys of a merchant's Mapping), the stamp column included,
+// and whether the kind takes names per language ("name.<language>"
+// beyond name.fr); ok is false for a kind without files.
+func Fields(k erp.Kind) (fields []string, namesPerLanguage bool, ok bool) {
+	sp, ok := specs[k]
+	if !ok {
+		return nil, false, false
+	}
+	for _, c := range sp.columns {
+		fields = append(fields, c.name)
+	}
+	return append(fields, stampColumn.name), sp.names, true
+}

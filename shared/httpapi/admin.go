@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/comptoir/comptoir/shared/catalog"
+	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/order"
@@ -88,6 +89,9 @@ type AdminAPI struct {
 
 	// Imports (admin_imports.go): the ERP import jobs and their reports.
 	Imports ImportsAdmin
+	// ERPSettings (admin_erp.go): the merchant's ERP settings, column
+	// mappings and full files that deactivate.
+	ERPSettings erp.SettingsStore
 }
 
 // Bounds of the back office's inputs, so that a stored item stays well under
@@ -141,6 +145,8 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("GET /admin/imports", a.staff(a.imports))
 	rt.Handle("GET /admin/imports/{id}", a.staff(a.importJob))
 	rt.Handle("GET /admin/imports/{id}/report", a.staff(a.importReport))
+	rt.Handle("GET /admin/erp/settings", a.staff(a.erpSettings))
+	rt.Handle("PUT /admin/erp/settings", a.staff(a.putERPSettings))
 	return rt
 }
 

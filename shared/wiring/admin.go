@@ -46,6 +46,7 @@ func AdminAPI(d Deps) APIHandler {
 	// stock as the checkout does (the warehouses kept for CACHE_TTL).
 	api.PreOrders = &dynamo.Orders{Table: d.table(), WarehousesTTL: d.Env.CacheTTL}
 	// ERP imports: the jobs, and their reports from the ERP bucket.
+	api.ERPSettings = &dynamo.ERPSettings{Table: d.table()}
 	api.Imports = importsAdmin{ImportJobs: &dynamo.ImportJobs{Table: d.table()}, bucket: bucket{d.S3}, name: d.Env.ERPBucket}
 	return serve(api.Routes())
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/logging"
+	"github.com/comptoir/comptoir/shared/merchant"
 	"github.com/comptoir/comptoir/shared/queue"
 )
 
@@ -31,6 +33,7 @@ func ERPSync(d Deps) QueueHandler {
 	s := &erpSync{
 		appliers: erpAppliers(d),
 		jobs:     &dynamo.ImportJobs{Table: d.table()},
+		sweeper:  dynamo.ERPSweep{Table: d.table()},
 		sqs:      d.SQS,
 		stockURL: d.Env.QueueURLs["STOCK_UPDATE_QUEUE_URL"],
 		log:      d.Logger,
@@ -62,6 +65,7 @@ func erpAppliers(d Deps) map[erp.Kind]erp.Applier {
 type erpSync struct {
 	appliers map[erp.Kind]erp.Applier
 	jobs     *dynamo.ImportJobs
+	sweeper  erp.Sweeper
 	sqs      *sqs.Client
 	stockURL string
 	log      *slog.Logger
@@ -112,8 +116,52 @@ func validKeyPart(s string, n int) bool {
 	return true
 }
 
-// process applies one chunk message.
+// DecodeSweep decodes a sweep request (erp.SweepMessage): ok is false
+// when the body is not one (a chunk); a request whose ids cannot be key
+// parts, or of a kind without an inactive state, wraps queue.ErrPoison.
+func DecodeSweep(body string) (r erp.SweepRequest, ok bool, err error) {
+	var env struct {
+		Sweep   *erp.SweepRequest `json:"sweep"`
+		Records json.RawMessage   `json:"records"`
+	}
+	if json.Unmarshal([]byte(body), &env) != nil || env.Sweep == nil || env.Records != nil {
+		return erp.SweepRequest{}, false, nil
+	}
+	r = *env.Sweep
+	switch {
+	case !validKeyPart(string(r.Merchant), 64):
+		return r, true, fmt.Errorf("%w: merchant %q cannot be a key part", queue.ErrPoison, erp.Truncate(string(r.Merchant), 80))
+	case !validKeyPart(r.Job, 64):
+		return r, true, fmt.Errorf("%w: job %q cannot be a key part", queue.ErrPoison, erp.Truncate(r.Job, 80))
+	case !erp.DeactivatableKind(r.Kind):
+		return r, true, fmt.Errorf("%w: %q files do not deactivate what they lack", queue.ErrPoison, erp.Truncate(string(r.Kind), 40))
+	}
+	return r, true, nil
+}
+
+// sweep runs the sweep of a job whose chunks are all applied (see
+// erp.FinishSweep); nothing when it is not ready or ran before.
+func (s *erpSync) sweep(ctx context.Context, m merchant.ID, job string, attrs []any) error {
+	res, ran, err := erp.FinishSweep(ctx, s.jobs, s.sweeper, m, job, time.Now())
+	if err != nil {
+		return err
+	}
+	if ran {
+		s.log.InfoContext(ctx, "ERP full file swept: what it lacked is inactive", append(attrs, slog.Int("deactivated", res.Deactivated))...)
+	}
+	return nil
+}
+
+// process applies one chunk message, or runs the sweep a sweep request
+// asks for.
 func (s *erpSync) process(ctx context.Context, msg events.SQSMessage) error {
+	if r, ok, err := DecodeSweep(msg.Body); ok {
+		if err != nil {
+			return err
+		}
+		logging.SetMerchant(ctx, string(r.Merchant))
+		return s.sweep(ctx, r.Merchant, r.Job, []any{slog.String("job", r.Job), slog.String("kind", string(r.Kind))})
+	}
 	c, err := DecodeChunk(msg.Body)
 	if err != nil {
 		return err
@@ -137,6 +185,11 @@ func (s *erpSync) process(ctx context.Context, msg events.SQSMessage) error {
 	}
 	s.log.InfoContext(ctx, "ERP chunk applied", append(attrs, slog.Bool("first", first),
 		slog.Int("applied", counts.Applied), slog.Int("unchanged", counts.Unchanged), slog.Int("rejected", counts.Rejected))...)
+	if c.DeactivateMissing {
+		// The last chunk of a full file that deactivates runs its sweep
+		// (when the stream is recorded; else erp-ingest's request will).
+		return s.sweep(ctx, c.Merchant, c.Job, attrs)
+	}
 	return nil
 }
 

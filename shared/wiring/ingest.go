@@ -59,9 +59,11 @@ func newS3(cfg aws.Config, getenv func(string) string, pathStyle bool) *s3.Clien
 func ERPIngest(d Deps) QueueHandler {
 	jobs := &dynamo.ImportJobs{Table: d.table()}
 	in := &erp.Ingest{Bucket: d.Env.ERPBucket, Jobs: jobs, Merchants: jobs, Objects: bucket{d.S3}}
+	sync := chunkSender{&queue.Sender{Client: d.SQS, URL: d.Env.QueueURLs["ERP_SYNC_QUEUE_URL"]}}
 	im := &erp.Importer{
 		Jobs: jobs, Files: bucket{d.S3}, Open: openERPFile,
-		Chunks: chunkSender{&queue.Sender{Client: d.SQS, URL: d.Env.QueueURLs["ERP_SYNC_QUEUE_URL"]}},
+		OpenMapped: openMappedERPFile, Settings: &dynamo.ERPSettings{Table: d.table()},
+		Chunks: sync, Sweeps: sync,
 	}
 	return queue.Worker{Logger: d.Logger, Process: func(ctx context.Context, msg events.SQSMessage) error {
 		return ingest(ctx, in, im, d.Logger, msg)
@@ -71,11 +73,17 @@ func ERPIngest(d Deps) QueueHandler {
 // openERPFile reads a file's header with erpfile: its kind and profile
 // from its name (erpfile.Route), its format as detected.
 func openERPFile(r io.Reader, name string, stamp time.Time) (erp.OpenedFile, error) {
+	return openMappedERPFile(r, name, stamp, erp.Settings{})
+}
+
+// openMappedERPFile is openERPFile with the merchant's column mapping of
+// the file's kind (its ERP settings) over the profile's names.
+func openMappedERPFile(r io.Reader, name string, stamp time.Time, s erp.Settings) (erp.OpenedFile, error) {
 	kind, profile, full, ok := erpfile.Route(path.Base(name))
 	if !ok {
 		return erp.OpenedFile{}, fmt.Errorf("%w: %q (see the file names of docs/erp-files.md)", erp.ErrUnknownFile, erp.Truncate(path.Base(name), 80))
 	}
-	rd, err := erpfile.NewReader(r, erpfile.Source{Name: name, Kind: kind, Profile: profile, Stamp: stamp})
+	rd, err := erpfile.NewReader(r, erpfile.Source{Name: name, Kind: kind, Profile: profile, Stamp: stamp, Mapping: s.Mapping(kind)})
 	if errors.Is(err, erpfile.ErrBadHeader) {
 		return erp.OpenedFile{}, fmt.Errorf("%w: %w", erp.ErrBadHeader, err)
 	}
@@ -96,6 +104,12 @@ type chunkSender struct{ q *queue.Sender }
 // SendChunk sends c as one message.
 func (s chunkSender) SendChunk(ctx context.Context, c erp.Chunk) error {
 	_, err := s.q.SendJSON(ctx, c)
+	return err
+}
+
+// SendSweep sends a sweep request (erp.SweepMessage) as one message.
+func (s chunkSender) SendSweep(ctx context.Context, r erp.SweepRequest) error {
+	_, err := s.q.SendJSON(ctx, erp.SweepMessage{Sweep: &r})
 	return err
 }
 
