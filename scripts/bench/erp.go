@@ -92,7 +92,11 @@ type ERPReport struct {
 	RawItems   int     `json:"rawItems"`
 	RawSeconds float64 `json:"rawSeconds"`
 	RawItemsPS float64 `json:"rawItemsPerSecond"`
-	// Ratio is ImportRowsPS / RawItemsPS (target ≥ 0.8).
+	// RawOwnDB* are the same writes to a fresh table in a DynamoDB Local
+	// database of its own.
+	RawOwnDBSeconds float64 `json:"rawOwnDatabaseSeconds"`
+	RawOwnDBItemsPS float64 `json:"rawOwnDatabaseItemsPerSecond"`
+	// Ratio is ImportRowsPS / the faster raw rate (target ≥ 0.8).
 	Ratio float64 `json:"ratio"`
 	// PeakHeap1x and PeakHeap10x are the largest heap in use (sampled
 	// every 5 ms) while erp-ingest's streaming read a file of Rows and of
@@ -122,6 +126,21 @@ func benchERP(ctx context.Context, o options) (*ERPReport, func(), error) {
 	cl.add(es.stop)
 	tbl := es.st.Table()
 	client := es.st.DynamoDB()
+
+	// The raw writes' table, made now: on DynamoDB Local the first
+	// writes to a table created moments before in a busy database are
+	// several times slower than the next ones, which would flatter the
+	// import.
+	tpl, err := samtemplate.Load(o.template)
+	if err != nil {
+		return nil, cl.run, err
+	}
+	rawName := tbl.Name + "-raw"
+	rawCl, err := sectionTable(ctx, client, tpl, rawName)
+	if err != nil {
+		return nil, cl.run, fmt.Errorf("erp: %w", err)
+	}
+	cl.add(rawCl.run)
 
 	d := benchdata.Generate(benchSeed)
 	t0 := time.Now()
@@ -167,21 +186,12 @@ func benchERP(ctx context.Context, o options) (*ERPReport, func(), error) {
 	}
 
 	// Raw: the same items, read back, written again with BatchWriteItem
-	// to a fresh table of the same database.
+	// to a fresh table of the same database, nothing else running.
+	es.stopPollers()
 	items, err := customerPriceItems(ctx, client, tbl.Name, customers)
 	if err != nil {
 		return nil, cl.run, fmt.Errorf("erp: read back: %w", err)
 	}
-	tpl, err := samtemplate.Load(o.template)
-	if err != nil {
-		return nil, cl.run, err
-	}
-	rawName := tbl.Name + "-raw"
-	rawCl, err := sectionTable(ctx, client, tpl, rawName)
-	if err != nil {
-		return nil, cl.run, fmt.Errorf("erp: %w", err)
-	}
-	cl.add(rawCl.run)
 	t0 = time.Now()
 	if err := batchWrite(ctx, client, rawName, items, rep.Workers); err != nil {
 		return nil, cl.run, fmt.Errorf("erp: raw batch write: %w", err)
@@ -189,8 +199,25 @@ func benchERP(ctx context.Context, o options) (*ERPReport, func(), error) {
 	rep.RawItems = len(items)
 	rep.RawSeconds = time.Since(t0).Seconds()
 	rep.RawItemsPS = float64(len(items)) / rep.RawSeconds
-	rep.Ratio = ratio(rep.ImportRowsPS, rep.RawItemsPS)
-	logf("erp: raw BatchWriteItem of %d items in %.1f s (%.0f items/s); import/raw %.2f", len(items), rep.RawSeconds, rep.RawItemsPS, rep.Ratio)
+	logf("erp: raw BatchWriteItem of %d items in %.1f s (%.0f items/s), the stack's database", len(items), rep.RawSeconds, rep.RawItemsPS)
+	// The same in a database of its own: on DynamoDB Local, inserting
+	// into a table of the stack's database (which holds the import's items)
+	// was measured several times slower than into a fresh database. The
+	// ratio takes the faster of the two.
+	fresh := localaws.DynamoDB(o.dynamodb, dynamo.CountRoundTrips, localaws.LambdaLikeRetries, localaws.Database(es.st.Resources.Prefix+"-raw"))
+	freshCl, err := sectionTable(ctx, fresh, tpl, rawName)
+	if err != nil {
+		return nil, cl.run, fmt.Errorf("erp: %w", err)
+	}
+	cl.add(freshCl.run)
+	t0 = time.Now()
+	if err := batchWrite(ctx, fresh, rawName, items, rep.Workers); err != nil {
+		return nil, cl.run, fmt.Errorf("erp: raw batch write: %w", err)
+	}
+	rep.RawOwnDBSeconds = time.Since(t0).Seconds()
+	rep.RawOwnDBItemsPS = float64(len(items)) / rep.RawOwnDBSeconds
+	rep.Ratio = ratio(rep.ImportRowsPS, max(rep.RawItemsPS, rep.RawOwnDBItemsPS))
+	logf("erp: raw BatchWriteItem of %d items in %.1f s (%.0f items/s), a database of its own; import/raw %.2f", len(items), rep.RawOwnDBSeconds, rep.RawOwnDBItemsPS, rep.Ratio)
 
 	// The imported prices, priced through the API.
 	rep.PricedCustomers = rows / len(refs)
@@ -224,7 +251,9 @@ const erpSyncConcurrency = 5
 type erpStack struct {
 	st     *devstack.Stack
 	issuer *auth.DevIssuer
-	stop   func()
+	// stop stops everything and deletes the table; stopPollers only the
+	// queues' pollers and the bucket watcher.
+	stop, stopPollers func()
 }
 
 // startERPStack provisions a local stack (table, queues, bucket) in a
@@ -250,21 +279,37 @@ func startERPStack(ctx context.Context, o options, sqsURL string) (*erpStack, er
 		_ = ln.Close()
 		return nil, fmt.Errorf("erp: local stack: %w", err)
 	}
+	// The gateway is served until stop; the SQS pollers and the bucket
+	// watcher run until stopPollers. The table's stream pollers
+	// (order-events) are not run: DynamoDB Local serves a database's
+	// requests one at a time, and reading the stream of the items just
+	// written would compete with the writes measured, as DynamoDB's
+	// streams do not.
 	sctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
+	pctx, cancelPollers := context.WithCancel(sctx)
+	var wg, pollers sync.WaitGroup
 	wg.Go(func() { _ = devstack.Serve(sctx, ln, st.Gateway) })
-	wg.Go(func() { _ = st.Run(sctx) })
-	// Lambda runs up to MaximumConcurrency batches of erp-sync at once; the
-	// local runner polls each queue once at a time: more pollers of the
-	// same queue stand in for the other instances.
 	for _, p := range st.Pollers {
+		n := 1
 		if p.Function == "erp-sync" {
-			for range erpSyncConcurrency - 1 {
-				wg.Go(func() { _ = p.Run(sctx) })
-			}
+			// Lambda runs up to MaximumConcurrency batches of erp-sync at
+			// once; the local runner polls each queue once at a time: more
+			// pollers of the same queue stand in for the other instances.
+			n = erpSyncConcurrency
+		}
+		for range n {
+			pollers.Go(func() { _ = p.Run(pctx) })
 		}
 	}
+	if st.Watcher != nil {
+		pollers.Go(func() { _ = st.Watcher.Run(pctx) })
+	}
+	stopPollers := func() {
+		cancelPollers()
+		pollers.Wait()
+	}
 	stop := func() {
+		stopPollers()
 		cancel()
 		wg.Wait()
 		dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -273,7 +318,7 @@ func startERPStack(ctx context.Context, o options, sqsURL string) (*erpStack, er
 			logf("cleanup: %v", err)
 		}
 	}
-	return &erpStack{st: st, issuer: iss, stop: stop}, nil
+	return &erpStack{st: st, issuer: iss, stop: stop, stopPollers: stopPollers}, nil
 }
 
 // seedERPBench writes what the prices need: the storefront, categories,
@@ -619,7 +664,7 @@ func (pb *pricingBench) pageFor(ctx context.Context, c int) outcome {
 func erpTargets(e *ERPReport) []Target {
 	out := []Target{
 		{Name: "ERP price file import (end to end) vs raw BatchWriteItem", Goal: "at least 0.8× the raw items per second",
-			Measured: fmt.Sprintf("%d rows: %.0f rows/s vs %.0f items/s: %.2f×", e.Rows, e.ImportRowsPS, e.RawItemsPS, e.Ratio), Met: e.Ratio >= 0.8},
+			Measured: fmt.Sprintf("%d rows: %.0f rows/s vs %.0f items/s: %.2f×", e.Rows, e.ImportRowsPS, max(e.RawItemsPS, e.RawOwnDBItemsPS), e.Ratio), Met: e.Ratio >= 0.8},
 		{Name: "erp-ingest peak heap on a 10× file", Goal: "flat: within 1.5× the 1× file's, whatever the size",
 			Measured: fmt.Sprintf("%s (%d rows) vs %s (%d rows)", mb(int64(e.PeakHeap1x)), e.Rows, mb(int64(e.PeakHeap10x)), 10*e.Rows),
 			Met:      e.PeakHeap1x > 0 && float64(e.PeakHeap10x) <= 1.5*float64(e.PeakHeap1x)},
@@ -651,7 +696,9 @@ func (r *Report) erpMarkdown(p func(format string, args ...any)) {
 		"customer by customer) dropped into the bucket of a local stack of its own (DynamoDB Local %s, fauxqs for S3 and SQS): "+
 		"the local runner plays the S3 notification to erp-ingest, which streams the file into %d chunks on the erp-sync queue, "+
 		"whose messages erp-sync applies (`dynamo.ERPCatalog`, then `ImportJobs.ChunkDone`), %d batches of up to 5 at once "+
-		"(the template's MaximumConcurrency; the runner's pollers stand in for Lambda's instances). "+
+		"(the template's MaximumConcurrency; the runner's pollers stand in for Lambda's instances). The table's stream pollers "+
+		"(order-events) do not run: DynamoDB Local serves a database one request at a time, and reading the stream of the items "+
+		"being written would slow the writes measured, which DynamoDB's streams do not. "+
 		"The time runs from the PutObject to the job read as applied. The products, customers, storefront and rules the prices "+
 		"need were written beforehand (%d items in %.1f s, products as BatchWriteItem of `dynamo.Catalog.SeedItems`). "+
 		"Then the %d customer price items the import wrote were read back and written again with raw BatchWriteItem "+
@@ -661,9 +708,10 @@ func (r *Report) erpMarkdown(p func(format string, args ...any)) {
 	p("| | Rows or items | Seconds | Per second |")
 	p("| --- | ---: | ---: | ---: |")
 	p("| import, end to end (applied %d, unchanged %d, rejected %d) | %d | %s | %.0f |", e.Applied, e.Unchanged, e.Rejected, e.Rows, f2(e.ImportSeconds), e.ImportRowsPS)
-	p("| raw BatchWriteItem | %d | %s | %.0f |", e.RawItems, f2(e.RawSeconds), e.RawItemsPS)
+	p("| raw BatchWriteItem, a fresh table of the stack's database | %d | %s | %.0f |", e.RawItems, f2(e.RawSeconds), e.RawItemsPS)
+	p("| raw BatchWriteItem, a fresh table in a database of its own | %d | %s | %.0f |", e.RawItems, f2(e.RawOwnDBSeconds), e.RawOwnDBItemsPS)
 	p("")
-	p("Import ÷ raw: **%.2f×** (target 0.8×). erp-ingest's peak heap in use (Go runtime `HeapInuse`, sampled every 5 ms), "+
+	p("Import ÷ the faster raw: **%.2f×** (target 0.8×). erp-ingest's peak heap in use (Go runtime `HeapInuse`, sampled every 5 ms), "+
 		"streaming alone in this process (the same `erp.Importer` and `erpfile` reader, the file generated as it is read, chunks discarded): "+
 		"%s for %d rows, %s for %d rows.", e.Ratio, mb(int64(e.PeakHeap1x)), e.Rows, mb(int64(e.PeakHeap10x)), 10*e.Rows)
 	if len(e.Priced) == 0 {
