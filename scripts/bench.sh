@@ -7,6 +7,9 @@
 # fauxqs on free loopback ports (from 18700/14700), runs `go run ./scripts/bench`
 # against them, stops them whatever happens, and leaves the report in
 # bench/out/report.md and bench/out/report.json.
+#
+# COMPTOIR_BENCH_ERP_ROWS=5000 scripts/bench.sh scales the ERP section's
+# Sage price file (100,000 rows by default) down for a quick run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -38,7 +38,8 @@ func run() error {
 	ddb := flag.String("dynamodb", envOr("COMPTOIR_DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"), "DynamoDB Local endpoint")
 	sqsURL := flag.String("sqs", envOr("COMPTOIR_SQS_ENDPOINT", "http://127.0.0.1:4566"), "fauxqs endpoint (SQS and S3)")
 	template := flag.String("template", "template.yaml", "SAM template to run")
-	seed := flag.Bool("seed", false, "load the demo data")
+	seed := flag.Bool("seed", false, "load the demo data (Hydrotech's ERP data through the ERP connector: Sage files dropped into the bucket)")
+	seedWithin := flag.Duration("seed-within", 5*time.Minute, "how long the demo's ERP files may take to be applied")
 	prefix := flag.String("prefix", devstack.DefaultPrefix, "prefix of the local resource names")
 	visibility := flag.Duration("visibility", 5*time.Second, "local visibility timeout of every queue (0 keeps the template's)")
 	logLevel := flag.String("log-level", "", "LOG_LEVEL of the functions (default: the template's)")
@@ -69,11 +70,18 @@ func run() error {
 		_ = ln.Close()
 		return err
 	}
+	// The stack runs from here on: the demo's Sage files go through
+	// erp-ingest and erp-sync like any ERP's.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return devstack.Serve(gctx, ln, st.Gateway) })
+	g.Go(func() error { return st.Run(gctx) })
 	fronts := demo.Storefronts()
 	if *seed {
-		sum, err := demo.Load(ctx, st.Table())
+		logger.Info("loading the demo: Hydrotech's ERP data as Sage 100 files dropped into the local bucket, the rest directly")
+		sum, err := st.LoadDemo(gctx, *seedWithin, func(line string) { logger.Info(line) })
 		if err != nil {
-			_ = ln.Close()
+			stop()
+			_ = g.Wait()
 			return fmt.Errorf("seed: %w", err)
 		}
 		fronts = sum.Storefronts
@@ -82,7 +90,8 @@ func run() error {
 	}
 	ids, err := devstack.SignAll(iss, demo.Identities(), 12*time.Hour)
 	if err != nil {
-		_ = ln.Close()
+		stop()
+		_ = g.Wait()
 		return err
 	}
 	guide := devstack.Guide{APIAddr: ln.Addr().String(), Resources: st.Resources, S3Endpoint: *sqsURL, Storefronts: fronts, Identities: ids}
@@ -90,13 +99,11 @@ func run() error {
 		guide.Examples = devstack.DemoExamples()
 	}
 	if err := guide.Write(os.Stdout); err != nil {
-		_ = ln.Close()
+		stop()
+		_ = g.Wait()
 		return err
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return devstack.Serve(gctx, ln, st.Gateway) })
-	g.Go(func() error { return st.Run(gctx) })
 	err = g.Wait()
 	logger.Info("local stack stopped")
 	if errors.Is(err, context.Canceled) {

@@ -24,6 +24,11 @@
 //     p50/p95/p99), next to raw PutItem and a raw transaction of a
 //     pre-order's shape in the same run, and the season's totals read
 //     right after the burst and checked against the pre-orders placed;
+//   - the ERP connector, on a local stack of its own (DynamoDB Local and
+//     fauxqs): a 100,000-row Sage price file dropped into the bucket and
+//     applied by erp-ingest and erp-sync, next to raw BatchWriteItem of the
+//     same items, erp-ingest's peak heap on a file 10× larger, and the
+//     imported customer prices priced through the gateway;
 //   - every function's stripped linux/arm64 binary size, and its init time
 //     under the Lambda runtime interface emulator next to a hello-world
 //     function measured the same way in the same run.

@@ -119,17 +119,15 @@ func TestReadme_RequestsAreWhatMakeDevPrints(t *testing.T) {
 	t.Errorf("README.md's requests differ from what make dev prints; run go test ./shared/devstack -run Readme -update-readme.\nREADME:\n%s\nmake dev:\n%s", got, want.String())
 }
 
-// TestGuide_EveryPrintedExampleAnswersAsPrinted loads the demo data, prints
+// TestGuide_EveryPrintedExampleAnswersAsPrinted loads the demo data as make
+// dev does (the ERP's part through the ERP path), prints
 // the guide as make dev does, then runs every curl command of it, with the
 // token variables it exports, against the runner: each must answer 2xx, or
 // the status printed after it.
 func TestGuide_EveryPrintedExampleAnswersAsPrinted(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, nil)
-	sum, err := demo.Load(context.Background(), st.Table())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := loadDemo(t, st)
 	ids, err := devstack.SignAll(st.Issuer, demo.Identities(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
