@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -48,6 +49,13 @@ const AttrErpAcked = "ErpAcked"
 // already changes nothing (no write: Unchanged). An unknown order, a line
 // the order does not have, or an order cancelled on the site is Rejected
 // with its line. Orders are applied erpStockParallel at once.
+//
+// A row that says the order was paid (erp.Acknowledgement.PaidOn), on an
+// order awaiting payment or accepted, then settles it (Orders.Settle: 1
+// GetItem and 1 TransactWriteItems more): the order is paid on that day
+// and an order on account leaves its customer's outstanding. An order paid
+// already changes nothing, so a row delivered again never lowers the
+// outstanding twice.
 type ERPAcknowledgements struct {
 	Table Table
 	// MonthEnd gives the merchant's month-end method, for due dates
@@ -184,6 +192,10 @@ func (s *ERPAcknowledgements) order(ctx context.Context, m merchant.ID, id strin
 		var counts erp.Counts
 		var rows []erp.RowError
 		first, changed := false, false
+		// paid: the day of the first row that says the order was paid;
+		// payers: those of its rows that changed nothing else.
+		var paid time.Time
+		payers := 0
 		for _, r := range recs {
 			res, err := order.ApplyAck(&ord, ackOf(r), monthEnd)
 			if err != nil {
@@ -192,23 +204,37 @@ func (s *ERPAcknowledgements) order(ctx context.Context, m merchant.ID, id strin
 				rows = append(rows, erp.RowError{Line: r.Line, Column: col, Reason: reason, Value: erp.Truncate(r.Ack.Ref, 80)})
 				continue
 			}
+			if paid.IsZero() {
+				paid = r.Ack.PaidOn
+			}
 			if res.Changed {
 				counts.Applied++
 				changed = true
 			} else {
 				counts.Unchanged++
+				if !r.Ack.PaidOn.IsZero() {
+					payers++
+				}
 			}
 			first = first || res.First
 		}
-		if !changed {
-			return counts, rows, nil
+		err = nil
+		if changed {
+			items, werr := s.ackWrites(m, pk, sk, ord, av, first, recs[0])
+			if werr != nil {
+				return erp.Counts{}, nil, werr
+			}
+			_, err = s.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		}
-		items, err := s.ackWrites(m, pk, sk, ord, av, first, recs[0])
-		if err != nil {
-			return erp.Counts{}, nil, err
-		}
-		_, err = s.Table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
+			settled, err := s.settle(ctx, m, id, ord, paid)
+			if err != nil {
+				return erp.Counts{}, nil, err
+			}
+			if settled {
+				counts.Unchanged -= payers
+				counts.Applied += payers
+			}
 			return counts, rows, nil
 		}
 		var tce *types.TransactionCanceledException
@@ -228,6 +254,34 @@ func (s *ERPAcknowledgements) order(ctx context.Context, m merchant.ID, id strin
 		}
 	}
 }
+
+// settle marks the order paid on the day the ERP recorded its payment
+// (Orders.Settle: an order on account leaves its customer's outstanding),
+// when the ERP said it was paid and the order, as read, awaits payment or
+// was accepted. It reports whether it marked the order paid; an order
+// paid already (by staff, or by this row delivered again) or cancelled
+// meanwhile is left as it is.
+func (s *ERPAcknowledgements) settle(ctx context.Context, m merchant.ID, id string, ord order.Order, paid time.Time) (bool, error) {
+	if paid.IsZero() || (ord.Status != order.AwaitingPayment && ord.Status != order.Accepted) {
+		return false, nil
+	}
+	by := order.PlacedBy{Role: ERPActor}
+	if ord.ERP != nil {
+		by.ID = ord.ERP.Number
+	}
+	_, err := (&Orders{Table: s.Table}).Settle(ctx, m, id, by, paid)
+	switch {
+	case errors.Is(err, order.ErrNotSettleable):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("settle order %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// ERPActor is the role of what the ERP did to an order (its PaidBy when
+// its acknowledgement said it was paid).
+const ERPActor = "erp"
 
 // ackWrites are the order's update under what was read and, on the
 // first acknowledgement, its stock levels' SiteOrders moved to

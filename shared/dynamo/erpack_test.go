@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/erp"
@@ -196,4 +197,66 @@ func TestERPAcknowledgements_ConcurrentLinesOfOneOrder(t *testing.T) {
 			t.Errorf("%s: %+v, acknowledged %d", r, l, acknowledgedUnits(t, f, r, "LYON"))
 		}
 	}
+}
+
+// An acknowledgement that says the order was paid marks it paid on that
+// day and takes an order on account off its customer's outstanding, once:
+// with the ERP's first word on the order, or later alone, and never again
+// when the row is delivered again.
+func TestERPAcknowledgements_PaymentSettlesTheOrderOnce(t *testing.T) {
+	t.Parallel()
+	f := newOrdersFixture(t, []string{"W1"}, level("A", "W1", 10))
+	ctx := context.Background()
+	limit := &order.Credit{Limit: decimal.RequireFromString("500")}
+	for _, c := range []struct{ id, gross string }{{"O-1", "120"}, {"O-2", "30"}} {
+		o := anOrder(c.id, "C1", placedAt, c.gross, line("A", alloc("W1", 1)))
+		o.Status, o.Payment.Method = order.Accepted, payment.OnAccount
+		if err := f.orders.Place(ctx, order.Placement{Order: o, Credit: limit}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paidOn := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	paidRow := func(line int, id, number string) erp.Record {
+		r := ackRecord(line, id, number, "", 0)
+		r.Ack.PaidOn = paidOn
+		return r
+	}
+	acks := newAcks(f)
+	outstanding := func(want string) {
+		t.Helper()
+		if out, _ := f.outstanding(t, "C1"); !out.Equal(decimal.RequireFromString(want)) {
+			t.Errorf("outstanding %s, want %s", out, want)
+		}
+	}
+	outstanding("150")
+
+	// O-1: the ERP's first word on it says it was paid.
+	counts, rejects, err := acks.Apply(ctx, ackChunk(0, paidRow(2, "O-1", "BC1")))
+	if err != nil || counts != (erp.Counts{Applied: 1}) || len(rejects) != 0 {
+		t.Fatalf("first: %+v %+v %v", counts, rejects, err)
+	}
+	if o, err := f.orders.Order(ctx, shopM, "O-1"); err != nil || o.Status != order.Paid || o.ERP == nil || o.ERP.Number != "BC1" {
+		t.Fatalf("O-1 after its payment: %+v %v", o, err)
+	}
+	outstanding("30")
+	// Delivered again: nothing changes, and says so.
+	if counts, _, err := acks.Apply(ctx, ackChunk(0, paidRow(2, "O-1", "BC1"))); err != nil || counts != (erp.Counts{Unchanged: 1}) {
+		t.Fatalf("again: %+v %v", counts, err)
+	}
+	outstanding("30")
+
+	// O-2: acknowledged first, paid in a later file whose row says
+	// nothing else new.
+	if counts, _, err := acks.Apply(ctx, ackChunk(1, ackRecord(3, "O-2", "BC2", "", 0))); err != nil || counts != (erp.Counts{Applied: 1}) {
+		t.Fatalf("O-2 acknowledged: %+v %v", counts, err)
+	}
+	outstanding("30")
+	if counts, _, err := acks.Apply(ctx, ackChunk(2, paidRow(4, "O-2", "BC2"))); err != nil || counts != (erp.Counts{Applied: 1}) {
+		t.Fatalf("O-2 paid: %+v %v", counts, err)
+	}
+	outstanding("0")
+	if counts, _, err := acks.Apply(ctx, ackChunk(2, paidRow(4, "O-2", "BC2"))); err != nil || counts != (erp.Counts{Unchanged: 1}) {
+		t.Fatalf("O-2 paid again: %+v %v", counts, err)
+	}
+	outstanding("0")
 }

@@ -115,6 +115,10 @@ type Acknowledgement struct {
 	// quantities do: "cancelled" (the ERP will not serve it); empty
 	// otherwise.
 	Status string `json:"status,omitempty"`
+	// PaidOn is the day the ERP recorded the order's payment (its
+	// settlement of the invoice); the zero time: not paid, or not said.
+	// A civil day (midnight UTC).
+	PaidOn time.Time `json:"paidOn,omitzero"`
 }
 
 // AckCancelled is the ERP's status of an order it cancelled.

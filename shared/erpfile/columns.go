@@ -133,7 +133,7 @@ var specs = map[erp.Kind]*spec{
 		{name: "max", sage: "AS_QteMaxi"},
 	}},
 	// Acknowledgements: one row per line of an order the ERP recorded
-	// (Sage F_DOCLIGNE); the invoice and status columns are the
+	// (Sage F_DOCLIGNE); the invoice, status and payment columns are the
 	// profile's own, under their Comptoir names in both profiles.
 	erp.KindAcknowledgements: {build: buildAck, columns: []column{
 		{name: "order", sage: "DO_Ref", required: true},
@@ -143,6 +143,7 @@ var specs = map[erp.Kind]*spec{
 		{name: "invoice"},
 		{name: "invoiceDate"},
 		{name: "status"},
+		{name: "paidOn"},
 	}},
 	erp.KindExchangeRates: {build: buildRate, columns: []column{
 		{name: "currency", sage: "D_CodeISO", required: true},

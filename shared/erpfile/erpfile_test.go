@@ -314,7 +314,12 @@ func TestFixtures(t *testing.T) {
 			}},
 		{file: "comptoir/acknowledgements.jsonl", kind: erp.KindAcknowledgements, format: Format{Encoding: UTF8, JSONLines: true},
 			keys: []string{"20261202-K3M9Q2TX|PMP-ACID-50", "20261202-K3M9Q2TX|"}, lines: []int{1, 2},
-			errs: []rowError{{3, "shipped", "needs the line's article"}}},
+			errs: []rowError{{3, "shipped", "needs the line's article"}, {4, "paidOn", "must be a date"}},
+			inspect: func(t *testing.T, recs []erp.Record) {
+				if a := recs[1].Ack; !a.PaidOn.Equal(time.Date(2027, 2, 26, 0, 0, 0, 0, time.UTC)) || !recs[0].Ack.PaidOn.IsZero() {
+					t.Errorf("paidOn = %v and %v", a.PaidOn, recs[0].Ack.PaidOn)
+				}
+			}},
 		{file: "comptoir/stock.jsonl", kind: erp.KindStock, format: Format{Encoding: UTF8, JSONLines: true},
 			keys: []string{"PMP-ACID-50|1", "PMP-ACID-50|2"}, lines: []int{1, 2}, errs: []rowError{{3, "onHand", "is required"}}},
 		{file: "comptoir/exchange-rates.jsonl", kind: erp.KindExchangeRates, format: Format{Encoding: UTF8, JSONLines: true},

@@ -393,11 +393,11 @@ const maxDocumentNumber = 64
 
 // buildAck reads an acknowledgement row: the Comptoir order number the
 // ERP kept (DO_Ref), its own number (DO_Piece), the line's article and
-// its units shipped so far (DL_QteBL), the invoice and its date, and a
-// status ("cancelled", or empty).
+// its units shipped so far (DL_QteBL), the invoice and its date, a
+// status ("cancelled", or empty) and the day the order was paid.
 func buildAck(r *row) erp.Record {
 	a := erp.Acknowledgement{Order: r.id("order", true), ERPNumber: r.document("erpNumber"), Ref: r.ref("ref", false),
-		Invoice: r.document("invoice"), InvoiceDate: r.day("invoiceDate")}
+		Invoice: r.document("invoice"), InvoiceDate: r.day("invoiceDate"), PaidOn: r.day("paidOn")}
 	if r.text("shipped") != "" {
 		if a.Ref == "" && r.err == nil {
 			r.fail("shipped", "needs the line's article in "+r.l.header["ref"])
