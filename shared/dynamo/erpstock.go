@@ -2,9 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -141,15 +143,10 @@ func (s *ERPStock) Apply(ctx context.Context, c erp.Chunk) (erp.Counts, []erp.Ro
 		return erp.Counts{}, nil, fmt.Errorf("apply stock chunk %d of job %s: %w", c.Seq, c.Job, err)
 	}
 	var counts erp.Counts
+	tally(&counts, outcomes)
 	var rows []erp.RowError
 	for i, o := range outcomes {
-		switch o {
-		case outApplied:
-			counts.Applied++
-		case outUnchanged:
-			counts.Unchanged++
-		case outRejected:
-			counts.Rejected++
+		if o == outRejected {
 			rows = append(rows, *rejects[i])
 		}
 	}
@@ -421,4 +418,45 @@ func (s *ERPStock) Differences(ctx context.Context, m merchant.ID) ([]stock.Diff
 		return nil, fmt.Errorf("stock differences of %s: %w", m, err)
 	}
 	return decodeAll[stock.Difference](items)
+}
+
+// DifferencesPage returns limit (1 to 1,000) of merchant m's stock
+// differences, by product then warehouse, from the cursor a previous page
+// gave ("" for the first): one Query. The cursor is the sort key of the
+// last difference returned, encoded; stock.ErrBadCursor for one that is
+// not.
+func (s *ERPStock) DifferencesPage(ctx context.Context, m merchant.ID, limit int, cursor string) (stock.DifferencePage, error) {
+	pk, err := stockDiffPK(m)
+	if err != nil {
+		return stock.DifferencePage{}, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table.Name),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: pk}, ":sk": &types.AttributeValueMemberS{Value: skStockDiff},
+		},
+		Limit: aws.Int32(int32(min(max(limit, 1), 1000))),
+	}
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		ref, warehouse, ok := strings.Cut(string(raw), "#")
+		if err != nil || !ok || !catalog.ValidRef(ref) || !catalog.ValidID(warehouse) {
+			return stock.DifferencePage{}, stock.ErrBadCursor
+		}
+		in.ExclusiveStartKey = key(pk, skStockDiff+string(raw))
+	}
+	out, err := s.Table.Client.Query(ctx, in)
+	if err != nil {
+		return stock.DifferencePage{}, fmt.Errorf("stock differences of %s: %w", m, err)
+	}
+	ds, err := decodeAll[stock.Difference](out.Items)
+	if err != nil {
+		return stock.DifferencePage{}, err
+	}
+	page := stock.DifferencePage{Differences: ds}
+	if len(out.LastEvaluatedKey) > 0 {
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(strings.TrimPrefix(str(out.LastEvaluatedKey, AttrSK), skStockDiff)))
+	}
+	return page, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/comptoir/comptoir/shared/merchant"
@@ -18,7 +19,17 @@ type StockDifferencesAdmin interface {
 	// Differences returns the merchant's latest difference per product
 	// and warehouse, by product then warehouse.
 	Differences(ctx context.Context, m merchant.ID) ([]stock.Difference, error)
+	// DifferencesPage returns limit of them from a cursor a previous page
+	// gave ("" for the first); stock.ErrBadCursor for another.
+	DifferencesPage(ctx context.Context, m merchant.ID, limit int, cursor string) (stock.DifferencePage, error)
 }
+
+// Pages of stock differences: ?limit= from 1 to maxStockDiffPage, or
+// defaultStockDiffPage.
+const (
+	defaultStockDiffPage = 200
+	maxStockDiffPage     = 1000
+)
 
 // StockDifferenceView is a difference as the back office lists it
 // ("écart de stock réel / théorique"): at its last count, the ERP counted
@@ -36,22 +47,36 @@ type StockDifferenceView struct {
 }
 
 // stockDifferences lists the merchant's stock differences, by product then
-// warehouse (one Query), as JSON {"differences": [...]} or, with
-// ?format=csv or Accept: text/csv, as a ";"-separated file to download
-// (stock.WriteDifferencesCSV).
+// warehouse: as JSON, a page at a time ({"differences": [...], "next":
+// cursor}; ?limit= 1 to 1,000, 200 by default; ?cursor= the next of the
+// previous page; one Query), or, with ?format=csv or Accept: text/csv, all
+// of them as a ";"-separated file to download (stock.WriteDifferencesCSV).
 func (a *AdminAPI) stockDifferences(w http.ResponseWriter, r *Request) error {
 	csv, err := wantsTotalsCSV(r)
 	if err != nil {
 		return err
 	}
+	q := r.URL.Query()
+	limit := defaultStockDiffPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxStockDiffPage {
+			return InvalidParameter("limit must be a whole number from 1 to " + strconv.Itoa(maxStockDiffPage))
+		}
+		limit = n
+	}
+	cursor := q.Get("cursor")
+	if len(cursor) > 256 {
+		return InvalidCursor()
+	}
 	if a.StockDifferences == nil {
 		return errors.New("stock differences: no store configured")
 	}
-	ds, err := a.StockDifferences.Differences(r.Context(), r.Merchant())
-	if err != nil {
-		return err
-	}
 	if csv {
+		ds, err := a.StockDifferences.Differences(r.Context(), r.Merchant())
+		if err != nil {
+			return err
+		}
 		var buf bytes.Buffer
 		if err := stock.WriteDifferencesCSV(&buf, ds); err != nil {
 			return err
@@ -62,10 +87,24 @@ func (a *AdminAPI) stockDifferences(w http.ResponseWriter, r *Request) error {
 		_, err = w.Write(buf.Bytes())
 		return err
 	}
-	out := make([]StockDifferenceView, 0, len(ds))
-	for _, d := range ds {
+	page, err := a.StockDifferences.DifferencesPage(r.Context(), r.Merchant(), limit, cursor)
+	if errors.Is(err, stock.ErrBadCursor) {
+		return InvalidCursor()
+	}
+	if err != nil {
+		return err
+	}
+	out := make([]StockDifferenceView, 0, len(page.Differences))
+	for _, d := range page.Differences {
 		out = append(out, StockDifferenceView{Ref: d.Ref, Warehouse: d.Warehouse, ERPLevel: d.ERPLevel, Theoretical: d.Theoretical,
 			Difference: d.Difference, Job: d.Job, At: d.At.UTC()})
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"differences": out})
+	return writeJSON(w, http.StatusOK, StockDifferencesPage{Differences: out, Next: page.Next})
+}
+
+// StockDifferencesPage is a page of stock differences; Next, when set,
+// is the cursor of the next page.
+type StockDifferencesPage struct {
+	Differences []StockDifferenceView `json:"differences"`
+	Next        string                `json:"next,omitempty"`
 }

@@ -102,6 +102,54 @@ func TestAdminStockDifferences_ListsTheLastCountsDifferences(t *testing.T) {
 	wantProblem(t, f.adminDo(t, http.MethodGet, "/admin/stock/differences?format=xml", nil), http.StatusBadRequest, "invalid-parameter")
 }
 
+// The JSON list comes a page at a time: ?limit= and the next page's
+// cursor walk every difference once, in order; a cursor the list never
+// gave and a limit out of bounds are refused.
+func TestAdminStockDifferences_Pages(t *testing.T) {
+	t.Parallel()
+	f := newStockDiffAdmin(t)
+	at := time.Date(2026, 12, 2, 7, 0, 0, 0, time.UTC)
+	refs := []string{"PAGE-1", "PAGE-2", "PAGE-3", "PAGE-4", "PAGE-5"}
+	var first, second []stock.Level
+	for _, ref := range refs {
+		first = append(first, stock.Level{Ref: ref, Warehouse: "1", OnHand: 10})
+		second = append(second, stock.Level{Ref: ref, Warehouse: "1", OnHand: 9})
+	}
+	countStock(t, f, demo.Hydro, "job-1", at, first...)
+	countStock(t, f, demo.Hydro, "job-2", at.Add(time.Hour), second...)
+
+	var got []string
+	pages := 0
+	for path := "/admin/stock/differences?limit=2"; path != ""; pages++ {
+		if pages > len(refs) {
+			t.Fatalf("more pages than differences: %v", got)
+		}
+		page := decode[httpapi.StockDifferencesPage](t, f.adminDo(t, http.MethodGet, path, nil))
+		if len(page.Differences) > 2 {
+			t.Fatalf("a page of %d with limit 2", len(page.Differences))
+		}
+		for _, d := range page.Differences {
+			if d.Difference != -1 {
+				t.Errorf("%s: difference %d, want -1", d.Ref, d.Difference)
+			}
+			got = append(got, d.Ref)
+		}
+		path = ""
+		if page.Next != "" {
+			path = "/admin/stock/differences?limit=2&cursor=" + page.Next
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(refs, ",") || pages != 3 {
+		t.Errorf("%d pages gave %v, want %v in 3", pages, got, refs)
+	}
+	for _, bad := range []string{"!!", "Zm9v", strings.Repeat("A", 300)} {
+		wantProblem(t, f.adminDo(t, http.MethodGet, "/admin/stock/differences?cursor="+bad, nil), http.StatusBadRequest, "invalid-cursor")
+	}
+	for _, bad := range []string{"0", "1001", "x"} {
+		wantProblem(t, f.adminDo(t, http.MethodGet, "/admin/stock/differences?limit="+bad, nil), http.StatusBadRequest, "invalid-parameter")
+	}
+}
+
 // The differences are for staff of the merchant: anonymous 401, buyers and
 // reps 403, another merchant's staff 401, staff 200.
 func TestAccessMatrix_AdminStockDifferences(t *testing.T) {

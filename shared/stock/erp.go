@@ -2,6 +2,7 @@ package stock
 
 import (
 	"encoding/csv"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -29,6 +30,16 @@ type Difference struct {
 	// At is when the difference was found.
 	At time.Time `json:"at"`
 }
+
+// DifferencePage is a page of a merchant's stock differences, by product
+// then warehouse; Next continues it ("" on the last page).
+type DifferencePage struct {
+	Differences []Difference
+	Next        string
+}
+
+// ErrBadCursor is returned for a page cursor the store never gave.
+var ErrBadCursor = errors.New("invalid cursor of stock differences")
 
 // Theoretical is the site's theoretical stock of a level: what the ERP last
 // counted on hand less what site orders took since.
