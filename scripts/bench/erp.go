@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path"
 	"runtime"
@@ -32,10 +29,8 @@ import (
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/erp"
 	"github.com/comptoir/comptoir/shared/erpfile"
-	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
-	"github.com/comptoir/comptoir/shared/pricing"
 	"github.com/comptoir/comptoir/shared/pricing/benchdata"
 	"github.com/comptoir/comptoir/shared/samtemplate"
 )
@@ -411,7 +406,7 @@ func pricedRequests(ctx context.Context, es *erpStack, d benchdata.Data, rep *ER
 		do            func(ctx context.Context, i int) outcome
 	}{
 		{"Category page, 50 products with the imported customer prices", "GET " + benchHost + "/catalog/categories/" + benchdata.SubFamily(2) + "/products?limit=50",
-			func(ctx context.Context, i int) outcome { return pb.pageFor(ctx, i%n) }},
+			func(ctx context.Context, i int) outcome { return pb.customerPage(ctx, i%n, false) }},
 		{"Quote, 100 lines, imported customer prices", "POST " + benchHost + "/pricing/quote",
 			func(ctx context.Context, i int) outcome {
 				return pb.quoteFor(ctx, i, benchdata.CartLines, pb.tokens[i%n], d.Customers[i%n].ID)
@@ -626,35 +621,6 @@ func cmpErr(first, err error) error {
 		return first
 	}
 	return err
-}
-
-// pageFor sends a 50-product page as the buyer of customer c (an index
-// into pb.tokens and the data's customers): every product must show the
-// customer's own price.
-func (pb *pricingBench) pageFor(ctx context.Context, c int) outcome {
-	cnt := &sdkCounters{}
-	ctx = context.WithValue(ctx, sdkCountersKey{}, cnt)
-	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://"+benchHost+":3000/catalog/categories/"+benchdata.SubFamily(2)+"/products?limit=50", nil)
-	req.RemoteAddr = "127.0.0.1:40000"
-	req.Header.Set("Authorization", "Bearer "+pb.tokens[c])
-	rec := httptest.NewRecorder()
-	pb.st.gateway.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		return outcome{err: fmt.Errorf("page for %s: status %d: %.300s", pb.data.Customers[c].ID, rec.Code, strings.TrimSpace(rec.Body.String()))}
-	}
-	var page httpapi.ProductPage
-	if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
-		return outcome{err: fmt.Errorf("decode page: %w", err)}
-	}
-	if len(page.Items) != 50 {
-		return outcome{err: fmt.Errorf("page of %d products, want 50", len(page.Items))}
-	}
-	for _, p := range page.Items {
-		if p.Price == nil || p.Price.Source != string(pricing.ScopeCustomer) {
-			return outcome{err: fmt.Errorf("%s: price %+v, want the customer's own", p.Ref, p.Price)}
-		}
-	}
-	return pb.calls(rec, cnt)
 }
 
 // erpTargets checks the import's rate against raw BatchWriteItem,

@@ -275,20 +275,8 @@ func Load(ctx context.Context, t dynamo.Table) (Summary, error) {
 	for _, l := range d.StockLevels {
 		hb.StockLevel(l)
 	}
-	jb := acc.NewBatch(Jardin).Merchant(d.Merchants[1])
-	for _, c := range d.JardinClients {
-		jb.Customer(c)
-	}
-	for _, w := range d.JardinWarehouses {
-		jb.Warehouse(w)
-	}
-	for _, l := range d.JardinStock {
-		jb.StockLevel(l)
-	}
-	for _, b := range []*dynamo.Batch{hb, jb} {
-		if err := acc.Save(ctx, b); err != nil {
-			return sum, fmt.Errorf("demo accounts: %w", err)
-		}
+	if err := saveAccounts(ctx, acc, hb, jardinAccounts(acc, d)); err != nil {
+		return sum, err
 	}
 	prices := &dynamo.Pricing{Table: t}
 	if err := prices.SaveCustomerPrices(ctx, Hydro, d.CustomerPrices); err != nil {
@@ -415,4 +403,30 @@ func vatNumber(spec string) string {
 		return fmt.Sprintf("DE%s%d", body, vat.DECheckDigit(body))
 	}
 	return ""
+}
+
+// jardinAccounts is Jardin Saison's merchant, customers, warehouses and
+// stock levels, which no ERP file brings.
+func jardinAccounts(acc *dynamo.Accounts, d Data) *dynamo.Batch {
+	jb := acc.NewBatch(Jardin).Merchant(d.Merchants[1])
+	for _, c := range d.JardinClients {
+		jb.Customer(c)
+	}
+	for _, w := range d.JardinWarehouses {
+		jb.Warehouse(w)
+	}
+	for _, l := range d.JardinStock {
+		jb.StockLevel(l)
+	}
+	return jb
+}
+
+// saveAccounts saves the merchants' account batches.
+func saveAccounts(ctx context.Context, acc *dynamo.Accounts, batches ...*dynamo.Batch) error {
+	for _, b := range batches {
+		if err := acc.Save(ctx, b); err != nil {
+			return fmt.Errorf("demo accounts: %w", err)
+		}
+	}
+	return nil
 }

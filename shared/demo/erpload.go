@@ -54,20 +54,8 @@ func LoadBesideERP(ctx context.Context, t dynamo.Table) (Summary, error) {
 			hb.Customer(c)
 		}
 	}
-	jb := acc.NewBatch(Jardin).Merchant(d.Merchants[1])
-	for _, c := range d.JardinClients {
-		jb.Customer(c)
-	}
-	for _, w := range d.JardinWarehouses {
-		jb.Warehouse(w)
-	}
-	for _, l := range d.JardinStock {
-		jb.StockLevel(l)
-	}
-	for _, b := range []*dynamo.Batch{hb, jb} {
-		if err := acc.Save(ctx, b); err != nil {
-			return sum, fmt.Errorf("demo accounts: %w", err)
-		}
+	if err := saveAccounts(ctx, acc, hb, jardinAccounts(acc, d)); err != nil {
+		return sum, err
 	}
 	if err := (&dynamo.Pricing{Table: t}).SaveRuleSet(ctx, Hydro, d.Rules); err != nil {
 		return sum, fmt.Errorf("demo rules: %w", err)

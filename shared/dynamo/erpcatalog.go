@@ -770,22 +770,8 @@ func (c ERPCatalog) applyToProducts(ctx context.Context, m merchant.ID, job stri
 			}
 			groups[g] = append(groups[g], pc)
 		}
-		var (
-			lost []*productChange
-			mu   sync.Mutex
-		)
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(erpCategoryGroups)
-		for _, cat := range order {
-			g.Go(func() error {
-				l, err := c.writeProducts(gctx, m, groups[cat])
-				mu.Lock()
-				lost = append(lost, l...)
-				mu.Unlock()
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
+		lost, err := c.writeGroups(ctx, m, order, groups)
+		if err != nil {
 			return erp.Counts{}, nil, fmt.Errorf("apply ERP records of job %s: %w", job, err)
 		}
 		pending = lost
@@ -803,6 +789,30 @@ func (c ERPCatalog) applyToProducts(ctx context.Context, m merchant.ID, job stri
 
 // readProducts reads the product items of changes, strongly consistent,
 // 100 per BatchGetItem, all at once.
+// writeGroups writes the changes of each group (a category, whose tree
+// item the writes keep in step), erpCategoryGroups groups at once, and
+// returns the changes of the writes that lost a race: to read and apply
+// again.
+func (c ERPCatalog) writeGroups(ctx context.Context, m merchant.ID, order []string, groups map[string][]*productChange) ([]*productChange, error) {
+	var (
+		lost []*productChange
+		mu   sync.Mutex
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(erpCategoryGroups)
+	for _, cat := range order {
+		g.Go(func() error {
+			l, err := c.writeProducts(gctx, m, groups[cat])
+			mu.Lock()
+			lost = append(lost, l...)
+			mu.Unlock()
+			return err
+		})
+	}
+	err := g.Wait()
+	return lost, err
+}
+
 func (c ERPCatalog) readProducts(ctx context.Context, m merchant.ID, changes []*productChange) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(erpParallel)

@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
@@ -230,44 +229,20 @@ func (s ERPSweep) deactivateProducts(ctx context.Context, m merchant.ID, job str
 			}
 			groups[p.CategoryID] = append(groups[p.CategoryID], pc)
 		}
-		var (
-			lost []*productChange
-			mu   sync.Mutex
-		)
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(erpCategoryGroups)
-		for _, cat := range order {
-			g.Go(func() error {
-				l, err := c.writeProducts(gctx, m, groups[cat])
-				mu.Lock()
-				defer mu.Unlock()
-				lost = append(lost, l...)
-				if err != nil {
-					return err
-				}
-				for _, pc := range groups[cat] {
-					if pc.docChanged && !containsChange(l, pc) {
-						done++
-					}
-				}
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
+		lost, err := c.writeGroups(ctx, m, order, groups)
+		if err != nil {
 			return done, fmt.Errorf("sweep products of %s: %w", m, err)
+		}
+		for _, cat := range order {
+			for _, pc := range groups[cat] {
+				if pc.docChanged && !slices.Contains(lost, pc) {
+					done++
+				}
+			}
 		}
 		pending = lost
 	}
 	return done, nil
-}
-
-func containsChange(list []*productChange, pc *productChange) bool {
-	for _, x := range list {
-		if x == pc {
-			return true
-		}
-	}
-	return false
 }
 
 // customers sweeps the customers the ERP wrote.
