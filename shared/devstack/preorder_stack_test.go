@@ -336,6 +336,13 @@ func checkoutBurst(t *testing.T, st *running, tokens []string, name string) []pr
 // 2xx JSON answer into out (when not nil).
 func preCall(t *testing.T, st *running, method, path, tok string, body any, out any) (int, []byte) {
 	t.Helper()
+	return call(t, st, preHost+":3000", method, path, tok, body, out)
+}
+
+// call sends one request to the local API, for host, as caller tok and
+// decodes a 2xx JSON answer into out (when not nil).
+func call(t *testing.T, st *running, host, method, path, tok string, body any, out any) (int, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -348,7 +355,7 @@ func preCall(t *testing.T, st *running, method, path, tok string, body any, out 
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Host = preHost + ":3000"
+	req.Host = host
 	req.Header.Set("Authorization", "Bearer "+tok)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
