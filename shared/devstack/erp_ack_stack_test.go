@@ -1,15 +1,11 @@
 package devstack_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/demo"
@@ -92,23 +88,13 @@ func TestStack_ERPAcknowledgement_ShipsInvoicesAndSettlesAnOrder(t *testing.T) {
 	}
 }
 
-// outstanding is customer c's outstanding on account ("encours"), as the
-// checkout's credit check reads it: 0 when none.
+// outstanding is customer c's outstanding on account ("encours"), as
+// staff read it through the API (GET /admin/customers/{id}/payment).
 func (e *erpStack) outstanding(t *testing.T, c string) decimal.Decimal {
 	t.Helper()
-	out, err := e.Clients.DynamoDB.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(e.Resources.TableName), ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "M#" + string(demo.Hydro) + "#C#" + c},
-			"SK": &types.AttributeValueMemberS{Value: "CREDIT"},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
+	var account httpapi.CustomerPaymentView
+	if code, body := call(t, e.running, erpHost, http.MethodGet, "/admin/customers/"+c+"/payment", e.staff, nil, &account); code != http.StatusOK {
+		t.Fatalf("payment account of %s: %d %s", c, code, body)
 	}
-	n, ok := out.Item["Outstanding"].(*types.AttributeValueMemberN)
-	if !ok {
-		return decimal.Zero
-	}
-	return decimal.RequireFromString(n.Value)
+	return account.Outstanding.Decimal
 }

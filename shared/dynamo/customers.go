@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
 
 	"github.com/comptoir/comptoir/shared/catalog"
 	"github.com/comptoir/comptoir/shared/customer"
@@ -59,7 +60,45 @@ func (cs *Customers) read(ctx context.Context, m merchant.ID, id string) (stored
 	if err != nil {
 		return storedCustomer{}, fmt.Errorf("get customer %s of %s: %w", id, m, err)
 	}
-	doc, ok := out.Item[AttrDoc].(*types.AttributeValueMemberS)
+	return decodeCustomer(out.Item, m, id)
+}
+
+// PaymentAccount reads a customer account and its outstanding on account
+// ("encours": what its orders on account owe and no one marked paid yet,
+// the amount the checkout's credit check adds an order to) in one strongly
+// consistent BatchGetItem of the two items (1 round trip); an unknown or
+// malformed id is customer.ErrUnknown, a customer without orders on
+// account owes zero.
+func (cs *Customers) PaymentAccount(ctx context.Context, m merchant.ID, id string) (customer.Customer, decimal.Decimal, error) {
+	if !catalog.ValidID(id) {
+		return customer.Customer{}, decimal.Zero, fmt.Errorf("customer %q: %w", id, customer.ErrUnknown)
+	}
+	pk, sk, err := customerKey(m, id)
+	if err != nil {
+		return customer.Customer{}, decimal.Zero, err
+	}
+	cpk, csk, err := creditKey(m, id)
+	if err != nil {
+		return customer.Customer{}, decimal.Zero, err
+	}
+	items, err := cs.Table.consistentBatchGet(ctx, []map[string]string{keyOf(pk, sk), keyOf(cpk, csk)})
+	if err != nil {
+		return customer.Customer{}, decimal.Zero, fmt.Errorf("get the payment account of customer %s of %s: %w", id, m, err)
+	}
+	s, err := decodeCustomer(items[pk+"|"+sk], m, id)
+	if err != nil {
+		return customer.Customer{}, decimal.Zero, err
+	}
+	owed, err := decimalAttr(items[cpk+"|"+csk], AttrOutstanding)
+	if err != nil {
+		return customer.Customer{}, decimal.Zero, err
+	}
+	return s.c, owed, nil
+}
+
+// decodeCustomer is the customer item av (nil when absent) as read.
+func decodeCustomer(av map[string]types.AttributeValue, m merchant.ID, id string) (storedCustomer, error) {
+	doc, ok := av[AttrDoc].(*types.AttributeValueMemberS)
 	if !ok {
 		return storedCustomer{}, fmt.Errorf("customer %q: %w", id, customer.ErrUnknown)
 	}

@@ -200,6 +200,7 @@ func TestAccessMatrix_AdminPaymentAndStock(t *testing.T) {
 	rep := f.token(t, identity.Caller{Role: identity.Rep, Subject: "k.vogel@hydrotech.fr", Merchant: demo.Hydro, Rep: "R02"})
 	routes := []struct{ method, path, body string }{
 		{http.MethodPut, "/admin/customers/C0001/payment", `{"terms":{"days":30,"method":"net"},"methods":["card","on-account"],"creditLimit":"5000"}`},
+		{http.MethodGet, "/admin/customers/C0001/payment", ""},
 		{http.MethodPut, "/admin/payment/settings", `{"monthEnd":"end-of-month-then-days"}`},
 		{http.MethodGet, "/admin/stock/alerts", ""},
 		{http.MethodPut, "/admin/products/" + demo.PumpRef + "/pre-order", preOrderBody},
@@ -215,6 +216,7 @@ func TestAccessMatrix_AdminPaymentAndStock(t *testing.T) {
 		)
 	}
 	cases = append(cases, routeAccess{"staff", f.staff, http.MethodGet, "/admin/stock/alerts", "", 200, ""},
+		routeAccess{"staff", f.staff, http.MethodGet, "/admin/customers/C0001/payment", "", 200, ""},
 		routeAccess{"staff", f.staff, http.MethodPut, "/admin/products/" + demo.PumpRef + "/pre-order", preOrderBody, 200, ""},
 		routeAccess{"staff", f.staff, http.MethodDelete, "/admin/products/" + demo.PumpRef + "/pre-order", "", 204, ""})
 	checkRouteAccess(t, func(method, path, token, body string) response {

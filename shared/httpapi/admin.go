@@ -131,6 +131,7 @@ func (a *AdminAPI) Routes() http.Handler {
 	rt.Handle("GET /admin/vat/alerts", a.staff(a.vatAlerts))
 	rt.Handle("POST /admin/vat/recompute", a.staff(a.recomputeVATLedger))
 	rt.Handle("POST /admin/customers/{id}/vat-check", a.staff(a.checkCustomerVAT))
+	rt.Handle("GET /admin/customers/{id}/payment", a.staff(a.customerPayment))
 	rt.Handle("PUT /admin/customers/{id}/payment", a.staff(a.putCustomerPayment))
 	rt.Handle("PUT /admin/payment/settings", a.staff(a.putPaymentSettings))
 	rt.Handle("GET /admin/stock/alerts", a.staff(a.stockAlerts))

@@ -31,6 +31,10 @@ type CustomerPaymentAdmin interface {
 	// account as read; unknown customers are customer.ErrUnknown, a write
 	// that kept losing races is customer.ErrChanged.
 	UpdatePayment(ctx context.Context, m merchant.ID, id string, update func(*customer.Customer) error) (customer.Customer, error)
+	// PaymentAccount reads the customer and its outstanding on account
+	// ("encours", in the merchant's currency), as of every write
+	// acknowledged before; unknown customers are customer.ErrUnknown.
+	PaymentAccount(ctx context.Context, m merchant.ID, id string) (customer.Customer, decimal.Decimal, error)
 }
 
 // MerchantSettingsAdmin stores the merchant's own settings on its record
@@ -81,12 +85,28 @@ type CustomerPaymentView struct {
 	// CreditLimit is in Currency, the merchant's.
 	CreditLimit money.Amount `json:"creditLimit"`
 	Currency    string       `json:"currency"`
+	// Outstanding is what the customer's orders on account owe and no one
+	// has marked paid yet (staff, or the ERP's acknowledgement file): the
+	// amount the checkout adds an order on account to before comparing
+	// with CreditLimit.
+	Outstanding money.Amount `json:"outstanding"`
+	// Available is what orders on account may still add: CreditLimit less
+	// Outstanding, zero when that is negative or when the customer may not
+	// pay on account (no Terms).
+	Available money.Amount `json:"available"`
 	// PreferredWarehouse is null when none is preferred.
 	PreferredWarehouse *string `json:"preferredWarehouse"`
 }
 
-func customerPaymentView(c customer.Customer, currency string) CustomerPaymentView {
-	v := CustomerPaymentView{Customer: c.ID, Methods: []payment.Method{}, CreditLimit: money.AmountIn(c.CreditLimit, currency), Currency: currency}
+func customerPaymentView(c customer.Customer, outstanding decimal.Decimal, currency string) CustomerPaymentView {
+	available := decimal.Zero
+	if c.Payment.Terms != nil {
+		available = decimal.Max(decimal.Zero, c.CreditLimit.Sub(outstanding))
+	}
+	v := CustomerPaymentView{
+		Customer: c.ID, Methods: []payment.Method{}, CreditLimit: money.AmountIn(c.CreditLimit, currency), Currency: currency,
+		Outstanding: money.AmountIn(outstanding, currency), Available: money.AmountIn(available, currency),
+	}
 	if t := c.Payment.Terms; t != nil {
 		id := t.String()
 		v.Terms, v.TermsLabel = &id, t.Label()
@@ -195,7 +215,8 @@ func parseMethods(fe *fieldErrors, field string, in []string) []payment.Method {
 // terms (within the legal maximums, for pros only: 422
 // payment-terms-refused), the methods, the credit limit in the merchant's
 // currency and the preferred warehouse (one of the merchant's). One
-// conditional write over the account as read; 200 with the account.
+// conditional write over the account as read; 200 with the account as
+// then read again with its outstanding (writePaymentAccount).
 func (a *AdminAPI) putCustomerPayment(w http.ResponseWriter, r *Request) error {
 	id := r.PathValue("id")
 	if !catalog.ValidID(id) {
@@ -255,7 +276,7 @@ func (a *AdminAPI) putCustomerPayment(w http.ResponseWriter, r *Request) error {
 	if a.CustomerPayments == nil {
 		return errors.New("customer payment: no customer store configured")
 	}
-	c, err := a.CustomerPayments.UpdatePayment(r.Context(), r.Merchant(), id, func(c *customer.Customer) error {
+	_, err = a.CustomerPayments.UpdatePayment(r.Context(), r.Merchant(), id, func(c *customer.Customer) error {
 		if terms != nil && c.Kind != customer.Pro {
 			return errTermsRefused{reason: "customer " + strconv.Quote(id) + " is a consumer: paying on account is for professional customers only"}
 		}
@@ -274,7 +295,38 @@ func (a *AdminAPI) putCustomerPayment(w http.ResponseWriter, r *Request) error {
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, http.StatusOK, customerPaymentView(c, currency))
+	return a.writePaymentAccount(w, r, id, currency)
+}
+
+// customerPayment answers a customer's payment account with its
+// outstanding on account and what orders on account may still add (1
+// round trip, the merchant's record aside).
+func (a *AdminAPI) customerPayment(w http.ResponseWriter, r *Request) error {
+	id := r.PathValue("id")
+	if !catalog.ValidID(id) {
+		return NotFound("no customer " + echo(id))
+	}
+	currency, err := a.merchantCurrency(r.Context(), r.Merchant())
+	if err != nil {
+		return err
+	}
+	return a.writePaymentAccount(w, r, id, currency)
+}
+
+// writePaymentAccount reads customer id's payment account and outstanding
+// and answers them, 200; an unknown customer is 404.
+func (a *AdminAPI) writePaymentAccount(w http.ResponseWriter, r *Request, id, currency string) error {
+	if a.CustomerPayments == nil {
+		return errors.New("customer payment: no customer store configured")
+	}
+	c, outstanding, err := a.CustomerPayments.PaymentAccount(r.Context(), r.Merchant(), id)
+	switch {
+	case errors.Is(err, customer.ErrUnknown):
+		return NotFound("no customer " + echo(id))
+	case err != nil:
+		return err
+	}
+	return writeJSON(w, http.StatusOK, customerPaymentView(c, outstanding, currency))
 }
 
 // PaymentSettingsInput is the body of PUT /admin/payment/settings.

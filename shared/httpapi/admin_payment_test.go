@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/comptoir/comptoir/shared/customer"
 	"github.com/comptoir/comptoir/shared/demo"
 	"github.com/comptoir/comptoir/shared/dynamo"
 	"github.com/comptoir/comptoir/shared/httpapi"
 	"github.com/comptoir/comptoir/shared/identity"
 	"github.com/comptoir/comptoir/shared/merchant"
+	"github.com/comptoir/comptoir/shared/order"
 	"github.com/comptoir/comptoir/shared/payment"
 	"github.com/comptoir/comptoir/shared/stock"
 )
@@ -301,6 +304,9 @@ func TestAdminPayment_ResponsesConformToTheContract(t *testing.T) {
 		{"PUT", "/admin/customers/C0002/payment", f.staff, jsonObject{"terms": "90-net", "creditLimit": "1"}, 422, true},
 		{"PUT", "/admin/customers/C0002/payment", f.staff, jsonObject{"terms": "soon", "creditLimit": "1"}, 400, false},
 		{"PUT", "/admin/customers/NOPE/payment", f.staff, jsonObject{"creditLimit": "1"}, 404, true},
+		{"GET", "/admin/customers/C0002/payment", f.staff, nil, 200, true},
+		{"GET", "/admin/customers/NOPE/payment", f.staff, nil, 404, true},
+		{"GET", "/admin/customers/C0002/payment", f.token(t, adminBuyer("C0002")), nil, 403, true},
 		{"PUT", "/admin/customers/C0002/payment", f.token(t, adminBuyer("C0002")), jsonObject{"creditLimit": "1"}, 403, true},
 		{"PUT", "/admin/payment/settings", f.staff, jsonObject{"monthEnd": "eom-then-days"}, 200, true},
 		{"PUT", "/admin/payment/settings", f.staff, jsonObject{"monthEnd": "eom"}, 400, false},
@@ -374,4 +380,63 @@ func TestAdminStock_AlertsOfTheMerchant(t *testing.T) {
 		t.Errorf("Jardin's alerts %+v", a)
 	}
 	wantProblem(t, f.do(t, f.admin, "GET", frHost, "/admin/stock/alerts", f.token(t, adminBuyer("C0001")), nil), http.StatusForbidden, "forbidden")
+}
+
+// GET /admin/customers/{id}/payment shows what the customer's orders on
+// account owe and what they may still add: an order on account raises the
+// outstanding by its amount including VAT, its payment takes it off again,
+// and a customer without terms may add nothing. PUT answers the same.
+func TestAdminPayment_TheOutstandingAndWhatOrdersOnAccountMayStillAdd(t *testing.T) {
+	t.Parallel()
+	f := newPaymentAdmin(t)
+	account := func(want string) httpapi.CustomerPaymentView {
+		t.Helper()
+		r := f.adminDo(t, "GET", "/admin/customers/C0002/payment", nil)
+		wantStatus(t, r, http.StatusOK)
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("the account does not hold %s: %s", want, r.body)
+		}
+		return decode[httpapi.CustomerPaymentView](t, r)
+	}
+	r := f.adminDo(t, "PUT", "/admin/customers/C0002/payment", jsonObject{"terms": "30-eom", "creditLimit": "1000"})
+	wantStatus(t, r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"outstanding":"0.00","available":"1000.00"`) {
+		t.Errorf("PUT answered %s", r.body)
+	}
+	if v := account(`"outstanding":"0.00","available":"1000.00"`); v.Customer != "C0002" || v.Terms == nil || *v.Terms != "30-eom" {
+		t.Errorf("GET answered %+v", v)
+	}
+
+	ctx := context.Background()
+	orders := &dynamo.Orders{Table: f.table}
+	o := testOrder(t, "20260101-CRED0001", "C0002", time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC), payment.OnAccount, 2)
+	if err := orders.Place(ctx, order.Placement{Order: o, Credit: &order.Credit{Limit: decimal.NewFromInt(1000)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.Totals.Tax.Gross.StringFixed(2); got != "41.88" {
+		t.Fatalf("the order's amount including VAT is %s, the test expects 41.88", got)
+	}
+	account(`"outstanding":"41.88","available":"958.12"`)
+
+	// A lower limit than what is owed leaves nothing available, never less.
+	wantStatus(t, f.adminDo(t, "PUT", "/admin/customers/C0002/payment", jsonObject{"terms": "30-eom", "creditLimit": "40"}), http.StatusOK)
+	account(`"creditLimit":"40.00","currency":"EUR","outstanding":"41.88","available":"0.00"`)
+	// Without terms, orders on account may add nothing, whatever the limit.
+	wantStatus(t, f.adminDo(t, "PUT", "/admin/customers/C0002/payment", jsonObject{"terms": nil, "creditLimit": "5000"}), http.StatusOK)
+	account(`"outstanding":"41.88","available":"0.00"`)
+	wantStatus(t, f.adminDo(t, "PUT", "/admin/customers/C0002/payment", jsonObject{"terms": "30-eom", "creditLimit": "1000"}), http.StatusOK)
+
+	if _, err := orders.Settle(ctx, demo.Hydro, o.ID, order.PlacedBy{Role: "staff", ID: "admin@hydrotech.fr"}, time.Date(2026, 2, 28, 9, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	account(`"outstanding":"0.00","available":"1000.00"`)
+
+	// Another customer's account is its own; unknown ones are not found.
+	other := f.adminDo(t, "GET", "/admin/customers/C0003/payment", nil)
+	wantStatus(t, other, http.StatusOK)
+	if v := decode[httpapi.CustomerPaymentView](t, other); v.Customer != "C0003" || !v.Outstanding.Decimal.IsZero() {
+		t.Errorf("C0003: %s", other.body)
+	}
+	wantProblem(t, f.adminDo(t, "GET", "/admin/customers/C9999/payment", nil), http.StatusNotFound, "not-found")
+	wantProblem(t, f.adminDo(t, "GET", "/admin/customers/"+strings.Repeat("C", 300)+"/payment", nil), http.StatusBadRequest, "invalid-parameter")
 }

@@ -67,6 +67,19 @@ func newOrdersAPIFixture(t *testing.T) *ordersAPIFixture {
 // from the warehouses (split as allocs), and returns it as placed.
 func (f *ordersAPIFixture) place(t *testing.T, id, customer string, placedAt time.Time, method payment.Method, backordered int64, allocs ...order.Allocation) order.Order {
 	t.Helper()
+	o := testOrder(t, id, customer, placedAt, method, backordered, allocs...)
+	if err := f.orders.Place(context.Background(), order.Placement{Order: o}); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// testOrder is an order of the demo merchant for customer, of units of
+// ordersTestRef at 12.50 EUR (the allocations' and the backordered ones)
+// plus 9.90 EUR of shipping, at 20 % VAT; paid by method, accepted on
+// 30 days end of month when that is on account.
+func testOrder(t *testing.T, id, customer string, placedAt time.Time, method payment.Method, backordered int64, allocs ...order.Allocation) order.Order {
+	t.Helper()
 	units := backordered
 	for _, a := range allocs {
 		units += a.Units
@@ -97,9 +110,6 @@ func (f *ordersAPIFixture) place(t *testing.T, id, customer string, placedAt tim
 		}
 		o.Status, o.Payment.Terms, o.Payment.Due = order.Accepted, &terms, &due
 		o.Mentions = []string{payment.RecoveryIndemnityMention}
-	}
-	if err := f.orders.Place(context.Background(), order.Placement{Order: o}); err != nil {
-		t.Fatal(err)
 	}
 	return o
 }
