@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -49,8 +51,11 @@ type StockDifferenceView struct {
 // stockDifferences lists the merchant's stock differences, by product then
 // warehouse: as JSON, a page at a time ({"differences": [...], "next":
 // cursor}; ?limit= 1 to 1,000, 200 by default; ?cursor= the next of the
-// previous page; one Query), or, with ?format=csv or Accept: text/csv, all
-// of them as a ";"-separated file to download (stock.WriteDifferencesCSV).
+// previous page; one Query), or, with ?format=csv or Accept: text/csv, as
+// a ";"-separated file to download (stock.WriteDifferencesCSV): all of
+// them, up to MaxExportBytes (past it 422 export-too-large), or, with
+// ?limit= or ?cursor=, that page, the next one's address in a Link header
+// (rel="next").
 func (a *AdminAPI) stockDifferences(w http.ResponseWriter, r *Request) error {
 	csv, err := wantsTotalsCSV(r)
 	if err != nil {
@@ -72,20 +77,13 @@ func (a *AdminAPI) stockDifferences(w http.ResponseWriter, r *Request) error {
 	if a.StockDifferences == nil {
 		return errors.New("stock differences: no store configured")
 	}
-	if csv {
+	paged := q.Has("limit") || q.Has("cursor")
+	if csv && !paged {
 		ds, err := a.StockDifferences.Differences(r.Context(), r.Merchant())
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		if err := stock.WriteDifferencesCSV(&buf, ds); err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "stock-differences.csv"}))
-		w.WriteHeader(http.StatusOK)
-		_, err = w.Write(buf.Bytes())
-		return err
+		return writeDifferencesCSV(w, ds, "")
 	}
 	page, err := a.StockDifferences.DifferencesPage(r.Context(), r.Merchant(), limit, cursor)
 	if errors.Is(err, stock.ErrBadCursor) {
@@ -93,6 +91,13 @@ func (a *AdminAPI) stockDifferences(w http.ResponseWriter, r *Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if csv {
+		next := ""
+		if page.Next != "" {
+			next = "/admin/stock/differences?" + url.Values{"format": {"csv"}, "limit": {strconv.Itoa(limit)}, "cursor": {page.Next}}.Encode()
+		}
+		return writeDifferencesCSV(w, page.Differences, next)
 	}
 	out := make([]StockDifferenceView, 0, len(page.Differences))
 	for _, d := range page.Differences {
@@ -107,4 +112,26 @@ func (a *AdminAPI) stockDifferences(w http.ResponseWriter, r *Request) error {
 type StockDifferencesPage struct {
 	Differences []StockDifferenceView `json:"differences"`
 	Next        string                `json:"next,omitempty"`
+}
+
+// writeDifferencesCSV answers ds as a CSV file to download; next, when
+// set, is the address of the next page (a Link header, rel="next"). A file
+// over MaxExportBytes is refused: the caller pages it.
+func writeDifferencesCSV(w http.ResponseWriter, ds []stock.Difference, next string) error {
+	var buf bytes.Buffer
+	if err := stock.WriteDifferencesCSV(&buf, ds); err != nil {
+		return err
+	}
+	if buf.Len() > MaxExportBytes {
+		return problem(http.StatusUnprocessableEntity, "export-too-large", "Export too large",
+			fmt.Sprintf("the stock differences are over %d MiB as one file: fetch them a page at a time with limit (up to %d) and the cursor of the Link header", MaxExportBytes>>20, maxStockDiffPage))
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "stock-differences.csv"}))
+	if next != "" {
+		w.Header().Set("Link", "<"+next+`>; rel="next"`)
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
 }

@@ -103,8 +103,9 @@ func TestAdminStockDifferences_ListsTheLastCountsDifferences(t *testing.T) {
 }
 
 // The JSON list comes a page at a time: ?limit= and the next page's
-// cursor walk every difference once, in order; a cursor the list never
-// gave and a limit out of bounds are refused.
+// cursor walk every difference once, in order, and so do the CSV pages by
+// their Link header; a cursor the list never gave and a limit out of
+// bounds are refused.
 func TestAdminStockDifferences_Pages(t *testing.T) {
 	t.Parallel()
 	f := newStockDiffAdmin(t)
@@ -141,6 +142,39 @@ func TestAdminStockDifferences_Pages(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(refs, ",") || pages != 3 {
 		t.Errorf("%d pages gave %v, want %v in 3", pages, got, refs)
+	}
+	// As CSV, the same pages follow the Link header; each page is a file
+	// with its header line.
+	got, pages = nil, 0
+	for path := "/admin/stock/differences?format=csv&limit=2"; path != ""; pages++ {
+		if pages > len(refs) {
+			t.Fatalf("more CSV pages than differences: %v", got)
+		}
+		r := f.adminDo(t, http.MethodGet, path, nil)
+		wantStatus(t, r, http.StatusOK)
+		cr := csv.NewReader(strings.NewReader(string(r.body)))
+		cr.Comma = ';'
+		rows, err := cr.ReadAll()
+		if err != nil || len(rows) < 2 || len(rows) > 3 || strings.Join(rows[0], ";") != strings.Join(stock.DifferencesCSVHeader, ";") {
+			t.Fatalf("CSV page %s: %q, %v", path, rows, err)
+		}
+		for _, row := range rows[1:] {
+			got = append(got, row[0])
+		}
+		path = ""
+		if link := r.header.Get("Link"); link != "" {
+			target, ok := strings.CutSuffix(link, `>; rel="next"`)
+			if !ok || !strings.HasPrefix(target, "</admin/stock/differences?") {
+				t.Fatalf("Link %q", link)
+			}
+			path = strings.TrimPrefix(target, "<")
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(refs, ",") || pages != 3 {
+		t.Errorf("%d CSV pages gave %v, want %v in 3", pages, got, refs)
+	}
+	if r := f.adminDo(t, http.MethodGet, "/admin/stock/differences?format=csv", nil); r.header.Get("Link") != "" || strings.Count(string(r.body), "\n") != len(refs)+1 {
+		t.Errorf("the whole CSV: Link %q, %s", r.header.Get("Link"), r.body)
 	}
 	for _, bad := range []string{"!!", "Zm9v", strings.Repeat("A", 300)} {
 		wantProblem(t, f.adminDo(t, http.MethodGet, "/admin/stock/differences?cursor="+bad, nil), http.StatusBadRequest, "invalid-cursor")
