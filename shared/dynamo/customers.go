@@ -70,30 +70,36 @@ func (cs *Customers) read(ctx context.Context, m merchant.ID, id string) (stored
 // malformed id is customer.ErrUnknown, a customer without orders on
 // account owes zero.
 func (cs *Customers) PaymentAccount(ctx context.Context, m merchant.ID, id string) (customer.Customer, decimal.Decimal, error) {
+	s, owed, err := cs.readAccount(ctx, m, id)
+	return s.c, owed, err
+}
+
+// readAccount is PaymentAccount with the customer's document as read.
+func (cs *Customers) readAccount(ctx context.Context, m merchant.ID, id string) (storedCustomer, decimal.Decimal, error) {
 	if !catalog.ValidID(id) {
-		return customer.Customer{}, decimal.Zero, fmt.Errorf("customer %q: %w", id, customer.ErrUnknown)
+		return storedCustomer{}, decimal.Zero, fmt.Errorf("customer %q: %w", id, customer.ErrUnknown)
 	}
 	pk, sk, err := customerKey(m, id)
 	if err != nil {
-		return customer.Customer{}, decimal.Zero, err
+		return storedCustomer{}, decimal.Zero, err
 	}
 	cpk, csk, err := creditKey(m, id)
 	if err != nil {
-		return customer.Customer{}, decimal.Zero, err
+		return storedCustomer{}, decimal.Zero, err
 	}
 	items, err := cs.Table.consistentBatchGet(ctx, []map[string]string{keyOf(pk, sk), keyOf(cpk, csk)})
 	if err != nil {
-		return customer.Customer{}, decimal.Zero, fmt.Errorf("get the payment account of customer %s of %s: %w", id, m, err)
+		return storedCustomer{}, decimal.Zero, fmt.Errorf("get the payment account of customer %s of %s: %w", id, m, err)
 	}
 	s, err := decodeCustomer(items[pk+"|"+sk], m, id)
 	if err != nil {
-		return customer.Customer{}, decimal.Zero, err
+		return storedCustomer{}, decimal.Zero, err
 	}
 	owed, err := decimalAttr(items[cpk+"|"+csk], AttrOutstanding)
 	if err != nil {
-		return customer.Customer{}, decimal.Zero, err
+		return storedCustomer{}, decimal.Zero, err
 	}
-	return s.c, owed, nil
+	return s, owed, nil
 }
 
 // decodeCustomer is the customer item av (nil when absent) as read.
@@ -186,7 +192,8 @@ func withMember(doc, name string, v any) (string, error) {
 }
 
 // UpdatePayment changes how a customer may pay: update receives the
-// account as read (1 strongly consistent GetItem) and sets its Payment
+// account as read with its outstanding (readAccount: 1 strongly consistent
+// BatchGetItem) and sets its Payment
 // (methods and on-account terms), CreditLimit ("encours autorisé") and
 // PreferredWarehouse; only these three members of the stored document are
 // written, in one conditional UpdateItem (1 round trip) that holds only
@@ -195,21 +202,22 @@ func withMember(doc, name string, v any) (string, error) {
 // maxCheckAttempts times in all, then fails with ErrCustomerChanged. The
 // other members are kept byte for byte. An error from update is returned
 // as is and nothing is written; unknown customers are
-// customer.ErrUnknown.
-func (cs *Customers) UpdatePayment(ctx context.Context, m merchant.ID, id string, update func(*customer.Customer) error) (customer.Customer, error) {
+// customer.ErrUnknown. It returns the account as stored and the
+// outstanding read with it (which this write does not change).
+func (cs *Customers) UpdatePayment(ctx context.Context, m merchant.ID, id string, update func(*customer.Customer) error) (customer.Customer, decimal.Decimal, error) {
 	pk, sk, err := customerKey(m, id)
 	if err != nil {
-		return customer.Customer{}, err
+		return customer.Customer{}, decimal.Zero, err
 	}
 	for attempt := 0; ; attempt++ {
-		s, err := cs.read(ctx, m, id)
+		s, owed, err := cs.readAccount(ctx, m, id)
 		if err != nil {
-			return customer.Customer{}, err
+			return customer.Customer{}, decimal.Zero, err
 		}
 		c := s.c
 		c.Payment.Methods = append([]payment.Method(nil), s.c.Payment.Methods...)
 		if err := update(&c); err != nil {
-			return customer.Customer{}, err
+			return customer.Customer{}, decimal.Zero, err
 		}
 		members := map[string]any{"creditLimit": c.CreditLimit, "payment": nil, "preferredWarehouse": nil}
 		if len(c.Payment.Methods) > 0 || c.Payment.Terms != nil {
@@ -220,7 +228,7 @@ func (cs *Customers) UpdatePayment(ctx context.Context, m merchant.ID, id string
 		}
 		doc, err := withMembers(s.doc, members)
 		if err != nil {
-			return customer.Customer{}, fmt.Errorf("customer %s of %s: %w", id, m, err)
+			return customer.Customer{}, decimal.Zero, fmt.Errorf("customer %s of %s: %w", id, m, err)
 		}
 		err = replaceDoc(ctx, cs.Table, pk, sk, s.doc, doc)
 		var ccf *types.ConditionalCheckFailedException
@@ -228,16 +236,16 @@ func (cs *Customers) UpdatePayment(ctx context.Context, m merchant.ID, id string
 		case err == nil:
 			var saved customer.Customer
 			if err := json.Unmarshal([]byte(doc), &saved); err != nil {
-				return customer.Customer{}, fmt.Errorf("decode customer %s of %s: %w", id, m, err)
+				return customer.Customer{}, decimal.Zero, fmt.Errorf("decode customer %s of %s: %w", id, m, err)
 			}
-			return saved, nil
+			return saved, owed, nil
 		case !errors.As(err, &ccf):
-			return customer.Customer{}, fmt.Errorf("store payment of customer %s of %s: %w", id, m, err)
+			return customer.Customer{}, decimal.Zero, fmt.Errorf("store payment of customer %s of %s: %w", id, m, err)
 		case attempt+1 >= maxCheckAttempts:
-			return customer.Customer{}, fmt.Errorf("store payment of customer %s of %s: %d attempts: %w", id, m, maxCheckAttempts, ErrCustomerChanged)
+			return customer.Customer{}, decimal.Zero, fmt.Errorf("store payment of customer %s of %s: %d attempts: %w", id, m, maxCheckAttempts, ErrCustomerChanged)
 		}
 		if err := backoff(ctx, attempt); err != nil {
-			return customer.Customer{}, err
+			return customer.Customer{}, decimal.Zero, err
 		}
 	}
 }

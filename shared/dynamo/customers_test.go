@@ -222,7 +222,7 @@ func TestCustomers_UpdatePayment_WritesTheThreeMembersOverTheAccountAsRead(t *te
 	ctx := context.Background()
 	terms := payment.ThirtyDaysEndOfMonth
 	calls := roundtrip.WithCounter(ctx)
-	got, err := cs.UpdatePayment(calls, "m1", "C1", func(c *customer.Customer) error {
+	got, _, err := cs.UpdatePayment(calls, "m1", "C1", func(c *customer.Customer) error {
 		if c.Name != pro.Name || !c.CreditLimit.Equal(pro.CreditLimit) {
 			t.Errorf("update got %+v", c)
 		}
@@ -249,7 +249,7 @@ func TestCustomers_UpdatePayment_WritesTheThreeMembersOverTheAccountAsRead(t *te
 		}
 	}
 	// Withdrawing the terms and the preferred warehouse removes them.
-	stored, err = cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
+	stored, _, err = cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
 		c.Payment, c.PreferredWarehouse = customer.PaymentAccount{}, ""
 		return nil
 	})
@@ -262,14 +262,14 @@ func TestCustomers_UpdatePayment_WritesTheThreeMembersOverTheAccountAsRead(t *te
 		t.Errorf("account changed:\n%s\nwant\n%s", a, b)
 	}
 	refused := errors.New("refused")
-	if _, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error { c.CreditLimit = decimal.Zero; return refused }); !errors.Is(err, refused) {
+	if _, _, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error { c.CreditLimit = decimal.Zero; return refused }); !errors.Is(err, refused) {
 		t.Errorf("refused update: %v", err)
 	}
 	if c, _ := cs.Customer(ctx, "m1", "C1"); !c.CreditLimit.Equal(decimal.RequireFromString("25000.5")) {
 		t.Errorf("a refused update wrote limit %s", c.CreditLimit)
 	}
 	for _, id := range []string{"NOPE", "", "a#b", strings.Repeat("x", 65)} {
-		if _, err := cs.UpdatePayment(ctx, "m1", id, func(*customer.Customer) error { t.Errorf("%q: update called", id); return nil }); !errors.Is(err, customer.ErrUnknown) {
+		if _, _, err := cs.UpdatePayment(ctx, "m1", id, func(*customer.Customer) error { t.Errorf("%q: update called", id); return nil }); !errors.Is(err, customer.ErrUnknown) {
 			t.Errorf("%q: %v", id, err)
 		}
 	}
@@ -283,7 +283,7 @@ func TestCustomers_UpdatePayment_AnImportMeanwhileIsKept(t *testing.T) {
 	cs := newCustomers(t, customer.Customer{ID: "C1", Kind: customer.Pro, Country: "FR", VATNumber: "FR44732829320"})
 	ctx := context.Background()
 	calls := 0
-	c, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
+	c, _, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
 		calls++
 		if calls == 1 {
 			putCustomer(t, cs, customer.Customer{ID: "C1", Kind: customer.Pro, Country: "FR", VATNumber: "FR96552100554", Name: "Renamed"})
@@ -312,7 +312,7 @@ func TestCustomers_UpdatePayment_ManyWritersAtOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 12 {
 		wg.Go(func() {
-			_, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
+			_, _, err := cs.UpdatePayment(ctx, "m1", "C1", func(c *customer.Customer) error {
 				terms := termsOf[i%3]
 				c.Payment.Terms = &terms
 				c.CreditLimit = decimal.NewFromInt(int64(1000 * (i%3 + 1)))

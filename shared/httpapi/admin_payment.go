@@ -30,7 +30,8 @@ type CustomerPaymentAdmin interface {
 	// CreditLimit and PreferredWarehouse, and stores these only over the
 	// account as read; unknown customers are customer.ErrUnknown, a write
 	// that kept losing races is customer.ErrChanged.
-	UpdatePayment(ctx context.Context, m merchant.ID, id string, update func(*customer.Customer) error) (customer.Customer, error)
+	// It returns the account as stored with its outstanding.
+	UpdatePayment(ctx context.Context, m merchant.ID, id string, update func(*customer.Customer) error) (customer.Customer, decimal.Decimal, error)
 	// PaymentAccount reads the customer and its outstanding on account
 	// ("encours", in the merchant's currency), as of every write
 	// acknowledged before; unknown customers are customer.ErrUnknown.
@@ -215,8 +216,8 @@ func parseMethods(fe *fieldErrors, field string, in []string) []payment.Method {
 // terms (within the legal maximums, for pros only: 422
 // payment-terms-refused), the methods, the credit limit in the merchant's
 // currency and the preferred warehouse (one of the merchant's). One
-// conditional write over the account as read; 200 with the account as
-// then read again with its outstanding (writePaymentAccount).
+// conditional write over the account as read with its outstanding; 200
+// with the account as stored and that outstanding.
 func (a *AdminAPI) putCustomerPayment(w http.ResponseWriter, r *Request) error {
 	id := r.PathValue("id")
 	if !catalog.ValidID(id) {
@@ -276,7 +277,7 @@ func (a *AdminAPI) putCustomerPayment(w http.ResponseWriter, r *Request) error {
 	if a.CustomerPayments == nil {
 		return errors.New("customer payment: no customer store configured")
 	}
-	_, err = a.CustomerPayments.UpdatePayment(r.Context(), r.Merchant(), id, func(c *customer.Customer) error {
+	c, outstanding, err := a.CustomerPayments.UpdatePayment(r.Context(), r.Merchant(), id, func(c *customer.Customer) error {
 		if terms != nil && c.Kind != customer.Pro {
 			return errTermsRefused{reason: "customer " + strconv.Quote(id) + " is a consumer: paying on account is for professional customers only"}
 		}
@@ -295,7 +296,7 @@ func (a *AdminAPI) putCustomerPayment(w http.ResponseWriter, r *Request) error {
 	case err != nil:
 		return err
 	}
-	return a.writePaymentAccount(w, r, id, currency)
+	return writeJSON(w, http.StatusOK, customerPaymentView(c, outstanding, currency))
 }
 
 // customerPayment answers a customer's payment account with its
@@ -310,12 +311,6 @@ func (a *AdminAPI) customerPayment(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return a.writePaymentAccount(w, r, id, currency)
-}
-
-// writePaymentAccount reads customer id's payment account and outstanding
-// and answers them, 200; an unknown customer is 404.
-func (a *AdminAPI) writePaymentAccount(w http.ResponseWriter, r *Request, id, currency string) error {
 	if a.CustomerPayments == nil {
 		return errors.New("customer payment: no customer store configured")
 	}
